@@ -1,0 +1,94 @@
+"""Who is calling: bearer tokens checked on every request, and role checks.
+
+`require(request, Role.COACH)` is the one way an API handler learns its caller. The same
+`Authenticator.principal(token)` serves the socket.io edge.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from realtime.auth.models import Role, User
+from realtime.auth.tokens import Scope, TokenCodec
+from realtime.db import Database
+from realtime.errors import Code, Forbidden, Unauthorized
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: uuid.UUID
+    role: Role
+    display_name: str
+    session_id: uuid.UUID
+    scope: Scope
+
+
+class Authenticator:
+    def __init__(self, db: Database, codec: TokenCodec) -> None:
+        self.db = db
+        self.codec = codec
+
+    async def principal(self, token: str) -> Principal:
+        claims = self.codec.verify(token)
+        async with self.db.session() as session:
+            user = await session.get(User, claims.user_id)
+        if user is None or user.token_version != claims.version:
+            raise Unauthorized(Code.TOKEN_INVALID, "This token was revoked; log in again.")
+        if user.disabled_at is not None:
+            raise Unauthorized(Code.ACCOUNT_DISABLED, "This account is disabled.")
+        return Principal(
+            user_id=user.id,
+            role=Role(user.role),
+            display_name=user.display_name,
+            session_id=claims.session_id,
+            scope=claims.scope,
+        )
+
+
+AUTHENTICATOR = web.AppKey("authenticator", Authenticator)
+_PRINCIPAL = web.RequestKey("principal", Principal)
+
+
+def bearer_token(request: web.Request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+async def optional_principal(request: web.Request) -> Principal | None:
+    """The caller if a valid token came with the request; None if none came."""
+    if _PRINCIPAL in request:
+        return request[_PRINCIPAL]
+    token = bearer_token(request)
+    if token is None:
+        return None
+    principal = await request.app[AUTHENTICATOR].principal(token)
+    request[_PRINCIPAL] = principal
+    return principal
+
+
+async def require(
+    request: web.Request, *roles: Role, allow_setup_scope: bool = False
+) -> Principal:
+    """The caller, who must be logged in and (if roles are given) hold one of them."""
+    principal = await optional_principal(request)
+    if principal is None:
+        raise Unauthorized(
+            Code.UNAUTHENTICATED,
+            "Log in first: send `Authorization: Bearer <access token>`.",
+            headers={"WWW-Authenticate": 'Bearer realm="flourish"'},
+        )
+    if principal.scope == "two_factor_setup" and not allow_setup_scope:
+        raise Forbidden(
+            Code.TWO_FACTOR_SETUP_REQUIRED,
+            "Turn on two-factor login (POST /api/auth/2fa/setup) before using your account.",
+        )
+    if roles and principal.role not in roles:
+        needed = " or ".join(r.value for r in roles)
+        raise Forbidden(Code.FORBIDDEN, f"This needs the {needed} role.")
+    return principal

@@ -1,0 +1,108 @@
+"""Access tokens (short-lived signed JWTs) and refresh tokens (opaque, stored hashed).
+
+An access token names the user, their role, the login session and the user's token version;
+"log out everywhere" bumps the version, so every access token issued before dies at once.
+A refresh token is `<session id>.<secret>`; the database keeps only a SHA-256 of the secret and
+rotates it on every refresh. A token with scope `two_factor_setup` is what a coach or admin
+gets in production before turning on TOTP: it opens only the two-factor setup routes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+import jwt
+
+from realtime.clock import Clock
+from realtime.errors import Code, Unauthorized
+from realtime.keys import derive
+
+Scope = Literal["full", "two_factor_setup"]
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: uuid.UUID
+    role: str
+    session_id: uuid.UUID
+    version: int
+    scope: Scope
+    expires_at: datetime
+
+
+class TokenCodec:
+    def __init__(self, secret_key: str, clock: Clock, ttl: int) -> None:
+        self.key = derive(secret_key, "access-token")
+        self.clock = clock
+        self.ttl = ttl
+
+    def issue(
+        self, user_id: uuid.UUID, role: str, session_id: uuid.UUID, version: int, scope: Scope
+    ) -> tuple[str, datetime]:
+        now = self.clock.now()
+        expires = now + timedelta(seconds=self.ttl)
+        token = jwt.encode(
+            {
+                "sub": str(user_id),
+                "role": role,
+                "sid": str(session_id),
+                "ver": version,
+                "scope": scope,
+                "typ": "access",
+                "iat": int(now.timestamp()),
+                "exp": int(expires.timestamp()),
+            },
+            self.key,
+            algorithm="HS256",
+        )
+        return token, expires
+
+    def verify(self, token: str) -> AccessClaims:
+        try:
+            claims = jwt.decode(
+                token,
+                self.key,
+                algorithms=["HS256"],
+                options={"verify_exp": False, "require": ["sub", "exp", "sid", "typ"]},
+            )
+        except jwt.PyJWTError:
+            raise Unauthorized(Code.TOKEN_INVALID, "The access token is not valid.") from None
+        # Expiry is checked against the injected clock, not the system clock.
+        if claims.get("typ") != "access":
+            raise Unauthorized(Code.TOKEN_INVALID, "This is not an access token.")
+        if int(claims["exp"]) <= int(self.clock.now().timestamp()):
+            raise Unauthorized(
+                Code.TOKEN_EXPIRED, "The access token has expired; refresh it or log in again."
+            )
+        try:
+            return AccessClaims(
+                user_id=uuid.UUID(claims["sub"]),
+                role=str(claims["role"]),
+                session_id=uuid.UUID(claims["sid"]),
+                version=int(claims["ver"]),
+                scope="two_factor_setup" if claims.get("scope") == "two_factor_setup" else "full",
+                expires_at=datetime.fromtimestamp(int(claims["exp"]), tz=self.clock.now().tzinfo),
+            )
+        except (KeyError, ValueError, TypeError):
+            raise Unauthorized(Code.TOKEN_INVALID, "The access token is not valid.") from None
+
+
+def new_refresh_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def split_refresh_token(token: str) -> tuple[uuid.UUID, str]:
+    session_part, _, secret = token.partition(".")
+    try:
+        return uuid.UUID(session_part), secret
+    except ValueError:
+        raise Unauthorized(Code.TOKEN_INVALID, "The refresh token is not valid.") from None

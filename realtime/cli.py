@@ -1,0 +1,120 @@
+"""The `flourish` command: serve, migrate, create-admin."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from aiohttp import web
+
+from realtime import logs, migrate, settings as settings_module
+from realtime.app import create_app
+from realtime.db import Database
+from realtime.settings import Settings, SettingsError
+
+log = logging.getLogger("flourish")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="flourish", description="Flourish Realtime server")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the server")
+    serve.add_argument("--host", help="address to listen on (default: HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default: PORT or 8080)")
+    serve.add_argument(
+        "--demo", action="store_true", help="seed a realistic demo directory and print logins"
+    )
+
+    commands.add_parser("migrate", help="apply database migrations")
+
+    admin = commands.add_parser("create-admin", help="create an administrator account")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--password", required=True)
+    admin.add_argument("--name", default="Administrator")
+
+    args = parser.parse_args(argv)
+    try:
+        settings = settings_module.load(os.environ)
+    except SettingsError as exc:
+        print(f"flourish: configuration error: {exc}", file=sys.stderr)
+        return 2
+    logs.configure(settings.log_level, settings.log_format)
+
+    if args.command == "serve":
+        return _serve(settings, args.host, args.port, demo=args.demo)
+    if args.command == "migrate":
+        asyncio.run(_migrate(settings))
+        print("flourish: database is at the newest migration")
+        return 0
+    if args.command == "create-admin":
+        return asyncio.run(_create_admin(settings, args.email, args.password, args.name))
+    parser.error(f"unknown command {args.command}")
+    return 2
+
+
+async def _migrate(settings: Settings) -> None:
+    db = Database(settings.database_url, schema=settings.database_schema)
+    try:
+        await migrate.upgrade(db)
+    finally:
+        await db.close()
+
+
+async def _create_admin(settings: Settings, email: str, password: str, name: str) -> int:
+    from realtime.auth.service import AccountError, create_account  # noqa: PLC0415
+    from realtime.auth.models import Role  # noqa: PLC0415
+    from realtime.auth.passwords import Passwords  # noqa: PLC0415
+    from realtime.clock import SystemClock  # noqa: PLC0415
+
+    db = Database(settings.database_url, schema=settings.database_schema)
+    try:
+        if settings.auto_migrate:
+            await migrate.upgrade(db)
+        try:
+            user = await create_account(
+                db, Passwords(), SystemClock(), email=email, password=password,
+                display_name=name, role=Role.ADMIN,
+            )
+        except AccountError as exc:
+            print(f"flourish: {exc}", file=sys.stderr)
+            return 1
+        print(f"flourish: admin {user.email} created")
+        return 0
+    finally:
+        await db.close()
+
+
+def _serve(settings: Settings, host: str | None, port: int | None, *, demo: bool) -> int:
+    if demo and settings.production:
+        print("flourish: --demo is refused in production", file=sys.stderr)
+        return 2
+    try:
+        import uvloop  # noqa: PLC0415
+
+        uvloop.install()
+    except ImportError:
+        pass
+    if settings.auto_migrate:
+        asyncio.run(_migrate(settings))
+    app = create_app(settings)
+    if demo:
+        from realtime.demo import seed_on_startup  # noqa: PLC0415
+
+        app.on_startup.append(seed_on_startup)
+    web.run_app(
+        app,
+        host=host or settings.host,
+        port=port or settings.port,
+        access_log=None,
+        print=lambda msg: log.info("%s", msg.strip()),
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

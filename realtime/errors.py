@@ -1,0 +1,140 @@
+"""Errors a client can act on: one hierarchy, stable codes.
+
+Clients branch on `code`; add codes, never rename one, and list each in `docs/errors.md`.
+`realtime/problems.py` renders them as `application/problem+json`; the socket.io edge answers
+`{"ok": false, "error": {"code", "message"}}`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Code(StrEnum):
+    # generic
+    BAD_REQUEST = "bad_request"
+    VALIDATION_FAILED = "validation_failed"
+    MALFORMED_JSON = "malformed_json"
+    BODY_TOO_LARGE = "body_too_large"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    NOT_FOUND = "not_found"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    CONFLICT = "conflict"
+    RATE_LIMITED = "rate_limited"
+    INTERNAL = "internal"
+    UNAVAILABLE = "unavailable"
+    # auth
+    UNAUTHENTICATED = "unauthenticated"
+    TOKEN_EXPIRED = "token_expired"
+    TOKEN_INVALID = "token_invalid"
+    INVALID_CREDENTIALS = "invalid_credentials"
+    OTP_REQUIRED = "otp_required"
+    OTP_INVALID = "otp_invalid"
+    TWO_FACTOR_SETUP_REQUIRED = "two_factor_setup_required"
+    TWO_FACTOR_ALREADY_ENABLED = "two_factor_already_enabled"
+    TWO_FACTOR_NOT_ENABLED = "two_factor_not_enabled"
+    FORBIDDEN = "forbidden"
+    EMAIL_TAKEN = "email_taken"
+    ACCOUNT_DISABLED = "account_disabled"
+    # coaches
+    COACH_NOT_FOUND = "coach_not_found"
+    UNKNOWN_SPECIALTY = "unknown_specialty"
+    UNKNOWN_LANGUAGE = "unknown_language"
+    UNKNOWN_TIME_ZONE = "unknown_time_zone"
+    UNSUPPORTED_CURRENCY = "unsupported_currency"
+    APPLICATION_EXISTS = "application_exists"
+    APPLICATION_NOT_FOUND = "application_not_found"
+    APPLICATION_NOT_PENDING = "application_not_pending"
+    AGREEMENT_OUTDATED = "agreement_outdated"
+    NOT_A_COACH = "not_a_coach"
+    BADGE_NOT_FOUND = "badge_not_found"
+    INVALID_CURSOR = "invalid_cursor"
+
+
+@dataclass
+class FieldError:
+    """One bad field of a request: a dotted path (`body.rates.0.minor`) and what is wrong."""
+
+    field: str
+    message: str
+
+
+class AppError(Exception):
+    """A refusal the client can understand. Subclasses fix the HTTP status."""
+
+    status = 400
+    title = "Bad request"
+
+    def __init__(
+        self,
+        code: Code,
+        message: str,
+        *,
+        errors: list[FieldError] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.errors = errors or []
+        self.headers = headers or {}
+
+
+class BadRequest(AppError):
+    status = 400
+    title = "Bad request"
+
+
+class ValidationFailed(AppError):
+    status = 422
+    title = "Validation failed"
+
+    def __init__(self, errors: list[FieldError], message: str | None = None) -> None:
+        summary = message or "; ".join(f"{e.field}: {e.message}" for e in errors[:5])
+        super().__init__(Code.VALIDATION_FAILED, summary, errors=errors)
+
+
+class Unauthorized(AppError):
+    status = 401
+    title = "Unauthorized"
+
+
+class Forbidden(AppError):
+    status = 403
+    title = "Forbidden"
+
+
+class NotFound(AppError):
+    status = 404
+    title = "Not found"
+
+
+class Conflict(AppError):
+    status = 409
+    title = "Conflict"
+
+
+class PayloadTooLarge(AppError):
+    status = 413
+    title = "Payload too large"
+
+
+class UnsupportedMediaType(AppError):
+    status = 415
+    title = "Unsupported media type"
+
+
+class TooManyRequests(AppError):
+    status = 429
+    title = "Too many requests"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(
+            Code.RATE_LIMITED, message, headers={"Retry-After": str(max(1, retry_after))}
+        )
+
+
+class Unavailable(AppError):
+    status = 503
+    title = "Service unavailable"

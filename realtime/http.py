@@ -1,0 +1,247 @@
+"""The HTTP edge: declared routes, validated input, JSON output.
+
+Every API route is declared with the pydantic models that validate its input and describe its
+output; `realtime/openapi.py` builds the OpenAPI document from the same declarations, so the
+document cannot drift from what the server accepts.
+
+```python
+routes = ApiRoutes(tag="auth")
+
+@routes.post("/api/auth/login", body=LoginIn, responses={200: TokenPair}, summary="Log in")
+async def login(request: web.Request, body: LoginIn) -> web.StreamResponse: ...
+```
+
+Handlers receive the validated body (POST, PUT, PATCH) or query (GET, DELETE) as their second
+argument; routes without input receive `NoInput`.
+"""
+
+from __future__ import annotations
+
+import types
+import uuid
+import typing
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar, get_args, get_origin
+
+import orjson
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from realtime.errors import (
+    BadRequest,
+    Code,
+    FieldError,
+    NotFound,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
+
+
+class Input(BaseModel):
+    """Base of every request model: unknown fields are refused, never ignored."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Output(BaseModel):
+    """Base of every response model."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class NoInput(Input):
+    """A route that takes neither body nor query parameters."""
+
+
+I = TypeVar("I", bound=BaseModel)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+TypedHandler = Callable[[web.Request, I], Awaitable[web.StreamResponse]]
+Access = Literal["public", "user", "client", "coach", "admin"]
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One documented route."""
+
+    method: str
+    path: str
+    handler: Handler
+    summary: str
+    tag: str
+    input: type[BaseModel]
+    responses: dict[int, type[BaseModel] | str | None]
+    access: Access
+    errors: tuple[int, ...]
+    description: str = ""
+
+    @property
+    def input_in(self) -> Literal["body", "query"]:
+        return "body" if self.method in ("POST", "PUT", "PATCH") else "query"
+
+
+@dataclass
+class ApiRoutes:
+    """A table of declared routes, like aiohttp's `RouteTableDef`, that OpenAPI reads."""
+
+    tag: str
+    operations: list[Operation] = field(default_factory=list)
+
+    def route(
+        self,
+        method: str,
+        path: str,
+        *,
+        summary: str,
+        input: type[I],
+        responses: dict[int, type[BaseModel] | str | None],
+        access: Access = "user",
+        errors: Sequence[int] = (),
+        description: str = "",
+    ) -> Callable[[TypedHandler[I]], TypedHandler[I]]:
+        def register(handler: TypedHandler[I]) -> TypedHandler[I]:
+            location = "body" if method in ("POST", "PUT", "PATCH") else "query"
+
+            async def run(request: web.Request) -> web.StreamResponse:
+                if location == "body":
+                    data = await read_body(request, input)
+                else:
+                    data = read_query(request, input)
+                return await handler(request, data)
+
+            run.__name__ = handler.__name__
+            run.__doc__ = handler.__doc__
+            self.operations.append(
+                Operation(
+                    method=method,
+                    path=path,
+                    handler=run,
+                    summary=summary,
+                    tag=self.tag,
+                    input=input,
+                    responses=responses,
+                    access=access,
+                    errors=tuple(errors),
+                    description=description or (handler.__doc__ or "").strip(),
+                )
+            )
+            return handler
+
+        return register
+
+    def get(self, path: str, **kw: Any) -> Callable[[TypedHandler[Any]], TypedHandler[Any]]:
+        return self.route("GET", path, **_with_default_input(kw))
+
+    def post(self, path: str, **kw: Any) -> Callable[[TypedHandler[Any]], TypedHandler[Any]]:
+        return self.route("POST", path, **_with_default_input(kw))
+
+    def put(self, path: str, **kw: Any) -> Callable[[TypedHandler[Any]], TypedHandler[Any]]:
+        return self.route("PUT", path, **_with_default_input(kw))
+
+    def patch(self, path: str, **kw: Any) -> Callable[[TypedHandler[Any]], TypedHandler[Any]]:
+        return self.route("PATCH", path, **_with_default_input(kw))
+
+    def delete(self, path: str, **kw: Any) -> Callable[[TypedHandler[Any]], TypedHandler[Any]]:
+        return self.route("DELETE", path, **_with_default_input(kw))
+
+
+def _with_default_input(kw: dict[str, Any]) -> dict[str, Any]:
+    kw.setdefault("input", NoInput)
+    return kw
+
+
+OPERATIONS = web.AppKey("operations", list[Operation])
+
+
+def add_routes(app: web.Application, *tables: ApiRoutes) -> None:
+    """Register the tables' routes on the app and remember them for the OpenAPI document."""
+    if OPERATIONS not in app:
+        app[OPERATIONS] = []
+    for table in tables:
+        for op in table.operations:
+            app.router.add_route(op.method, op.path, op.handler)
+            app[OPERATIONS].append(op)
+
+
+async def read_body(request: web.Request, model: type[I]) -> I:
+    """The request's JSON object, validated by `model`."""
+    if model is NoInput and not request.can_read_body:
+        return model.model_validate({})
+    if request.content_type != "application/json":
+        raise UnsupportedMediaType(
+            Code.UNSUPPORTED_MEDIA_TYPE,
+            f"Send the body as application/json, not {request.content_type or 'nothing'}.",
+        )
+    raw = await request.read()
+    try:
+        data = orjson.loads(raw) if raw else {}
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest(Code.MALFORMED_JSON, f"The body is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise BadRequest(Code.MALFORMED_JSON, "The body must be a JSON object.")
+    return validate(model, data)
+
+
+def read_query(request: web.Request, model: type[I]) -> I:
+    """The query string, validated by `model`. A list field takes repeated or comma-separated
+    values (`?language=en&language=fr` or `?language=en,fr`)."""
+    data: dict[str, Any] = {}
+    for key in set(request.query.keys()):
+        values = request.query.getall(key)
+        info = model.model_fields.get(key)
+        if info is not None and _is_list(info.annotation):
+            data[key] = [part for v in values for part in v.split(",") if part]
+        elif len(values) > 1:
+            raise ValidationFailed([FieldError(key, "given more than once")])
+        else:
+            data[key] = values[0]
+    return validate(model, data)
+
+
+def validate(model: type[I], data: object) -> I:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ValidationFailed(field_errors(exc)) from None
+
+
+def field_errors(exc: ValidationError) -> list[FieldError]:
+    errors = []
+    for err in exc.errors(include_url=False):
+        path = ".".join(str(p) for p in err["loc"]) or "(body)"
+        message = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
+        errors.append(FieldError(path, message))
+    return errors
+
+
+def _is_list(annotation: Any) -> bool:
+    origin = get_origin(annotation)
+    if origin in (list, tuple, set, frozenset):
+        return True
+    if origin in (typing.Union, types.UnionType):
+        return any(_is_list(arg) for arg in get_args(annotation))
+    return False
+
+
+def respond(model: BaseModel | Sequence[BaseModel] | None, status: int = 200) -> web.Response:
+    """A JSON response from an output model (or 204 with no body for None)."""
+    if model is None:
+        return web.Response(status=204)
+    if isinstance(model, BaseModel):
+        body = model.model_dump_json(by_alias=True).encode()
+    else:
+        body = orjson.dumps([m.model_dump(mode="json", by_alias=True) for m in model])
+    return web.Response(status=status, body=body, content_type="application/json")
+
+
+def path_param(request: web.Request, name: str) -> str:
+    return request.match_info[name]
+
+
+def uuid_param(request: web.Request, name: str = "id") -> uuid.UUID:
+    """A path parameter that must be a UUID; anything else is a 404, as no such thing exists."""
+    raw = request.match_info[name]
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        raise NotFound(Code.NOT_FOUND, f"No resource at {request.path}.") from None

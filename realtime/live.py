@@ -1,0 +1,106 @@
+"""Live state: counters and short-lived keys shared by every server process.
+
+With `REDIS_URL` set, state lives in Redis under `REDIS_PREFIX`, so several processes behind a
+load balancer see the same counts; without it, one process keeps the same state in memory
+through the same interface (the embedded default). Later capabilities (presence, rooms) add
+their operations here, on both implementations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import redis.asyncio as aioredis
+
+from realtime.clock import Clock
+
+
+@dataclass(frozen=True)
+class Window:
+    """A fixed-window counter after one more hit: the count so far and seconds until reset."""
+
+    count: int
+    resets_in: int
+
+
+class LiveState(Protocol):
+    async def hit(self, key: str, window: int) -> Window:
+        """Count one more event under `key` in a window of `window` seconds."""
+
+    async def peek(self, key: str) -> Window:
+        """The counter under `key` without counting."""
+
+    async def clear(self, key: str) -> None: ...
+
+    async def ping(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+class RedisLiveState:
+    def __init__(self, url: str, prefix: str) -> None:
+        self.redis: aioredis.Redis = aioredis.Redis.from_url(url, decode_responses=True)
+        self.prefix = prefix
+
+    async def hit(self, key: str, window: int) -> Window:
+        full = self.prefix + key
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.incr(full)
+            pipe.expire(full, window, nx=True)
+            pipe.ttl(full)
+            count, _, ttl = await pipe.execute()
+        return Window(int(count), max(int(ttl), 0))
+
+    async def peek(self, key: str) -> Window:
+        full = self.prefix + key
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.get(full)
+            pipe.ttl(full)
+            count, ttl = await pipe.execute()
+        return Window(int(count or 0), max(int(ttl), 0))
+
+    async def clear(self, key: str) -> None:
+        await self.redis.delete(self.prefix + key)
+
+    async def ping(self) -> None:
+        await self.redis.ping()
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+
+
+class MemoryLiveState:
+    """One process's live state, timed by the injected clock."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.counters: dict[str, tuple[int, float]] = {}
+
+    def _current(self, key: str) -> tuple[int, float] | None:
+        entry = self.counters.get(key)
+        if entry is not None and entry[1] <= self.clock.monotonic():
+            del self.counters[key]
+            return None
+        return entry
+
+    async def hit(self, key: str, window: int) -> Window:
+        entry = self._current(key)
+        count, expires = entry if entry else (0, self.clock.monotonic() + window)
+        self.counters[key] = (count + 1, expires)
+        return Window(count + 1, max(int(expires - self.clock.monotonic()), 0))
+
+    async def peek(self, key: str) -> Window:
+        entry = self._current(key)
+        if entry is None:
+            return Window(0, 0)
+        return Window(entry[0], max(int(entry[1] - self.clock.monotonic()), 0))
+
+    async def clear(self, key: str) -> None:
+        self.counters.pop(key, None)
+
+    async def ping(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        self.counters.clear()

@@ -1,0 +1,63 @@
+"""Prometheus metrics at `/metrics`, one registry per app (no process-global state)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from realtime.clock import Clock
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "flourish_http_requests",
+            "HTTP requests answered, by route template and status.",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "flourish_http_request_duration_seconds",
+            "Time to answer an HTTP request, by route template.",
+            ["method", "route"],
+            registry=self.registry,
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+        )
+        self.logins = Counter(
+            "flourish_logins",
+            "Login attempts by outcome.",
+            ["outcome"],
+            registry=self.registry,
+        )
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+METRICS = web.AppKey("metrics", Metrics)
+CLOCK = web.AppKey("clock", Clock)
+
+
+def route_label(request: web.Request) -> str:
+    """The route template (`/api/coaches/{id}`), never the raw path, which may hold ids."""
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else "unmatched"
+
+
+@web.middleware
+async def metrics_middleware(request: web.Request, handler: web.Handler) -> web.StreamResponse:
+    metrics = request.app[METRICS]
+    clock = request.app[CLOCK]
+    started = clock.monotonic()
+    response = await handler(request)
+    route = route_label(request)
+    metrics.requests.labels(request.method, route, str(response.status)).inc()
+    metrics.latency.labels(request.method, route).observe(clock.monotonic() - started)
+    return response
+
+
+async def metrics_endpoint(request: web.Request) -> web.Response:
+    body = request.app[METRICS].render()
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})

@@ -1,0 +1,11 @@
+"""Every table's model, imported in one place so migrations and tests see the whole schema."""
+
+from __future__ import annotations
+
+from booking.storage import applications, badges, coaches, favourites, reviews, specialties
+from realtime.auth import models as auth_models
+from realtime.db import Base
+
+MODULES = (auth_models, applications, badges, coaches, favourites, reviews, specialties)
+
+metadata = Base.metadata

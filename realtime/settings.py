@@ -1,0 +1,277 @@
+"""Settings, read once at start from the environment and validated.
+
+A wrong value stops the server with a `SettingsError` naming the variable and what was expected;
+secrets are never echoed. `docs/configuration.md` lists every variable; a test keeps it and
+`docker-compose.yml` in step with `VARIABLES` below.
+
+Development (the default) runs on embedded defaults: SQLite under `./var/`, live state in
+process, the demo payment provider. Production (`FLOURISH_ENV=production`) refuses all three,
+requires a real `SECRET_KEY` and two-factor login for coaches and admins.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from urllib.parse import urlsplit
+
+
+class SettingsError(Exception):
+    """A setting is missing or wrong. The message names the variable and what was expected."""
+
+    def __init__(self, variable: str, expected: str, *, got: str | None = None) -> None:
+        shown = f" (got {got!r})" if got is not None else ""
+        super().__init__(f"{variable}: expected {expected}{shown}")
+        self.variable = variable
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One environment variable: its name, its default (None: required or unset) and meaning."""
+
+    name: str
+    default: str | None
+    meaning: str
+    secret: bool = False
+
+
+VARIABLES: tuple[Variable, ...] = (
+    Variable("FLOURISH_ENV", "development", "`development` or `production`."),
+    Variable("HOST", "127.0.0.1", "Address `flourish serve` listens on."),
+    Variable("PORT", "8080", "TCP port `flourish serve` listens on."),
+    Variable(
+        "DATABASE_URL",
+        "sqlite+aiosqlite:///./var/flourish.db",
+        "SQLAlchemy async URL: `sqlite+aiosqlite:///path` or `postgresql+asyncpg://...`.",
+    ),
+    Variable(
+        "DATABASE_SCHEMA", "", "PostgreSQL schema to use instead of `public` (tests use one each)."
+    ),
+    Variable("AUTO_MIGRATE", None, "Apply migrations at start; default true in development."),
+    Variable("REDIS_URL", "", "Redis for live state; empty keeps live state in process."),
+    Variable("REDIS_PREFIX", "flourish:", "Prefix of every Redis key this deployment writes."),
+    Variable(
+        "SECRET_KEY",
+        None,
+        "At least 32 characters; signs tokens and derives encryption keys. "
+        "Development makes one under `./var/` if unset.",
+        secret=True,
+    ),
+    Variable("ACCESS_TOKEN_TTL", "900", "Seconds an access token lives."),
+    Variable("REFRESH_TOKEN_TTL", "43200", "Seconds a login session lives at most."),
+    Variable("SESSION_IDLE_TIMEOUT", "1800", "Seconds without a refresh before a session ends."),
+    Variable("LOGIN_MAX_FAILURES", "5", "Failed logins per account per window before a pause."),
+    Variable("LOGIN_MAX_ATTEMPTS_PER_ADDRESS", "30", "Login attempts per address per window."),
+    Variable("LOGIN_WINDOW", "900", "Seconds of the login rate-limit window."),
+    Variable("TRUST_PROXY", "false", "Take the client address from `X-Forwarded-For`."),
+    Variable("MAX_BODY_BYTES", "262144", "Largest request body accepted, in bytes."),
+    Variable("PAYMENTS_PROVIDER", "demo", "`demo` (development only) or `stripe`."),
+    Variable("STRIPE_SECRET_KEY", "", "Stripe secret key (`sk_...`).", secret=True),
+    Variable("STRIPE_PUBLISHABLE_KEY", "", "Stripe publishable key (`pk_...`)."),
+    Variable("STRIPE_WEBHOOK_SECRET", "", "Stripe webhook signing secret.", secret=True),
+    Variable("STRIPE_API_BASE", "", "Stripe API base URL (tests point it at localstripe)."),
+    Variable("STUN_URLS", "", "Comma-separated STUN URLs given to peers."),
+    Variable("TURN_URLS", "", "Comma-separated TURN URLs given to peers."),
+    Variable("TURN_SECRET", "", "coturn `static-auth-secret` for TURN REST credentials.", True),
+    Variable("TURN_TTL", "3600", "Seconds a TURN credential stays valid."),
+    Variable("LOG_LEVEL", "INFO", "`DEBUG`, `INFO`, `WARNING` or `ERROR`."),
+    Variable("LOG_FORMAT", "json", "`json` (one object a line) or `text`."),
+)
+
+_DEFAULTS = {v.name: v.default for v in VARIABLES}
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: Environment = Environment.DEVELOPMENT
+    host: str = "127.0.0.1"
+    port: int = 8080
+    database_url: str = "sqlite+aiosqlite:///./var/flourish.db"
+    database_schema: str = ""
+    auto_migrate: bool = True
+    redis_url: str = ""
+    redis_prefix: str = "flourish:"
+    secret_key: str = field(default="", repr=False)
+    access_token_ttl: int = 900
+    refresh_token_ttl: int = 43200
+    session_idle_timeout: int = 1800
+    login_max_failures: int = 5
+    login_max_attempts_per_address: int = 30
+    login_window: int = 900
+    trust_proxy: bool = False
+    max_body_bytes: int = 262144
+    payments_provider: str = "demo"
+    stripe_secret_key: str = field(default="", repr=False)
+    stripe_publishable_key: str = ""
+    stripe_webhook_secret: str = field(default="", repr=False)
+    stripe_api_base: str = ""
+    stun_urls: tuple[str, ...] = ()
+    turn_urls: tuple[str, ...] = ()
+    turn_secret: str = field(default="", repr=False)
+    turn_ttl: int = 3600
+    log_level: str = "INFO"
+    log_format: str = "json"
+
+    @property
+    def production(self) -> bool:
+        return self.env is Environment.PRODUCTION
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def requires_two_factor(self) -> bool:
+        """Coaches and admins must log in with TOTP: always in production."""
+        return self.production
+
+
+def load(environ: Mapping[str, str], *, var_dir: Path = Path("var")) -> Settings:
+    """Read and validate every setting; raise `SettingsError` on the first bad one."""
+
+    def raw(name: str) -> str:
+        value = environ.get(name)
+        if value is None:
+            value = _DEFAULTS[name] or ""
+        return value.strip()
+
+    env_raw = raw("FLOURISH_ENV").lower()
+    try:
+        env = Environment(env_raw)
+    except ValueError:
+        raise SettingsError("FLOURISH_ENV", "`development` or `production`", got=env_raw) from None
+    production = env is Environment.PRODUCTION
+
+    database_url = raw("DATABASE_URL")
+    scheme = urlsplit(database_url).scheme
+    if scheme not in ("sqlite+aiosqlite", "postgresql+asyncpg"):
+        raise SettingsError(
+            "DATABASE_URL",
+            "a URL starting sqlite+aiosqlite:/// or postgresql+asyncpg://",
+            got=scheme or database_url[:20],
+        )
+    if production and scheme.startswith("sqlite"):
+        raise SettingsError("DATABASE_URL", "PostgreSQL in production, not the embedded SQLite")
+    schema = raw("DATABASE_SCHEMA")
+    if schema and not (schema.isidentifier() and schema.isascii() and schema.islower()):
+        raise SettingsError("DATABASE_SCHEMA", "a lower-case SQL identifier", got=schema)
+
+    redis_url = raw("REDIS_URL")
+    if redis_url and urlsplit(redis_url).scheme not in ("redis", "rediss", "unix"):
+        raise SettingsError("REDIS_URL", "a redis:// or rediss:// URL", got=redis_url[:20])
+    if production and not redis_url:
+        raise SettingsError("REDIS_URL", "a Redis URL in production (live state is shared)")
+
+    secret_key = raw("SECRET_KEY")
+    if not secret_key:
+        if production:
+            raise SettingsError("SECRET_KEY", "at least 32 characters in production")
+        secret_key = _development_secret(var_dir)
+    if len(secret_key) < 32:
+        raise SettingsError("SECRET_KEY", "at least 32 characters")
+
+    provider = raw("PAYMENTS_PROVIDER").lower()
+    if provider not in ("demo", "stripe"):
+        raise SettingsError("PAYMENTS_PROVIDER", "`demo` or `stripe`", got=provider)
+    if production and provider == "demo":
+        raise SettingsError("PAYMENTS_PROVIDER", "`stripe` in production; demo payments refused")
+    stripe_secret = raw("STRIPE_SECRET_KEY")
+    if provider == "stripe" and not stripe_secret.startswith(("sk_", "rk_")):
+        raise SettingsError("STRIPE_SECRET_KEY", "a key starting sk_ or rk_ when payments use Stripe")
+
+    auto_raw = environ.get("AUTO_MIGRATE")
+    auto_migrate = (not production) if auto_raw is None else _bool("AUTO_MIGRATE", auto_raw)
+
+    log_level = raw("LOG_LEVEL").upper()
+    if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise SettingsError("LOG_LEVEL", "DEBUG, INFO, WARNING or ERROR", got=log_level)
+    log_format = raw("LOG_FORMAT").lower()
+    if log_format not in ("json", "text"):
+        raise SettingsError("LOG_FORMAT", "`json` or `text`", got=log_format)
+
+    turn_urls = _urls("TURN_URLS", raw("TURN_URLS"), ("turn:", "turns:"))
+    turn_secret = raw("TURN_SECRET")
+    if turn_urls and not turn_secret:
+        raise SettingsError("TURN_SECRET", "coturn's static-auth-secret when TURN_URLS is set")
+
+    return Settings(
+        env=env,
+        host=raw("HOST") or "127.0.0.1",
+        port=_int("PORT", raw("PORT"), 1, 65535),
+        database_url=database_url,
+        database_schema=schema,
+        auto_migrate=auto_migrate,
+        redis_url=redis_url,
+        redis_prefix=raw("REDIS_PREFIX"),
+        secret_key=secret_key,
+        access_token_ttl=_int("ACCESS_TOKEN_TTL", raw("ACCESS_TOKEN_TTL"), 30, 86400),
+        refresh_token_ttl=_int("REFRESH_TOKEN_TTL", raw("REFRESH_TOKEN_TTL"), 60, 90 * 86400),
+        session_idle_timeout=_int(
+            "SESSION_IDLE_TIMEOUT", raw("SESSION_IDLE_TIMEOUT"), 60, 90 * 86400
+        ),
+        login_max_failures=_int("LOGIN_MAX_FAILURES", raw("LOGIN_MAX_FAILURES"), 1, 1000),
+        login_max_attempts_per_address=_int(
+            "LOGIN_MAX_ATTEMPTS_PER_ADDRESS", raw("LOGIN_MAX_ATTEMPTS_PER_ADDRESS"), 1, 100000
+        ),
+        login_window=_int("LOGIN_WINDOW", raw("LOGIN_WINDOW"), 1, 86400),
+        trust_proxy=_bool("TRUST_PROXY", raw("TRUST_PROXY")),
+        max_body_bytes=_int("MAX_BODY_BYTES", raw("MAX_BODY_BYTES"), 1024, 64 * 1024 * 1024),
+        payments_provider=provider,
+        stripe_secret_key=stripe_secret,
+        stripe_publishable_key=raw("STRIPE_PUBLISHABLE_KEY"),
+        stripe_webhook_secret=raw("STRIPE_WEBHOOK_SECRET"),
+        stripe_api_base=raw("STRIPE_API_BASE"),
+        stun_urls=_urls("STUN_URLS", raw("STUN_URLS"), ("stun:", "stuns:")),
+        turn_urls=turn_urls,
+        turn_secret=turn_secret,
+        turn_ttl=_int("TURN_TTL", raw("TURN_TTL"), 60, 7 * 86400),
+        log_level=log_level,
+        log_format=log_format,
+    )
+
+
+def _int(name: str, raw: str, low: int, high: int) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(name, f"a whole number from {low} to {high}", got=raw) from None
+    if not low <= value <= high:
+        raise SettingsError(name, f"a whole number from {low} to {high}", got=raw)
+    return value
+
+
+def _bool(name: str, raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off", ""):
+        return False
+    raise SettingsError(name, "true or false", got=raw)
+
+
+def _urls(name: str, raw: str, schemes: tuple[str, ...]) -> tuple[str, ...]:
+    urls = tuple(u.strip() for u in raw.split(",") if u.strip())
+    for url in urls:
+        if not url.startswith(schemes):
+            raise SettingsError(name, f"URLs starting {' or '.join(schemes)}", got=url)
+    return urls
+
+
+def _development_secret(var_dir: Path) -> str:
+    """A per-checkout secret under `./var/`, so tokens survive a restart in development."""
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key + "\n")
+    path.chmod(0o600)
+    return key
