@@ -11,7 +11,8 @@ from collections.abc import Sequence
 
 from aiohttp import web
 
-from realtime import logs, migrate, settings as settings_module
+from realtime import logs, migrate
+from realtime import settings as settings_module
 from realtime.app import create_app
 from realtime.db import Database
 from realtime.settings import Settings, SettingsError
@@ -51,10 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         asyncio.run(_migrate(settings))
         print("flourish: database is at the newest migration")
         return 0
-    if args.command == "create-admin":
-        return asyncio.run(_create_admin(settings, args.email, args.password, args.name))
-    parser.error(f"unknown command {args.command}")
-    return 2
+    return asyncio.run(_create_admin(settings, args.email, args.password, args.name))
 
 
 async def _migrate(settings: Settings) -> None:
@@ -66,10 +64,10 @@ async def _migrate(settings: Settings) -> None:
 
 
 async def _create_admin(settings: Settings, email: str, password: str, name: str) -> int:
-    from realtime.auth.service import AccountError, create_account  # noqa: PLC0415
-    from realtime.auth.models import Role  # noqa: PLC0415
-    from realtime.auth.passwords import Passwords  # noqa: PLC0415
-    from realtime.clock import SystemClock  # noqa: PLC0415
+    from realtime.auth.models import Role
+    from realtime.auth.passwords import Passwords
+    from realtime.auth.service import AccountError, create_account
+    from realtime.clock import SystemClock
 
     db = Database(settings.database_url, schema=settings.database_schema)
     try:
@@ -77,8 +75,13 @@ async def _create_admin(settings: Settings, email: str, password: str, name: str
             await migrate.upgrade(db)
         try:
             user = await create_account(
-                db, Passwords(), SystemClock(), email=email, password=password,
-                display_name=name, role=Role.ADMIN,
+                db,
+                Passwords(),
+                SystemClock(),
+                email=email,
+                password=password,
+                display_name=name,
+                role=Role.ADMIN,
             )
         except AccountError as exc:
             print(f"flourish: {exc}", file=sys.stderr)
@@ -94,7 +97,7 @@ def _serve(settings: Settings, host: str | None, port: int | None, *, demo: bool
         print("flourish: --demo is refused in production", file=sys.stderr)
         return 2
     try:
-        import uvloop  # noqa: PLC0415
+        import uvloop
 
         uvloop.install()
     except ImportError:
@@ -103,7 +106,7 @@ def _serve(settings: Settings, host: str | None, port: int | None, *, demo: bool
         asyncio.run(_migrate(settings))
     app = create_app(settings)
     if demo:
-        from realtime.demo import seed_on_startup  # noqa: PLC0415
+        from realtime.demo import seed_on_startup
 
         app.on_startup.append(seed_on_startup)
     web.run_app(

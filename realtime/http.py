@@ -18,8 +18,8 @@ argument; routes without input receive `NoInput`.
 from __future__ import annotations
 
 import types
-import uuid
 import typing
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar, get_args, get_origin
@@ -54,9 +54,9 @@ class NoInput(Input):
     """A route that takes neither body nor query parameters."""
 
 
-I = TypeVar("I", bound=BaseModel)
+In = TypeVar("In", bound=BaseModel)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-TypedHandler = Callable[[web.Request, I], Awaitable[web.StreamResponse]]
+TypedHandler = Callable[[web.Request, In], Awaitable[web.StreamResponse]]
 Access = Literal["public", "user", "client", "coach", "admin"]
 
 
@@ -93,13 +93,13 @@ class ApiRoutes:
         path: str,
         *,
         summary: str,
-        input: type[I],
+        input: type[In],
         responses: dict[int, type[BaseModel] | str | None],
         access: Access = "user",
         errors: Sequence[int] = (),
         description: str = "",
-    ) -> Callable[[TypedHandler[I]], TypedHandler[I]]:
-        def register(handler: TypedHandler[I]) -> TypedHandler[I]:
+    ) -> Callable[[TypedHandler[In]], TypedHandler[In]]:
+        def register(handler: TypedHandler[In]) -> TypedHandler[In]:
             location = "body" if method in ("POST", "PUT", "PATCH") else "query"
 
             async def run(request: web.Request) -> web.StreamResponse:
@@ -163,7 +163,7 @@ def add_routes(app: web.Application, *tables: ApiRoutes) -> None:
             app[OPERATIONS].append(op)
 
 
-async def read_body(request: web.Request, model: type[I]) -> I:
+async def read_body(request: web.Request, model: type[In]) -> In:
     """The request's JSON object, validated by `model`."""
     if model is NoInput and not request.can_read_body:
         return model.model_validate({})
@@ -182,7 +182,7 @@ async def read_body(request: web.Request, model: type[I]) -> I:
     return validate(model, data)
 
 
-def read_query(request: web.Request, model: type[I]) -> I:
+def read_query(request: web.Request, model: type[In]) -> In:
     """The query string, validated by `model`. A list field takes repeated or comma-separated
     values (`?language=en&language=fr` or `?language=en,fr`)."""
     data: dict[str, Any] = {}
@@ -198,7 +198,7 @@ def read_query(request: web.Request, model: type[I]) -> I:
     return validate(model, data)
 
 
-def validate(model: type[I], data: object) -> I:
+def validate(model: type[In], data: object) -> In:
     try:
         return model.model_validate(data)
     except ValidationError as exc:

@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 REQUEST_ID = web.RequestKey("request_id", str)
 current_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
@@ -52,7 +53,9 @@ class TextFormatter(logging.Formatter):
 def configure(level: str, fmt: str) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
-        JsonFormatter() if fmt == "json" else TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        JsonFormatter()
+        if fmt == "json"
+        else TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -61,9 +64,7 @@ def configure(level: str, fmt: str) -> None:
 
 
 @web.middleware
-async def request_id_middleware(
-    request: web.Request, handler: web.Handler
-) -> web.StreamResponse:
+async def request_id_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Take a well-formed `X-Request-Id` from the caller or make one; echo it in the response."""
     given = request.headers.get("X-Request-Id", "")
     request_id = given if _acceptable(given) else uuid.uuid4().hex

@@ -34,7 +34,9 @@ async def upgrade(db: Database, revision: str = "head") -> None:
 
 async def current(db: Database) -> str | None:
     async with db.engine.connect() as conn:
-        return await conn.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())
+        return await conn.run_sync(
+            lambda sync: MigrationContext.configure(sync).get_current_revision()
+        )
 
 
 def head() -> str | None:

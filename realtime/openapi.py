@@ -97,9 +97,7 @@ def build(operations: list[Operation], *, title: str = "Flourish Realtime API") 
         for status, out in op.responses.items():
             response: dict[str, Any] = {"description": _REASONS.get(status, "")}
             if isinstance(out, type):
-                response["content"] = {
-                    "application/json": {"schema": refs[(out, "serialization")]}
-                }
+                response["content"] = {"application/json": {"schema": refs[(out, "serialization")]}}
             elif isinstance(out, str):
                 response["content"] = {out: {"schema": {"type": "string"}}}
             item["responses"][str(status)] = response

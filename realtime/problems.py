@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from realtime.errors import AppError, Code, PayloadTooLarge
 from realtime.logs import REQUEST_ID
@@ -72,16 +73,16 @@ def from_app_error(exc: AppError, request: web.Request | None = None) -> web.Res
 
 
 @web.middleware
-async def problems_middleware(request: web.Request, handler: web.Handler) -> web.StreamResponse:
+async def problems_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
     except AppError as exc:
         return from_app_error(exc, request)
-    except web.HTTPRequestEntityTooLarge as exc:
+    except web.HTTPRequestEntityTooLarge:
+        limit = request.app._client_max_size
         return from_app_error(
             PayloadTooLarge(
-                Code.BODY_TOO_LARGE,
-                f"The request body is larger than the {exc.max_size} bytes accepted.",
+                Code.BODY_TOO_LARGE, f"The request body is larger than the {limit} bytes accepted."
             ),
             request,
         )

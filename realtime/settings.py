@@ -185,7 +185,9 @@ def load(environ: Mapping[str, str], *, var_dir: Path = Path("var")) -> Settings
         raise SettingsError("PAYMENTS_PROVIDER", "`stripe` in production; demo payments refused")
     stripe_secret = raw("STRIPE_SECRET_KEY")
     if provider == "stripe" and not stripe_secret.startswith(("sk_", "rk_")):
-        raise SettingsError("STRIPE_SECRET_KEY", "a key starting sk_ or rk_ when payments use Stripe")
+        raise SettingsError(
+            "STRIPE_SECRET_KEY", "a key starting sk_ or rk_ when payments use Stripe"
+        )
 
     auto_raw = environ.get("AUTO_MIGRATE")
     auto_migrate = (not production) if auto_raw is None else _bool("AUTO_MIGRATE", auto_raw)

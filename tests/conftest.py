@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -60,10 +60,8 @@ def app(settings: Settings, clock: FakeClock) -> web.Application:
 
 
 @pytest.fixture
-async def client(
-    aiohttp_client: AiohttpClient, app: web.Application
-) -> AsyncIterator[TestClient[Any, Any]]:
-    yield await aiohttp_client(app)
+async def client(aiohttp_client: AiohttpClient, app: web.Application) -> TestClient[Any, Any]:
+    return await aiohttp_client(app)
 
 
 @pytest.fixture

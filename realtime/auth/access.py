@@ -72,9 +72,7 @@ async def optional_principal(request: web.Request) -> Principal | None:
     return principal
 
 
-async def require(
-    request: web.Request, *roles: Role, allow_setup_scope: bool = False
-) -> Principal:
+async def require(request: web.Request, *roles: Role, allow_setup_scope: bool = False) -> Principal:
     """The caller, who must be logged in and (if roles are given) hold one of them."""
     principal = await optional_principal(request)
     if principal is None:

@@ -20,9 +20,10 @@ class Passwords:
     async def verify(self, stored: str | None, password: str) -> bool:
         def check() -> bool:
             try:
-                return self.hasher.verify(stored or self.dummy, password) and stored is not None
+                self.hasher.verify(stored or self.dummy, password)
             except (VerificationError, InvalidHashError):
                 return False
+            return stored is not None
 
         return await asyncio.to_thread(check)
 

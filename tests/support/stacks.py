@@ -53,7 +53,9 @@ class Stack:
             db_file = tmp_path / "flourish.db"
             shutil.copyfile(self.sqlite_template, db_file)
             return replace(
-                self.template, database_url=f"sqlite+aiosqlite:///{db_file}", **overrides  # type: ignore[arg-type]
+                self.template,
+                database_url=f"sqlite+aiosqlite:///{db_file}",
+                **overrides,  # type: ignore[arg-type]
             )
         asyncio.run(_truncate(self.template))
         return replace(self.template, **overrides)  # type: ignore[arg-type]
