@@ -1,0 +1,84 @@
+"""The booking state machine: every change of a booking's status goes through `transition`.
+
+    held ──pay──▶ confirmed ──start──▶ in_progress ──complete──▶ completed
+      │              │ ▲
+      │              │ └─reschedule (stays confirmed, moves in time)
+      ├─expire──▶ expired
+      └─abandon─▶ canceled_by_client
+    confirmed ──cancel_by_client──▶ canceled_by_client
+    confirmed ──cancel_by_coach───▶ canceled_by_coach
+    confirmed ──no_show_client────▶ no_show_client
+    confirmed ──no_show_coach─────▶ no_show_coach
+    in_progress ──no_show_client / no_show_coach──▶ (the one who never joined)
+
+Live states (`held`, `confirmed`, `in_progress`) occupy the coach's calendar; the others are
+final and never change again. An event a state does not accept is an `IllegalTransition`, which
+the API answers with 409: never a silent change.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    HELD = "held"
+    CONFIRMED = "confirmed"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    CANCELED_BY_CLIENT = "canceled_by_client"
+    CANCELED_BY_COACH = "canceled_by_coach"
+    NO_SHOW_CLIENT = "no_show_client"
+    NO_SHOW_COACH = "no_show_coach"
+    EXPIRED = "expired"
+
+
+class Event(StrEnum):
+    PAY = "pay"
+    EXPIRE = "expire"
+    ABANDON = "abandon"
+    RESCHEDULE = "reschedule"
+    START = "start"
+    COMPLETE = "complete"
+    CANCEL_BY_CLIENT = "cancel_by_client"
+    CANCEL_BY_COACH = "cancel_by_coach"
+    NO_SHOW_CLIENT = "no_show_client"
+    NO_SHOW_COACH = "no_show_coach"
+
+
+LIVE: frozenset[Status] = frozenset({Status.HELD, Status.CONFIRMED, Status.IN_PROGRESS})
+
+_TABLE: dict[tuple[Status, Event], Status] = {
+    (Status.HELD, Event.PAY): Status.CONFIRMED,
+    (Status.HELD, Event.EXPIRE): Status.EXPIRED,
+    (Status.HELD, Event.ABANDON): Status.CANCELED_BY_CLIENT,
+    (Status.CONFIRMED, Event.RESCHEDULE): Status.CONFIRMED,
+    (Status.CONFIRMED, Event.START): Status.IN_PROGRESS,
+    (Status.CONFIRMED, Event.CANCEL_BY_CLIENT): Status.CANCELED_BY_CLIENT,
+    (Status.CONFIRMED, Event.CANCEL_BY_COACH): Status.CANCELED_BY_COACH,
+    (Status.CONFIRMED, Event.NO_SHOW_CLIENT): Status.NO_SHOW_CLIENT,
+    (Status.CONFIRMED, Event.NO_SHOW_COACH): Status.NO_SHOW_COACH,
+    (Status.IN_PROGRESS, Event.COMPLETE): Status.COMPLETED,
+    (Status.IN_PROGRESS, Event.NO_SHOW_CLIENT): Status.NO_SHOW_CLIENT,
+    (Status.IN_PROGRESS, Event.NO_SHOW_COACH): Status.NO_SHOW_COACH,
+}
+
+
+class IllegalTransition(Exception):
+    def __init__(self, status: Status, event: Event) -> None:
+        super().__init__(f"a {status.value} booking cannot {event.value.replace('_', ' ')}")
+        self.status = status
+        self.event = event
+
+
+def transition(status: Status, event: Event) -> Status:
+    """The status after `event`, or IllegalTransition."""
+    try:
+        return _TABLE[(status, event)]
+    except KeyError:
+        raise IllegalTransition(status, event) from None
+
+
+def accepts(status: Status) -> frozenset[Event]:
+    """The events a booking in `status` accepts (what the client may offer as actions)."""
+    return frozenset(event for (state, event) in _TABLE if state is status)

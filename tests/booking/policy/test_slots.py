@@ -1,0 +1,138 @@
+"""The availability rulebook: grid, DST, overrides, time off, buffers, notice, horizon."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from booking.policy.slots import (
+    DayRange,
+    Interval,
+    Schedule,
+    blocked,
+    free_slots,
+    is_free,
+    local_instant,
+)
+
+NEW_YORK = ZoneInfo("America/New_York")
+NINE_TO_NOON = DayRange(9 * 60, 12 * 60)
+WEEKDAYS = {d: [NINE_TO_NOON] for d in range(5)}
+
+
+def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
+
+
+def day_window(local_day: date, zone: ZoneInfo = NEW_YORK) -> Interval:
+    start = datetime.combine(local_day, datetime.min.time(), tzinfo=zone).astimezone(UTC)
+    return Interval(start, start + timedelta(days=1))
+
+
+def local_starts(slots: list[Interval], zone: ZoneInfo = NEW_YORK) -> list[str]:
+    return [s.start.astimezone(zone).strftime("%H:%M") for s in slots]
+
+
+def test_slots_follow_the_grid_and_end_inside_the_range() -> None:
+    schedule = Schedule(NEW_YORK, WEEKDAYS, interval=30)
+    slots = free_slots(schedule, day_window(date(2026, 1, 12)), 60, now=at(2026, 1, 1), busy=[])
+    assert local_starts(slots) == ["09:00", "09:30", "10:00", "10:30", "11:00"]
+
+
+def test_nine_oclock_stays_nine_local_across_dst() -> None:
+    schedule = Schedule(NEW_YORK, WEEKDAYS, interval=60)
+    winter = free_slots(schedule, day_window(date(2026, 3, 6)), 60, now=at(2026, 1, 1), busy=[])
+    summer = free_slots(schedule, day_window(date(2026, 3, 9)), 60, now=at(2026, 1, 1), busy=[])
+    assert winter[0].start == at(2026, 3, 6, 14)  # 09:00 EST is 14:00 UTC
+    assert summer[0].start == at(2026, 3, 9, 13)  # 09:00 EDT is 13:00 UTC
+    assert local_starts(winter) == local_starts(summer) == ["09:00", "10:00", "11:00"]
+
+
+def test_wall_times_in_the_spring_gap_are_skipped() -> None:
+    night = {6: [DayRange(60, 4 * 60)]}  # Sunday 01:00-04:00
+    schedule = Schedule(NEW_YORK, night, interval=30)
+    slots = free_slots(schedule, day_window(date(2026, 3, 8)), 30, now=at(2026, 1, 1), busy=[])
+    assert local_starts(slots) == ["01:00", "01:30", "03:00", "03:30"]
+    assert local_instant(date(2026, 3, 8), 150, NEW_YORK) is None
+
+
+def test_override_replaces_the_day_and_an_empty_one_closes_it() -> None:
+    schedule = Schedule(
+        NEW_YORK,
+        WEEKDAYS,
+        overrides={date(2026, 1, 12): [DayRange(14 * 60, 15 * 60)], date(2026, 1, 13): []},
+        interval=60,
+    )
+    monday = free_slots(schedule, day_window(date(2026, 1, 12)), 60, now=at(2026, 1, 1), busy=[])
+    tuesday = free_slots(schedule, day_window(date(2026, 1, 13)), 60, now=at(2026, 1, 1), busy=[])
+    assert local_starts(monday) == ["14:00"]
+    assert tuesday == []
+
+
+def test_time_off_removes_the_slots_it_touches() -> None:
+    off = Interval(at(2026, 1, 12, 15, 30), at(2026, 1, 12, 16, 30))  # 10:30-11:30 EST
+    schedule = Schedule(NEW_YORK, WEEKDAYS, time_off=[off], interval=30)
+    slots = free_slots(schedule, day_window(date(2026, 1, 12)), 30, now=at(2026, 1, 1), busy=[])
+    assert local_starts(slots) == ["09:00", "09:30", "10:00", "11:30"]
+
+
+def test_buffers_keep_sessions_apart() -> None:
+    schedule = Schedule(NEW_YORK, WEEKDAYS, interval=15, buffer_before=15, buffer_after=15)
+    booked = blocked(at(2026, 1, 12, 15), at(2026, 1, 12, 15, 30), schedule)  # 10:00-10:30 EST
+    slots = free_slots(
+        schedule, day_window(date(2026, 1, 12)), 30, now=at(2026, 1, 1), busy=[booked]
+    )
+    starts = local_starts(slots)
+    # The booking blocks 09:45-10:45; a 30-minute slot blocks 15 minutes either side of itself.
+    assert "09:00" in starts  # blocks 08:45-09:45, touching
+    assert "09:15" not in starts
+    assert "10:30" not in starts
+    assert "11:00" in starts  # blocks 10:45-11:45, touching
+
+
+def test_notice_and_horizon_bound_the_slots() -> None:
+    schedule = Schedule(NEW_YORK, WEEKDAYS, interval=60, min_notice=90, max_advance_days=7)
+    now = at(2026, 1, 12, 14, 30)  # 09:30 EST
+    today = free_slots(schedule, day_window(date(2026, 1, 12)), 60, now=now, busy=[])
+    assert local_starts(today) == ["11:00"]
+    beyond = free_slots(schedule, day_window(date(2026, 1, 20)), 60, now=now, busy=[])
+    assert beyond == []
+
+
+def test_is_free_requires_the_grid() -> None:
+    schedule = Schedule(NEW_YORK, WEEKDAYS, interval=30)
+    now = at(2026, 1, 1)
+    assert is_free(schedule, at(2026, 1, 12, 14, 30), 60, now=now, busy=[])
+    assert not is_free(schedule, at(2026, 1, 12, 14, 10), 60, now=now, busy=[])
+    assert not is_free(schedule, at(2026, 1, 12, 16, 30), 60, now=now, busy=[])  # ends 12:30
+
+
+@given(
+    busy_starts=st.lists(st.integers(min_value=0, max_value=7 * 24 * 4), max_size=20),
+    duration=st.sampled_from([30, 45, 60, 90]),
+    buffer=st.integers(min_value=0, max_value=30),
+)
+def test_no_free_slot_overlaps_a_booking(
+    busy_starts: list[int], duration: int, buffer: int
+) -> None:
+    schedule = Schedule(
+        NEW_YORK,
+        {d: [DayRange(8 * 60, 20 * 60)] for d in range(7)},
+        interval=15,
+        buffer_before=buffer,
+        buffer_after=buffer,
+    )
+    origin = at(2026, 3, 2)
+    busy = [
+        blocked(
+            origin + timedelta(minutes=15 * q), origin + timedelta(minutes=15 * q + 60), schedule
+        )
+        for q in busy_starts
+    ]
+    window = Interval(origin, origin + timedelta(days=7))
+    for slot in free_slots(schedule, window, duration, now=at(2026, 1, 1), busy=busy):
+        mine = blocked(slot.start, slot.end, schedule)
+        assert not any(mine.overlaps(b) for b in busy)
