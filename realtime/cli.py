@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import logging
 import os
 import sys
@@ -26,7 +27,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     serve = commands.add_parser("serve", help="run the server")
     serve.add_argument("--host", help="address to listen on (default: HOST or 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port to listen on (default: PORT or 8080)")
+    serve.add_argument("--port", type=_port, help="port to listen on (default: PORT or 8080)")
     serve.add_argument(
         "--demo", action="store_true", help="seed a realistic demo directory and print logins"
     )
@@ -35,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     admin = commands.add_parser("create-admin", help="create an administrator account")
     admin.add_argument("--email", required=True)
-    admin.add_argument("--password", required=True)
+    admin.add_argument("--password", help="the password (asked for when not given)")
     admin.add_argument("--name", default="Administrator")
 
     args = parser.parse_args(argv)
@@ -46,13 +47,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     logs.configure(settings.log_level, settings.log_format)
 
-    if args.command == "serve":
-        return _serve(settings, args.host, args.port, demo=args.demo)
-    if args.command == "migrate":
-        asyncio.run(_migrate(settings))
-        print("flourish: database is at the newest migration")
-        return 0
-    return asyncio.run(_create_admin(settings, args.email, args.password, args.name))
+    try:
+        if args.command == "serve":
+            return _serve(settings, args.host, args.port, demo=args.demo)
+        if args.command == "migrate":
+            asyncio.run(_migrate(settings))
+            print("flourish: database is at the newest migration")
+            return 0
+        password = args.password or getpass.getpass("Password for the new admin: ")
+        return asyncio.run(_create_admin(settings, args.email, password, args.name))
+    except OSError as exc:
+        # Unreachable database or Redis, port in use: say so in one line, not a traceback.
+        print(f"flourish: {args.command} failed: {exc}", file=sys.stderr)
+        return 1
+
+
+def _port(raw: str) -> int:
+    try:
+        port = int(raw)
+    except ValueError:
+        port = 0
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a TCP port 1-65535, got {raw!r}")
+    return port
 
 
 async def _migrate(settings: Settings) -> None:
@@ -96,12 +113,6 @@ def _serve(settings: Settings, host: str | None, port: int | None, *, demo: bool
     if demo and settings.production:
         print("flourish: --demo is refused in production", file=sys.stderr)
         return 2
-    try:
-        import uvloop
-
-        uvloop.install()
-    except ImportError:
-        pass
     if settings.auto_migrate:
         asyncio.run(_migrate(settings))
     app = create_app(settings)
@@ -114,9 +125,21 @@ def _serve(settings: Settings, host: str | None, port: int | None, *, demo: bool
         host=host or settings.host,
         port=port or settings.port,
         access_log=None,
-        print=lambda msg: log.info("%s", msg.strip()),
+        # aiohttp's banner, "======== Running on http://... ========\n(Press CTRL+C...)"
+        print=lambda banner: log.info("%s", banner.strip().splitlines()[0].strip("= ")),
+        shutdown_timeout=20,
+        loop=_event_loop(),
     )
     return 0
+
+
+def _event_loop() -> asyncio.AbstractEventLoop:
+    """uvloop where it is installed (not on Windows), else asyncio's own loop."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
 
 
 if __name__ == "__main__":

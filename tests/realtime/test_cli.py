@@ -1,0 +1,234 @@
+"""The `flourish` command as a new user and an operator run it: a real process on a real port."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from realtime import migrate
+from realtime.demo import CLIENT_EMAIL, DEMO_PASSWORD
+from realtime.settings import VARIABLES
+from tests.support.stacks import POSTGRES_URL, REDIS_URL
+
+FLOURISH = str(Path(sys.executable).parent / "flourish")
+
+
+def environment(**settings: str) -> dict[str, str]:
+    """This process's environment without any setting of ours, plus `settings`."""
+    ours = {v.name for v in VARIABLES}
+    return {k: v for k, v in os.environ.items() if k not in ours} | settings
+
+
+def run(cwd: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [FLOURISH, *args],
+        cwd=cwd,
+        env=environment(**settings),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[str]
+    port: int
+    log: Path
+    output: Path
+
+    def get(self, path: str) -> tuple[int, Any]:
+        url = f"http://127.0.0.1:{self.port}{path}"
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
+
+    def post(self, path: str, body: dict[str, Any]) -> tuple[int, Any]:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}{path}",
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
+
+    def stop(self) -> int:
+        """SIGTERM, as Docker and systemd stop it; the exit code."""
+        if self.process.poll() is None:
+            self.process.terminate()
+        return self.process.wait(timeout=30)
+
+
+@contextmanager
+def serving(cwd: Path, *args: str, **settings: str) -> Iterator[Server]:
+    """`flourish serve` on a free port, once it answers /healthz (within about 20 s)."""
+    port = free_port()
+    log, output = cwd / "serve.log", cwd / "serve.out"
+    with log.open("w") as stderr, output.open("w") as stdout:
+        process = subprocess.Popen(
+            [FLOURISH, "serve", "--port", str(port), *args],
+            cwd=cwd,
+            env=environment(**settings),
+            stdout=stdout,
+            stderr=stderr,
+            text=True,
+        )
+    server = Server(process, port, log, output)
+    try:
+        for _ in range(200):
+            if process.poll() is not None:
+                raise AssertionError(f"flourish serve exited:\n{log.read_text()}")
+            try:
+                if server.get("/healthz")[0] == 200:
+                    break
+            except OSError:
+                pass  # not listening yet
+            time.sleep(0.1)
+        else:
+            raise AssertionError(f"flourish serve did not answer:\n{log.read_text()}")
+        yield server
+    finally:
+        server.stop()
+
+
+def test_serve_on_embedded_defaults_answers_and_stops_cleanly(tmp_path: Path) -> None:
+    with serving(tmp_path) as server:
+        assert server.get("/healthz") == (200, {"status": "ok"})
+        status, body = server.get("/readyz")
+        assert status == 200
+        assert body["checks"] == {"database": "ok", "live_state": "ok"}
+        assert server.stop() == 0
+    assert (tmp_path / "var" / "flourish.db").is_file()
+    assert (tmp_path / "var" / "secret_key").is_file()
+    lines = server.log.read_text().splitlines()
+    assert lines
+    assert all(json.loads(line)["level"] for line in lines)
+    assert any(f"http://127.0.0.1:{server.port}" in json.loads(line)["msg"] for line in lines)
+
+
+def test_a_bad_port_stops_serve_naming_the_variable(tmp_path: Path) -> None:
+    result = run(tmp_path, "serve", PORT="http")
+    assert result.returncode == 2
+    assert "PORT: expected a whole number from 1 to 65535" in result.stderr
+    assert not (tmp_path / "var").exists()
+
+
+def test_a_secret_is_named_but_not_shown(tmp_path: Path) -> None:
+    result = run(tmp_path, "serve", SECRET_KEY="hunter2-too-short")
+    assert result.returncode == 2
+    assert "SECRET_KEY" in result.stderr
+    assert "hunter2" not in result.stderr
+
+
+def test_production_refuses_the_embedded_database(tmp_path: Path) -> None:
+    result = run(tmp_path, "serve", FLOURISH_ENV="production")
+    assert result.returncode == 2
+    assert "DATABASE_URL: expected PostgreSQL in production" in result.stderr
+
+
+def test_production_refuses_demo(tmp_path: Path) -> None:
+    result = run(
+        tmp_path,
+        "serve",
+        "--demo",
+        FLOURISH_ENV="production",
+        DATABASE_URL=POSTGRES_URL,
+        REDIS_URL=REDIS_URL,
+        SECRET_KEY="x" * 40,
+        PAYMENTS_PROVIDER="stripe",
+        STRIPE_SECRET_KEY="sk_test_x",
+        STRIPE_WEBHOOK_SECRET="whsec_x",
+    )
+    assert result.returncode == 2
+    assert "--demo is refused in production" in result.stderr
+
+
+def test_migrate_brings_a_new_database_to_the_newest_revision(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'new.db'}"
+    first = run(tmp_path, "migrate", DATABASE_URL=url)
+    again = run(tmp_path, "migrate", DATABASE_URL=url)
+    assert (first.returncode, again.returncode) == (0, 0)
+    assert "database is at the newest migration" in first.stdout
+    with sqlite3.connect(tmp_path / "new.db") as db:
+        assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [
+            (migrate.head(),)
+        ]
+
+
+def test_migrate_without_a_database_says_so_in_one_line(tmp_path: Path) -> None:
+    url = f"postgresql+asyncpg://nobody@127.0.0.1:{free_port()}/nothing"
+    result = run(tmp_path, "migrate", DATABASE_URL=url)
+    assert result.returncode == 1
+    assert result.stderr.startswith("flourish: migrate failed:")
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_on_a_taken_port_says_so(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        result = run(tmp_path, "serve", "--port", port)
+    assert result.returncode == 1
+    assert "flourish: serve failed:" in result.stderr
+    assert port in result.stderr
+
+
+def test_create_admin_makes_an_admin_who_can_log_in(tmp_path: Path) -> None:
+    admin = ["create-admin", "--email", "Ops@Example.org", "--password", "correct horse battery"]
+    created = run(tmp_path, *admin)
+    again = run(tmp_path, *admin)
+    assert created.returncode == 0, created.stderr
+    assert "ops@example.org created" in created.stdout
+    assert again.returncode == 1
+    assert "Traceback" not in again.stderr
+    with serving(tmp_path) as server:
+        status, body = server.post(
+            "/api/auth/login", {"email": "ops@example.org", "password": "correct horse battery"}
+        )
+    assert status == 200
+    assert body["user"]["role"] == "admin"
+
+
+def test_create_admin_refuses_a_short_password_naming_it(tmp_path: Path) -> None:
+    result = run(tmp_path, "create-admin", "--email", "ops@example.org", "--password", "short")
+    assert result.returncode == 1
+    assert "password" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_demo_prints_logins_that_work(tmp_path: Path) -> None:
+    with serving(tmp_path, "--demo") as server:
+        status, body = server.post(
+            "/api/auth/login", {"email": CLIENT_EMAIL, "password": DEMO_PASSWORD}
+        )
+    assert status == 200
+    assert body["user"]["role"] == "client"
+    printed = server.output.read_text()
+    assert CLIENT_EMAIL in printed
+    assert DEMO_PASSWORD in printed

@@ -1,0 +1,208 @@
+"""Settings: defaults, each refusal naming its variable, production refusals, no echoed secrets."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from realtime import settings
+from realtime.settings import VARIABLES, Environment, Settings, SettingsError
+
+SECRET = "a-secret-key-that-is-long-enough-for-production-0123"
+
+PRODUCTION = {
+    "FLOURISH_ENV": "production",
+    "DATABASE_URL": "postgresql+asyncpg://flourish:pw@db:5432/flourish",
+    "REDIS_URL": "redis://cache:6379/0",
+    "SECRET_KEY": SECRET,
+    "PAYMENTS_PROVIDER": "stripe",
+    "STRIPE_SECRET_KEY": "sk_live_abc",
+    "STRIPE_PUBLISHABLE_KEY": "pk_live_abc",
+    "STRIPE_WEBHOOK_SECRET": "whsec_abc",
+}
+
+
+def refusal(environ: dict[str, str], tmp_path: Path) -> SettingsError:
+    with pytest.raises(SettingsError) as caught:
+        settings.load(environ, var_dir=tmp_path)
+    return caught.value
+
+
+def test_nothing_set_gives_the_embedded_defaults(tmp_path: Path) -> None:
+    loaded = settings.load({}, var_dir=tmp_path)
+    assert loaded.env is Environment.DEVELOPMENT
+    assert (loaded.host, loaded.port) == ("127.0.0.1", 8080)
+    assert loaded.is_sqlite
+    assert loaded.database_url == "sqlite+aiosqlite:///./var/flourish.db"
+    assert loaded.redis_url == ""
+    assert loaded.payments_provider == "demo"
+    assert loaded.auto_migrate
+    assert not loaded.requires_two_factor
+
+
+def test_development_makes_one_secret_key_and_keeps_it(tmp_path: Path) -> None:
+    first = settings.load({}, var_dir=tmp_path)
+    second = settings.load({}, var_dir=tmp_path)
+    assert len(first.secret_key) >= 32
+    assert first.secret_key == second.secret_key
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_documented_defaults_match_the_dataclass(tmp_path: Path) -> None:
+    """Each variable's default, given explicitly, loads to the same value as `Settings()`."""
+    explicit = {v.name: v.default for v in VARIABLES if v.default is not None}
+    loaded = settings.load({**explicit, "SECRET_KEY": SECRET}, var_dir=tmp_path)
+    assert loaded == dataclasses.replace(Settings(), secret_key=SECRET)
+
+
+def test_every_variable_is_a_setting() -> None:
+    fields = {f.name for f in dataclasses.fields(Settings)}
+    names = [v.name for v in VARIABLES]
+    assert len(names) == len(set(names))
+    assert {"env" if n == "FLOURISH_ENV" else n.lower() for n in names} == fields
+
+
+def test_values_are_parsed(tmp_path: Path) -> None:
+    loaded = settings.load(
+        {
+            "FLOURISH_ENV": " Development ",
+            "PORT": "9000",
+            "TRUST_PROXY": "yes",
+            "AUTO_MIGRATE": "off",
+            "LOG_LEVEL": "debug",
+            "STUN_URLS": "stun:a.example:3478, stun:b.example:3478",
+            "TURN_URLS": "turn:t.example:3478?transport=udp,turns:t.example:5349",
+            "TURN_SECRET": "coturn-secret",
+        },
+        var_dir=tmp_path,
+    )
+    assert loaded.port == 9000
+    assert loaded.trust_proxy
+    assert not loaded.auto_migrate
+    assert loaded.log_level == "DEBUG"
+    assert loaded.stun_urls == ("stun:a.example:3478", "stun:b.example:3478")
+    assert loaded.turn_urls == ("turn:t.example:3478?transport=udp", "turns:t.example:5349")
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("FLOURISH_ENV", "staging"),
+        ("PORT", "http"),
+        ("PORT", "0"),
+        ("PORT", "65536"),
+        ("DATABASE_URL", "mysql://db/flourish"),
+        ("DATABASE_URL", "postgresql://db/flourish"),
+        ("DATABASE_SCHEMA", "Tenant-1"),
+        ("AUTO_MIGRATE", "sometimes"),
+        ("REDIS_URL", "http://cache:6379"),
+        ("SECRET_KEY", "too-short"),
+        ("ACCESS_TOKEN_TTL", "5"),
+        ("REFRESH_TOKEN_TTL", "ten"),
+        ("SESSION_IDLE_TIMEOUT", "0"),
+        ("LOGIN_MAX_FAILURES", "0"),
+        ("LOGIN_MAX_ATTEMPTS_PER_ADDRESS", "-1"),
+        ("LOGIN_WINDOW", "86401"),
+        ("TRUST_PROXY", "perhaps"),
+        ("MAX_BODY_BYTES", "1k"),
+        ("PAYMENTS_PROVIDER", "paypal"),
+        ("STRIPE_PUBLISHABLE_KEY", "sk_live_oops"),
+        ("STRIPE_WEBHOOK_SECRET", "secret"),
+        ("STRIPE_API_BASE", "localhost:8420"),
+        ("STUN_URLS", "stun:ok.example,http://not-stun.example"),
+        ("TURN_URLS", "stun:not-turn.example"),
+        ("TURN_TTL", "59"),
+        ("LOG_LEVEL", "LOUD"),
+        ("LOG_FORMAT", "xml"),
+    ],
+)
+def test_a_bad_value_is_refused_naming_its_variable(
+    variable: str, value: str, tmp_path: Path
+) -> None:
+    error = refusal({variable: value}, tmp_path)
+    assert error.variable == variable
+    assert str(error).startswith(f"{variable}: expected ")
+
+
+def test_stripe_payments_need_a_secret_key(tmp_path: Path) -> None:
+    error = refusal({"PAYMENTS_PROVIDER": "stripe", "STRIPE_SECRET_KEY": "pk_x"}, tmp_path)
+    assert error.variable == "STRIPE_SECRET_KEY"
+
+
+def test_turn_urls_need_the_turn_secret(tmp_path: Path) -> None:
+    error = refusal({"TURN_URLS": "turn:turn.example:3478"}, tmp_path)
+    assert error.variable == "TURN_SECRET"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("SECRET_KEY", "hunter2-hunter2"),
+        ("STRIPE_PUBLISHABLE_KEY", "sk_live_hunter2"),
+        ("STRIPE_WEBHOOK_SECRET", "hunter2"),
+        ("DATABASE_URL", "mysql://flourish:hunter2@db/flourish"),
+        ("DATABASE_URL", "flourish:hunter2@db/flourish"),
+        ("REDIS_URL", "http://:hunter2@cache:6379"),
+        ("STRIPE_API_BASE", "ftp://user:hunter2@stripe.example"),
+    ],
+)
+def test_secrets_are_not_echoed(variable: str, value: str, tmp_path: Path) -> None:
+    error = refusal({variable: value}, tmp_path)
+    assert error.variable == variable
+    assert "hunter2" not in str(error)
+
+
+def test_stripe_secret_key_is_not_echoed(tmp_path: Path) -> None:
+    error = refusal({"PAYMENTS_PROVIDER": "stripe", "STRIPE_SECRET_KEY": "whsec_hunter2"}, tmp_path)
+    assert "hunter2" not in str(error)
+
+
+def test_secrets_are_not_in_the_settings_repr(tmp_path: Path) -> None:
+    loaded = settings.load({**PRODUCTION, "TURN_SECRET": "coturn-hunter2"}, var_dir=tmp_path)
+    shown = repr(loaded)
+    assert "hunter2" not in shown
+    assert SECRET not in shown
+    assert "sk_live_abc" not in shown
+    assert "whsec_abc" not in shown
+
+
+def test_production_with_everything_real_loads(tmp_path: Path) -> None:
+    loaded = settings.load(PRODUCTION, var_dir=tmp_path)
+    assert loaded.production
+    assert loaded.requires_two_factor
+    assert not loaded.auto_migrate
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_production_can_migrate_at_start_when_asked(tmp_path: Path) -> None:
+    assert settings.load({**PRODUCTION, "AUTO_MIGRATE": "true"}, var_dir=tmp_path).auto_migrate
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("DATABASE_URL", "sqlite+aiosqlite:///./var/flourish.db"),
+        ("REDIS_URL", ""),
+        ("SECRET_KEY", ""),
+        ("SECRET_KEY", "short-but-set"),
+        ("PAYMENTS_PROVIDER", "demo"),
+        ("STRIPE_WEBHOOK_SECRET", ""),
+    ],
+)
+def test_production_refuses_embedded_defaults(variable: str, value: str, tmp_path: Path) -> None:
+    error = refusal({**PRODUCTION, variable: value}, tmp_path)
+    assert error.variable == variable
+
+
+@pytest.mark.parametrize("missing", ["DATABASE_URL", "REDIS_URL", "SECRET_KEY"])
+def test_production_refuses_an_unset_essential(missing: str, tmp_path: Path) -> None:
+    environ = {k: v for k, v in PRODUCTION.items() if k != missing}
+    assert refusal(environ, tmp_path).variable == missing
+
+
+def test_a_refused_configuration_leaves_nothing_behind(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError):
+        settings.load({"LOG_FORMAT": "xml"}, var_dir=tmp_path / "var")
+    assert not (tmp_path / "var").exists()
