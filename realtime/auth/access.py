@@ -1,5 +1,8 @@
 """Who is calling: bearer tokens checked on every request, and role checks.
 
+A token is honoured while it is unexpired, its user's token version matches (log out
+everywhere) and its login session is not revoked (log out).
+
 `require(request, Role.COACH)` is the one way an API handler learns its caller. The same
 `Authenticator.principal(token)` serves the socket.io edge.
 """
@@ -11,7 +14,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from realtime.auth.models import Role, User
+from realtime.auth.models import AuthSession, Role, User
 from realtime.auth.tokens import Scope, TokenCodec
 from realtime.db import Database
 from realtime.errors import Code, Forbidden, Unauthorized
@@ -35,7 +38,14 @@ class Authenticator:
         claims = self.codec.verify(token)
         async with self.db.session() as session:
             user = await session.get(User, claims.user_id)
-        if user is None or user.token_version != claims.version:
+            login = await session.get(AuthSession, claims.session_id)
+        if (
+            user is None
+            or user.token_version != claims.version
+            or login is None
+            or login.user_id != user.id
+            or login.revoked_at is not None
+        ):
             raise Unauthorized(Code.TOKEN_INVALID, "This token was revoked; log in again.")
         if user.disabled_at is not None:
             raise Unauthorized(Code.ACCOUNT_DISABLED, "This account is disabled.")

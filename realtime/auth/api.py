@@ -1,0 +1,299 @@
+"""The accounts API: register, log in, refresh, log out, the caller's profile, two-factor login.
+
+`docs/auth.md` describes the flow; the OpenAPI document is built from the declarations below.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Literal
+
+from aiohttp import web
+from pydantic import AfterValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+from realtime.auth.access import require
+from realtime.auth.models import Role
+from realtime.auth.service import (
+    Accounts,
+    NewAccount,
+    check_display_name,
+    check_time_zone,
+    normalise_email,
+)
+from realtime.http import ApiRoutes, Input, NoInput, Output, respond
+
+ACCOUNTS = web.AppKey("accounts", Accounts)
+
+routes = ApiRoutes(tag="auth")
+
+_TWO_FACTOR_ROLES = (Role.COACH, Role.ADMIN)
+
+
+def _rule(check: Callable[[str], str]) -> AfterValidator:
+    """A field validator from one of the account rules, keeping the rule's own message."""
+
+    def run(value: str) -> str:
+        try:
+            return check(value)
+        except ValueError as exc:
+            raise PydanticCustomError("invalid", str(exc)) from None
+
+    return AfterValidator(run)
+
+
+Email = Annotated[str, Field(max_length=254, examples=["ann@example.org"]), _rule(normalise_email)]
+Password = Annotated[str, Field(min_length=12, max_length=128)]
+DisplayName = Annotated[str, Field(min_length=1, max_length=120), _rule(check_display_name)]
+TimeZone = Annotated[str, Field(max_length=64, examples=["Europe/Paris"]), _rule(check_time_zone)]
+OtpCode = Annotated[str, Field(min_length=1, max_length=32, examples=["123456"])]
+
+
+class _Verbatim(Input):
+    # Passwords are taken exactly as typed: stripping would change them.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+class RegisterIn(_Verbatim):
+    email: Email
+    password: Password
+    display_name: DisplayName
+    role: Literal["client", "coach"] = "client"
+    time_zone: TimeZone = "UTC"
+
+
+class LoginIn(_Verbatim):
+    email: Annotated[str, Field(max_length=254)]
+    password: Annotated[str, Field(max_length=128)]
+    otp: OtpCode | None = Field(
+        default=None, description="TOTP code or recovery code, for accounts with two-factor login"
+    )
+
+
+class RefreshIn(Input):
+    refresh_token: Annotated[str, Field(max_length=200)]
+
+
+class UpdateMeIn(Input):
+    display_name: DisplayName | None = None
+    time_zone: TimeZone | None = None
+
+
+class CodeIn(Input):
+    code: OtpCode
+
+
+class DisableIn(_Verbatim):
+    password: Annotated[str, Field(max_length=128)]
+    code: OtpCode
+
+
+class UserOut(Output):
+    id: uuid.UUID
+    email: str
+    role: Role
+    display_name: str
+    time_zone: str
+    two_factor_enabled: bool
+    created_at: datetime
+
+
+class TokensOut(Output):
+    access_token: str
+    token_type: Literal["Bearer"]
+    expires_in: int = Field(description="Seconds the access token lives")
+    refresh_token: str
+    refresh_expires_at: datetime = Field(description="When the login session ends at the latest")
+    scope: Literal["full", "two_factor_setup"]
+
+
+class LoggedInOut(Output):
+    user: UserOut
+    tokens: TokensOut
+    two_factor_setup_required: bool
+
+
+class TwoFactorSetupOut(Output):
+    secret: str = Field(description="Base32 TOTP secret, for typing into an authenticator app")
+    otpauth_uri: str = Field(description="The same secret as an otpauth:// URI, for a QR code")
+
+
+class RecoveryCodesOut(Output):
+    recovery_codes: list[str] = Field(description="Shown once; each works once in place of a code")
+
+
+def client_address(request: web.Request, trust_proxy: bool) -> str:
+    """The caller's address: the first `X-Forwarded-For` entry behind a trusted proxy."""
+    if trust_proxy:
+        first = request.headers.get("X-Forwarded-For", "").split(",")[0].strip()
+        if first:
+            return first
+    return request.remote or "unknown"
+
+
+def _user_agent(request: web.Request) -> str:
+    return request.headers.get("User-Agent", "")[:200]
+
+
+@routes.post(
+    "/api/auth/register",
+    summary="Create a client or coach account and log in",
+    input=RegisterIn,
+    responses={201: LoggedInOut},
+    access="public",
+    errors=(409,),
+)
+async def register(request: web.Request, body: RegisterIn) -> web.StreamResponse:
+    """Admins are made with `flourish create-admin`, never here. A taken email is a 409."""
+    new = NewAccount.check(
+        email=body.email,
+        password=body.password,
+        display_name=body.display_name,
+        role=Role(body.role),
+        time_zone=body.time_zone,
+    )
+    logged_in = await request.app[ACCOUNTS].register(new, user_agent=_user_agent(request))
+    return respond(LoggedInOut.model_validate(logged_in), status=201)
+
+
+@routes.post(
+    "/api/auth/login",
+    summary="Log in with email, password and, if on, a second factor",
+    input=LoginIn,
+    responses={200: LoggedInOut},
+    access="public",
+    errors=(401, 429),
+)
+async def login(request: web.Request, body: LoginIn) -> web.StreamResponse:
+    """Wrong email and wrong password give the same 401 `invalid_credentials`. Rate-limited per
+    account and per address (429 with `Retry-After`)."""
+    accounts = request.app[ACCOUNTS]
+    logged_in = await accounts.login(
+        email=body.email,
+        password=body.password,
+        otp=body.otp,
+        address=client_address(request, accounts.settings.trust_proxy),
+        user_agent=_user_agent(request),
+    )
+    return respond(LoggedInOut.model_validate(logged_in))
+
+
+@routes.post(
+    "/api/auth/refresh",
+    summary="Trade a refresh token for a new token pair",
+    input=RefreshIn,
+    responses={200: LoggedInOut},
+    access="public",
+    errors=(401,),
+)
+async def refresh(request: web.Request, body: RefreshIn) -> web.StreamResponse:
+    """The refresh token given stops working; presenting it again ends the whole session."""
+    accounts = request.app[ACCOUNTS]
+    logged_in = await accounts.refresh(body.refresh_token, user_agent=_user_agent(request))
+    return respond(LoggedInOut.model_validate(logged_in))
+
+
+@routes.post(
+    "/api/auth/logout", summary="End this login session", input=NoInput, responses={204: None}
+)
+async def logout(request: web.Request, _: NoInput) -> web.StreamResponse:
+    """Its refresh token stops working; the access token lives out its short life."""
+    principal = await require(request, allow_setup_scope=True)
+    await request.app[ACCOUNTS].logout(principal.user_id, principal.session_id)
+    return respond(None)
+
+
+@routes.post(
+    "/api/auth/logout-all",
+    summary="End every login session of this account",
+    input=NoInput,
+    responses={204: None},
+)
+async def logout_all(request: web.Request, _: NoInput) -> web.StreamResponse:
+    """Every refresh token and every access token of the account stops working at once."""
+    principal = await require(request, allow_setup_scope=True)
+    await request.app[ACCOUNTS].logout_all(principal.user_id)
+    return respond(None)
+
+
+@routes.get("/api/me", summary="The caller's account", input=NoInput, responses={200: UserOut})
+async def get_me(request: web.Request, _: NoInput) -> web.StreamResponse:
+    principal = await require(request, allow_setup_scope=True)
+    user = await request.app[ACCOUNTS].me(principal.user_id)
+    return respond(UserOut.model_validate(user))
+
+
+@routes.patch(
+    "/api/me",
+    summary="Change the caller's name or time zone",
+    input=UpdateMeIn,
+    responses={200: UserOut},
+)
+async def update_me(request: web.Request, body: UpdateMeIn) -> web.StreamResponse:
+    principal = await require(request)
+    user = await request.app[ACCOUNTS].update_me(
+        principal.user_id, display_name=body.display_name, time_zone=body.time_zone
+    )
+    return respond(UserOut.model_validate(user))
+
+
+@routes.post(
+    "/api/auth/2fa/setup",
+    summary="Start two-factor login: a new TOTP secret (coach or admin)",
+    input=NoInput,
+    responses={200: TwoFactorSetupOut},
+    access="coach",
+    errors=(409,),
+)
+async def setup_two_factor(request: web.Request, _: NoInput) -> web.StreamResponse:
+    """Coaches and admins only. Not in force until `/api/auth/2fa/enable`."""
+    principal = await require(request, *_TWO_FACTOR_ROLES, allow_setup_scope=True)
+    provisioning = await request.app[ACCOUNTS].two_factor.setup(principal.user_id)
+    return respond(TwoFactorSetupOut.model_validate(provisioning))
+
+
+@routes.post(
+    "/api/auth/2fa/enable",
+    summary="Turn two-factor login on with a first code (coach or admin)",
+    input=CodeIn,
+    responses={200: RecoveryCodesOut},
+    access="coach",
+    errors=(409,),
+)
+async def enable_two_factor(request: web.Request, body: CodeIn) -> web.StreamResponse:
+    """Answers ten recovery codes, shown this once. Refresh afterwards for a full-scope token."""
+    principal = await require(request, *_TWO_FACTOR_ROLES, allow_setup_scope=True)
+    codes = await request.app[ACCOUNTS].two_factor.enable(principal.user_id, body.code)
+    return respond(RecoveryCodesOut(recovery_codes=codes))
+
+
+@routes.post(
+    "/api/auth/2fa/disable",
+    summary="Turn two-factor login off (coach or admin; refused in production)",
+    input=DisableIn,
+    responses={204: None},
+    access="coach",
+    errors=(409, 429),
+)
+async def disable_two_factor(request: web.Request, body: DisableIn) -> web.StreamResponse:
+    """Needs the password and a code. Production requires two-factor login, so refuses this."""
+    principal = await require(request, *_TWO_FACTOR_ROLES)
+    await request.app[ACCOUNTS].two_factor.disable(principal.user_id, body.password, body.code)
+    return respond(None)
+
+
+@routes.post(
+    "/api/auth/2fa/recovery-codes",
+    summary="Replace the recovery codes (coach or admin)",
+    input=CodeIn,
+    responses={200: RecoveryCodesOut},
+    access="coach",
+    errors=(409, 429),
+)
+async def new_recovery_codes(request: web.Request, body: CodeIn) -> web.StreamResponse:
+    """Needs a code; the old recovery codes stop working."""
+    principal = await require(request, *_TWO_FACTOR_ROLES)
+    codes = await request.app[ACCOUNTS].two_factor.new_recovery_codes(principal.user_id, body.code)
+    return respond(RecoveryCodesOut(recovery_codes=codes))
