@@ -3,7 +3,10 @@ credentials and weekly hours."""
 
 from __future__ import annotations
 
+import json
 import uuid
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -17,9 +20,17 @@ from sqlalchemy import (
     String,
     Text,
     Uuid,
+    cast,
+    delete,
+    literal,
+    select,
+    union_all,
 )
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from booking.storage.badges import Badge, CoachBadge
+from booking.storage.specialties import Specialty
 from realtime.db import Base, UtcDateTime, new_id
 
 
@@ -32,8 +43,12 @@ class Coach(Base):
         CheckConstraint("commission_bps BETWEEN 1500 AND 2500", name="commission_range"),
         CheckConstraint("rating_x100 BETWEEN 0 AND 500", name="rating_range"),
         Index("ix_coaches_listed_rank", "verification_status", "rank_score", "id"),
-        Index("ix_coaches_listed_rating", "verification_status", "rating_x100", "id"),
+        Index(
+            "ix_coaches_listed_rating", "verification_status", "rating_x100", "rating_count", "id"
+        ),
         Index("ix_coaches_listed_price", "verification_status", "min_rate_minor", "id"),
+        # The directory reads the distinct zones in use by skipping along this index.
+        Index("ix_coaches_time_zone", "time_zone"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
@@ -113,13 +128,20 @@ class CoachOffering(Base):
 
 
 class Credential(Base):
-    """A professional licence or certification."""
+    """A professional licence or certification, as submitted with one application. A coach's
+    current credentials are those of their latest approved application."""
 
     __tablename__ = "credentials"
-    __table_args__ = (Index("ix_credentials_coach", "coach_id"),)
+    __table_args__ = (
+        Index("ix_credentials_coach", "coach_id"),
+        Index("ix_credentials_application", "application_id"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     coach_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("coaches.id", ondelete="CASCADE"))
+    application_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("coach_applications.id", ondelete="CASCADE")
+    )
     license_type: Mapped[str] = mapped_column(String(120))
     license_number: Mapped[str] = mapped_column(String(64))
     # ISO 3166-1 alpha-2 country and, where licences are issued by a state, its ISO 3166-2 code.
@@ -148,3 +170,166 @@ class WeeklyHours(Base):
     weekday: Mapped[int] = mapped_column(SmallInteger)
     start_minute: Mapped[int] = mapped_column(SmallInteger)
     end_minute: Mapped[int] = mapped_column(SmallInteger)
+
+
+@dataclass(frozen=True)
+class Named:
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Offered:
+    session_type: str
+    rate_minor: int
+    durations: list[int]
+
+
+@dataclass
+class CoachLists:
+    """What a coach's card shows from the link tables."""
+
+    specialties: list[Named] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    offerings: list[Offered] = field(default_factory=list)
+    badges: list[Named] = field(default_factory=list)
+
+
+async def by_user(session: AsyncSession, user_id: uuid.UUID, *, lock: bool = False) -> Coach | None:
+    query = select(Coach).where(Coach.user_id == user_id)
+    if lock:
+        query = query.with_for_update()
+    return (await session.scalars(query)).first()
+
+
+async def by_id(session: AsyncSession, coach_id: uuid.UUID, *, lock: bool = False) -> Coach | None:
+    query = select(Coach).where(Coach.id == coach_id)
+    if lock:
+        query = query.with_for_update()
+    return (await session.scalars(query)).first()
+
+
+async def replace_specialties(
+    session: AsyncSession, coach_id: uuid.UUID, slugs: Collection[str]
+) -> None:
+    await session.execute(delete(CoachSpecialty).where(CoachSpecialty.coach_id == coach_id))
+    session.add_all(CoachSpecialty(coach_id=coach_id, specialty=slug) for slug in slugs)
+
+
+async def replace_languages(
+    session: AsyncSession, coach_id: uuid.UUID, tags: Collection[tuple[str, str]]
+) -> None:
+    """Replace the coach's languages with these (canonical tag, primary subtag) pairs."""
+    await session.execute(delete(CoachLanguage).where(CoachLanguage.coach_id == coach_id))
+    session.add_all(
+        CoachLanguage(coach_id=coach_id, tag=tag, primary_tag=primary) for tag, primary in tags
+    )
+
+
+async def replace_offerings(
+    session: AsyncSession, coach_id: uuid.UUID, offerings: Collection[tuple[str, int, list[int]]]
+) -> None:
+    """Replace the coach's offerings with these (session type, hourly rate, durations)."""
+    await session.execute(delete(CoachOffering).where(CoachOffering.coach_id == coach_id))
+    session.add_all(
+        CoachOffering(coach_id=coach_id, session_type=kind, rate_minor=rate, durations=durations)
+        for kind, rate, durations in offerings
+    )
+
+
+async def replace_weekly_hours(
+    session: AsyncSession, coach_id: uuid.UUID, ranges: Collection[tuple[int, int, int]]
+) -> None:
+    """Replace the coach's weekly hours with these (weekday, start minute, end minute)."""
+    await session.execute(delete(WeeklyHours).where(WeeklyHours.coach_id == coach_id))
+    session.add_all(
+        WeeklyHours(coach_id=coach_id, weekday=day, start_minute=start, end_minute=end)
+        for day, start, end in ranges
+    )
+
+
+async def weekly_hours(session: AsyncSession, coach_id: uuid.UUID) -> list[WeeklyHours]:
+    query = (
+        select(WeeklyHours)
+        .where(WeeklyHours.coach_id == coach_id)
+        .order_by(WeeklyHours.weekday, WeeklyHours.start_minute)
+    )
+    return list(await session.scalars(query))
+
+
+async def lists_for(
+    session: AsyncSession, coach_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, CoachLists]:
+    """Specialties and badges (by name), languages and offerings of each coach, in one round
+    trip: the four link tables as one UNION ALL of (coach, kind, text, text, number) rows."""
+    found = {coach_id: CoachLists() for coach_id in coach_ids}
+    if not coach_ids:
+        return found
+    no_text, no_number = literal(None, String), literal(None, Integer)
+    query = union_all(
+        select(CoachSpecialty.coach_id, literal("s"), Specialty.slug, Specialty.name, no_number)
+        .join(Specialty, Specialty.slug == CoachSpecialty.specialty)
+        .where(CoachSpecialty.coach_id.in_(coach_ids)),
+        select(CoachLanguage.coach_id, literal("l"), CoachLanguage.tag, no_text, no_number).where(
+            CoachLanguage.coach_id.in_(coach_ids)
+        ),
+        select(
+            CoachOffering.coach_id,
+            literal("o"),
+            CoachOffering.session_type,
+            cast(CoachOffering.durations, String),
+            CoachOffering.rate_minor,
+        ).where(CoachOffering.coach_id.in_(coach_ids)),
+        select(CoachBadge.coach_id, literal("b"), Badge.slug, Badge.name, no_number)
+        .join(Badge, Badge.slug == CoachBadge.badge)
+        .where(CoachBadge.coach_id.in_(coach_ids)),
+    )
+    for coach_id, kind, first, second, number in await session.execute(query):
+        lists = found[coach_id]
+        if kind == "s":
+            lists.specialties.append(Named(first, second))
+        elif kind == "l":
+            lists.languages.append(first)
+        elif kind == "o":
+            lists.offerings.append(Offered(first, int(number), json.loads(second)))
+        else:
+            lists.badges.append(Named(first, second))
+    order = {"video": 0, "phone": 1, "chat": 2}
+    for lists in found.values():
+        lists.specialties.sort(key=lambda n: n.name)
+        lists.languages.sort()
+        lists.offerings.sort(key=lambda o: order.get(o.session_type, 9))
+        lists.badges.sort(key=lambda n: n.name)
+    return found
+
+
+async def credentials_of(
+    session: AsyncSession, application_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, list[Credential]]:
+    """The credentials submitted with each application."""
+    found: dict[uuid.UUID, list[Credential]] = {app_id: [] for app_id in application_ids}
+    if not application_ids:
+        return found
+    rows = await session.scalars(
+        select(Credential)
+        .where(Credential.application_id.in_(application_ids))
+        .order_by(Credential.expires_on, Credential.license_type)
+    )
+    for credential in rows:
+        found[credential.application_id].append(credential)
+    return found
+
+
+async def listed_among(
+    session: AsyncSession, coach_ids: Collection[uuid.UUID], now: datetime
+) -> list[Coach]:
+    """Those of these coaches who are listed now (verified, re-verification not yet due; the
+    rule of `booking.policy.verification.listed`, as SQL)."""
+    if not coach_ids:
+        return []
+    query = select(Coach).where(
+        Coach.id.in_(coach_ids),
+        Coach.verification_status == "verified",
+        Coach.reverify_by > now,
+    )
+    return list(await session.scalars(query))

@@ -3,6 +3,8 @@ professional agreement. Inserted by the `reference data` migration; admins exten
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 SPECIALTIES: tuple[tuple[str, str], ...] = (
     ("couples-therapy", "Couples therapy"),
     ("marriage-counseling", "Marriage counseling"),
@@ -39,6 +41,7 @@ BADGES: tuple[tuple[str, str, str], ...] = (
 )
 
 AGREEMENT_VERSION = "2026-01"
+AGREEMENT_PUBLISHED = datetime(2026, 1, 1, tzinfo=UTC)
 AGREEMENT_TITLE = "Flourish professional agreement"
 AGREEMENT_BODY = """\
 By offering sessions on Flourish you confirm that the credentials you submit are yours, current
@@ -49,3 +52,20 @@ safeguards; that you accept the platform commission shown in your account and th
 cancellation policy; and that Flourish may hide your profile while your verification is pending,
 lapsed or under review.
 """
+
+
+def initial_rows() -> dict[str, list[dict[str, object]]]:
+    """The rows the `reference data` migration inserts, by table, in insertion order. Later
+    changes to the lists go in new migrations, not here."""
+    return {
+        "specialties": [{"slug": s, "name": n, "description": ""} for s, n in SPECIALTIES],
+        "badges": [{"slug": s, "name": n, "description": d} for s, n, d in BADGES],
+        "agreements": [
+            {
+                "version": AGREEMENT_VERSION,
+                "title": AGREEMENT_TITLE,
+                "body": AGREEMENT_BODY,
+                "published_at": AGREEMENT_PUBLISHED,
+            }
+        ],
+    }

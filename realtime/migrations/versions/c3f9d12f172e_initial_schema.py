@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: ac1b9412ec4d
+Revision ID: c3f9d12f172e
 Revises:
-Create Date: 2026-11-26 07:52:16.082319
+Create Date: 2026-11-26 08:35:07.928835
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from alembic import op
 
 import realtime.db
 
-revision: str = "ac1b9412ec4d"
+revision: str = "c3f9d12f172e"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -121,8 +121,11 @@ def upgrade() -> None:
             "ix_coaches_listed_rank", ["verification_status", "rank_score", "id"], unique=False
         )
         batch_op.create_index(
-            "ix_coaches_listed_rating", ["verification_status", "rating_x100", "id"], unique=False
+            "ix_coaches_listed_rating",
+            ["verification_status", "rating_x100", "rating_count", "id"],
+            unique=False,
         )
+        batch_op.create_index("ix_coaches_time_zone", ["time_zone"], unique=False)
 
     op.create_table(
         "recovery_codes",
@@ -265,27 +268,6 @@ def upgrade() -> None:
         batch_op.create_index("ix_coach_specialties_slug", ["specialty", "coach_id"], unique=False)
 
     op.create_table(
-        "credentials",
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("coach_id", sa.Uuid(), nullable=False),
-        sa.Column("license_type", sa.String(length=120), nullable=False),
-        sa.Column("license_number", sa.String(length=64), nullable=False),
-        sa.Column("issuing_country", sa.String(length=2), nullable=False),
-        sa.Column("issuing_region", sa.String(length=6), nullable=True),
-        sa.Column("expires_on", sa.Date(), nullable=False),
-        sa.Column("verified_at", realtime.db.UtcDateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["coach_id"],
-            ["coaches.id"],
-            name=op.f("fk_credentials_coach_id_coaches"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_credentials")),
-    )
-    with op.batch_alter_table("credentials", schema=None) as batch_op:
-        batch_op.create_index("ix_credentials_coach", ["coach_id"], unique=False)
-
-    op.create_table(
         "favourites",
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.Column("coach_id", sa.Uuid(), nullable=False),
@@ -328,7 +310,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reviews")),
     )
     with op.batch_alter_table("reviews", schema=None) as batch_op:
-        batch_op.create_index("ix_reviews_coach", ["coach_id", "created_at"], unique=False)
+        batch_op.create_index("ix_reviews_coach", ["coach_id", "created_at", "id"], unique=False)
 
     op.create_table(
         "weekly_hours",
@@ -356,11 +338,13 @@ def upgrade() -> None:
     op.create_table(
         "application_events",
         sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("application_id", sa.Uuid(), nullable=False),
+        sa.Column("coach_id", sa.Uuid(), nullable=False),
+        sa.Column("application_id", sa.Uuid(), nullable=True),
         sa.Column("at", realtime.db.UtcDateTime(timezone=True), nullable=False),
         sa.Column("actor_id", sa.Uuid(), nullable=True),
         sa.Column("action", sa.String(length=32), nullable=False),
         sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("seq", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["actor_id"],
             ["users.id"],
@@ -373,12 +357,48 @@ def upgrade() -> None:
             name=op.f("fk_application_events_application_id_coach_applications"),
             ondelete="CASCADE",
         ),
+        sa.ForeignKeyConstraint(
+            ["coach_id"],
+            ["coaches.id"],
+            name=op.f("fk_application_events_coach_id_coaches"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_application_events")),
     )
     with op.batch_alter_table("application_events", schema=None) as batch_op:
         batch_op.create_index(
             "ix_application_events_application", ["application_id", "at"], unique=False
         )
+        batch_op.create_index("ix_application_events_coach", ["coach_id", "at"], unique=False)
+
+    op.create_table(
+        "credentials",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("coach_id", sa.Uuid(), nullable=False),
+        sa.Column("application_id", sa.Uuid(), nullable=False),
+        sa.Column("license_type", sa.String(length=120), nullable=False),
+        sa.Column("license_number", sa.String(length=64), nullable=False),
+        sa.Column("issuing_country", sa.String(length=2), nullable=False),
+        sa.Column("issuing_region", sa.String(length=6), nullable=True),
+        sa.Column("expires_on", sa.Date(), nullable=False),
+        sa.Column("verified_at", realtime.db.UtcDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["application_id"],
+            ["coach_applications.id"],
+            name=op.f("fk_credentials_application_id_coach_applications"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["coach_id"],
+            ["coaches.id"],
+            name=op.f("fk_credentials_coach_id_coaches"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_credentials")),
+    )
+    with op.batch_alter_table("credentials", schema=None) as batch_op:
+        batch_op.create_index("ix_credentials_application", ["application_id"], unique=False)
+        batch_op.create_index("ix_credentials_coach", ["coach_id"], unique=False)
 
     op.create_table(
         "professional_references",
@@ -410,7 +430,13 @@ def downgrade() -> None:
         batch_op.drop_index("ix_professional_references_application")
 
     op.drop_table("professional_references")
+    with op.batch_alter_table("credentials", schema=None) as batch_op:
+        batch_op.drop_index("ix_credentials_coach")
+        batch_op.drop_index("ix_credentials_application")
+
+    op.drop_table("credentials")
     with op.batch_alter_table("application_events", schema=None) as batch_op:
+        batch_op.drop_index("ix_application_events_coach")
         batch_op.drop_index("ix_application_events_application")
 
     op.drop_table("application_events")
@@ -423,10 +449,6 @@ def downgrade() -> None:
 
     op.drop_table("reviews")
     op.drop_table("favourites")
-    with op.batch_alter_table("credentials", schema=None) as batch_op:
-        batch_op.drop_index("ix_credentials_coach")
-
-    op.drop_table("credentials")
     with op.batch_alter_table("coach_specialties", schema=None) as batch_op:
         batch_op.drop_index("ix_coach_specialties_slug")
 
@@ -451,6 +473,7 @@ def downgrade() -> None:
 
     op.drop_table("recovery_codes")
     with op.batch_alter_table("coaches", schema=None) as batch_op:
+        batch_op.drop_index("ix_coaches_time_zone")
         batch_op.drop_index("ix_coaches_listed_rating")
         batch_op.drop_index("ix_coaches_listed_rank")
         batch_op.drop_index("ix_coaches_listed_price")

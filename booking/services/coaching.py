@@ -1,0 +1,43 @@
+"""The coach-side services, built once by `realtime.wiring` and handed to the API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from booking.services.agreements import Agreements
+from booking.services.applications import Applications
+from booking.services.badges import Badges
+from booking.services.coaches import Coaches
+from booking.services.directory import Directory
+from booking.services.favourites import Favourites
+from booking.services.reviews import Reviews
+from booking.services.specialties import Specialties
+from realtime.clock import Clock
+from realtime.db import Database
+from realtime.keys import derive
+
+
+@dataclass(frozen=True)
+class Coaching:
+    specialties: Specialties
+    agreements: Agreements
+    applications: Applications
+    coaches: Coaches
+    directory: Directory
+    badges: Badges
+    favourites: Favourites
+    reviews: Reviews
+
+    @classmethod
+    def build(cls, db: Database, clock: Clock, secret_key: str) -> Coaching:
+        cursor_key = derive(secret_key, "list-cursor")
+        return cls(
+            specialties=Specialties(db),
+            agreements=Agreements(db),
+            applications=Applications(db, clock, cursor_key),
+            coaches=Coaches(db, clock),
+            directory=Directory(db, clock, cursor_key),
+            badges=Badges(db, clock),
+            favourites=Favourites(db, clock),
+            reviews=Reviews(db, clock, cursor_key),
+        )
