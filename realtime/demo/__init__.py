@@ -1,0 +1,161 @@
+"""The demo directory that `flourish serve --demo` seeds.
+
+Deterministic (`random.Random(2026)`; only ids differ between runs), idempotent (nothing happens
+once the demo admin exists) and written in one transaction straight to the storage models:
+36 verified coaches with reviews, badges and approved applications, 2 applicants waiting for an
+admin, 1 coach whose verification has lapsed, and the three accounts in `LOGINS`. Every other
+demo account has a password hash nothing matches, so only those three can log in.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from aiohttp import web
+from sqlalchemy import func, insert, select
+
+from booking.storage.applications import ApplicationEvent, ProfessionalReference
+from booking.storage.reviews import Review
+from realtime.app import SERVICES
+from realtime.auth.models import Role, User
+from realtime.demo import texts
+from realtime.demo.profiles import TABLES, Added, Rows, add_coach, draft_coach, user_row
+from realtime.wiring import Services
+
+DEMO_PASSWORD = "flourish-demo-2026"
+CLIENT_EMAIL = "client@demo.flourish.example"
+COACH_EMAIL = "coach@demo.flourish.example"
+ADMIN_EMAIL = "admin@demo.flourish.example"
+LOGINS = ((Role.CLIENT, CLIENT_EMAIL), (Role.COACH, COACH_EMAIL), (Role.ADMIN, ADMIN_EMAIL))
+# Not an Argon2 hash, so no password matches it.
+UNUSABLE_HASH = "!no-login"
+VERIFIED, LAPSED, APPLICANTS = 36, 1, 2
+
+
+async def seed_on_startup(app: web.Application) -> None:
+    """`flourish serve --demo`: seed once, then print the logins. aiohttp runs `cleanup_ctx`
+    (which sets SERVICES) as the first startup hook, so this, appended later, runs after it."""
+    await seed(app[SERVICES])
+    print(logins_banner(), flush=True)
+
+
+def logins_banner() -> str:
+    rule = "=" * 72
+    lines = [f"  {role.value:<7} {email:<30} password: {DEMO_PASSWORD}" for role, email in LOGINS]
+    return "\n".join((rule, "  Flourish demo logins", *lines, rule))
+
+
+async def seed(services: Services) -> bool:
+    """Seed the demo directory; False, writing nothing, when it is already there."""
+    async with services.db.session() as session:
+        admin = select(func.count()).select_from(User).where(User.email == ADMIN_EMAIL)
+        if await session.scalar(admin):
+            return False
+        rows = demo_rows(services.clock.now(), await services.passwords.hash(DEMO_PASSWORD))
+        for model in TABLES:
+            if rows[model]:
+                await session.execute(insert(model), rows[model])
+    return True
+
+
+def demo_rows(now: datetime, password_hash: str) -> Rows:
+    """Every row of the demo; `password_hash` is the three logins' (hashed once)."""
+    rng = random.Random(2026)
+    rows: Rows = {model: [] for model in TABLES}
+    admin_id, client_id = uuid.uuid4(), uuid.uuid4()
+    long_ago = now - timedelta(days=800)
+    rows[User] += [
+        user_row(admin_id, ADMIN_EMAIL, password_hash, Role.ADMIN, "Demo Admin", long_ago),
+        user_row(client_id, CLIENT_EMAIL, password_hash, Role.CLIENT, "Demo Client", long_ago),
+    ]
+    reviewers = [uuid.uuid4() for _ in texts.REVIEWERS]
+    rows[User] += [
+        user_row(
+            uid, f"reviewer{n}@demo.flourish.example", UNUSABLE_HASH, Role.CLIENT, name, long_ago
+        )
+        for n, (uid, name) in enumerate(zip(reviewers, texts.REVIEWERS, strict=True), 1)
+    ]
+    taken: set[str] = set()
+    for n in range(VERIFIED + LAPSED + APPLICANTS):
+        draft = draft_coach(rng, taken)
+        if n == 0:  # the demo coach
+            email, hash_ = COACH_EMAIL, password_hash
+        else:
+            email, hash_ = f"coach{n:02d}@demo.flourish.example", UNUSABLE_HASH
+        if n >= VERIFIED + LAPSED:
+            draft = replace(draft, ratings=(), badges=())
+            added = add_coach(rows, draft, now, email=email, password_hash=hash_, status="pending")
+        else:
+            reverify_days = -12 if n == VERIFIED else rng.randint(20, 360)
+            added = add_coach(
+                rows,
+                draft,
+                now,
+                email=email,
+                password_hash=hash_,
+                reverify_in=timedelta(days=reverify_days),
+                admin_id=admin_id,
+            )
+        _application_trail(rows, rng, added, admin_id)
+        _reviews(rows, rng, added.coach_id, draft.ratings, reviewers, now)
+    return rows
+
+
+def _reviews(
+    rows: Rows,
+    rng: random.Random,
+    coach_id: uuid.UUID,
+    ratings: tuple[int, ...],
+    reviewers: list[uuid.UUID],
+    now: datetime,
+) -> None:
+    for rating in ratings:
+        rows[Review].append(
+            {
+                "id": uuid.uuid4(),
+                "coach_id": coach_id,
+                "client_id": rng.choice(reviewers),
+                "booking_id": None,
+                "rating": rating,
+                "text": rng.choice(texts.REVIEWS[rating]),
+                "anonymous": rng.random() < 0.3,
+                "coach_response": rng.choice(texts.RESPONSES) if rng.random() < 0.15 else None,
+                "created_at": now
+                - timedelta(days=rng.randint(3, 300), minutes=rng.randint(0, 1439)),
+            }
+        )
+
+
+def _application_trail(rows: Rows, rng: random.Random, added: Added, admin_id: uuid.UUID) -> None:
+    """The references given with the coach's application and its recorded steps."""
+    rows[ProfessionalReference] += [
+        {
+            "id": uuid.uuid4(),
+            "application_id": added.application_id,
+            "name": name,
+            "email": f"{name.split()[-1].lower()}@referees.flourish.example",
+            "relationship": rng.choice(texts.REFEREE_RELATIONSHIPS),
+            "phone": None,
+        }
+        for name in rng.sample(texts.REFEREES, 2)
+    ]
+    steps: list[tuple[datetime, uuid.UUID, str, str | None]] = [
+        (added.submitted, added.user_id, "submitted", None)
+    ]
+    if added.decided is not None:
+        steps.append((added.decided, admin_id, "approved", "Credentials and references checked."))
+    rows[ApplicationEvent] += [
+        {
+            "id": uuid.uuid4(),
+            "coach_id": added.coach_id,
+            "application_id": added.application_id,
+            "at": at,
+            "actor_id": actor,
+            "action": action,
+            "note": note,
+        }
+        for at, actor, action, note in steps
+    ]

@@ -1,0 +1,107 @@
+"""`flourish serve --demo`: a varied directory, seeded once, and logins that work."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+from sqlalchemy import select
+
+from booking.storage.coaches import Coach
+from realtime.demo import (
+    ADMIN_EMAIL,
+    CLIENT_EMAIL,
+    DEMO_PASSWORD,
+    LOGINS,
+    VERIFIED,
+    seed,
+    seed_on_startup,
+)
+from realtime.wiring import Services
+from tests.conftest import AiohttpClient
+
+Client = TestClient[Any, Any]
+
+
+async def listed(client: Client) -> list[dict[str, Any]]:
+    page = await (await client.get("/api/coaches", params={"limit": 50})).json()
+    assert page["next_cursor"] is None
+    cards: list[dict[str, Any]] = page["items"]
+    return cards
+
+
+async def bearer(client: Client, email: str) -> dict[str, str]:
+    login = await client.post("/api/auth/login", json={"email": email, "password": DEMO_PASSWORD})
+    assert login.status == 200, await login.text()
+    return {"Authorization": f"Bearer {(await login.json())['tokens']['access_token']}"}
+
+
+async def test_directory_shows_a_large_varied_demo(services: Services, client: Client) -> None:
+    assert await seed(services)
+    cards = await listed(client)
+    zones = {card["time_zone"] for card in cards}
+    rates = [o["rate_minor"] for card in cards for o in card["session_types"]]
+    assert len(cards) == VERIFIED >= 30
+    assert {zone.split("/")[0] for zone in zones} >= {"America", "Europe", "Asia", "Australia"}
+    assert len(zones) >= 10
+    assert {"USD", "EUR", "GBP"} <= {card["currency"] for card in cards}
+    assert len({s["slug"] for card in cards for s in card["specialties"]}) >= 15
+    assert {"en", "es", "fr", "hi", "zh-Hans"} <= {
+        tag for card in cards for tag in card["languages"]
+    }
+    assert 6_000 <= min(rates) < max(rates) <= 25_000
+    assert len({card["rating"]["count"] for card in cards}) > 10
+    assert any(card["badges"] for card in cards)
+
+
+async def test_lapsed_coach_is_hidden(services: Services, client: Client) -> None:
+    await seed(services)
+    async with services.db.session() as session:
+        lapsed = select(Coach.id).where(
+            Coach.verification_status == "verified", Coach.reverify_by <= services.clock.now()
+        )
+        (lapsed_id,) = (await session.scalars(lapsed)).all()
+    assert lapsed_id not in {card["id"] for card in await listed(client)}
+    assert (await client.get(f"/api/coaches/{lapsed_id}")).status == 404
+
+
+async def test_admin_has_two_applications_to_review(services: Services, client: Client) -> None:
+    await seed(services)
+    admin = await bearer(client, ADMIN_EMAIL)
+    queue = await (await client.get("/api/admin/applications", headers=admin)).json()
+    assert len(queue["items"]) == 2
+    detail = await client.get(f"/api/admin/applications/{queue['items'][0]['id']}", headers=admin)
+    application = await detail.json()
+    assert len(application["references"]) >= 2
+    assert [event["action"] for event in application["events"]] == ["submitted"]
+
+
+async def test_seeding_twice_adds_nothing(services: Services, client: Client) -> None:
+    assert await seed(services)
+    assert not await seed(services)
+    assert len(await listed(client)) == VERIFIED
+
+
+async def test_serve_demo_prints_logins_that_work(
+    app: web.Application, aiohttp_client: AiohttpClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app.on_startup.append(seed_on_startup)  # as `flourish serve --demo` does
+    client: Client = await aiohttp_client(app)
+    printed = capsys.readouterr().out
+    assert DEMO_PASSWORD in printed
+    for role, email in LOGINS:
+        assert email in printed
+        me = await client.get("/api/me", headers=await bearer(client, email))
+        assert (await me.json())["role"] == role
+
+
+async def test_other_demo_accounts_cannot_log_in(services: Services, client: Client) -> None:
+    await seed(services)
+    for email in ("coach01@demo.flourish.example", "reviewer1@demo.flourish.example"):
+        login = await client.post(
+            "/api/auth/login", json={"email": email, "password": DEMO_PASSWORD}
+        )
+        assert login.status == 401
+    await bearer(client, CLIENT_EMAIL)
