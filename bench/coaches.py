@@ -13,7 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import JSON, Table, text
+from sqlalchemy import ARRAY, JSON, Table
 
 from booking.storage.applications import ApplicationEvent, ProfessionalReference
 from booking.storage.reviews import Review
@@ -32,7 +32,9 @@ async def load(db: Database, schema: str, coaches: int, now: datetime) -> None:
     """COPY `coaches` generated coaches into the schema. Worker processes render CHUNK coaches
     at a time as CSV (each chunk from its own seed, so the data does not depend on timing)
     while PostgreSQL takes the previous ones. The rows are consistent by construction, so
-    foreign-key triggers are skipped (`session_replication_role`, as pg_restore does)."""
+    foreign-key triggers are skipped (`session_replication_role`, as pg_restore does). Then
+    VACUUM ANALYZE: statistics for the planner, and the visibility map that lets index-only
+    scans skip the table, as autovacuum would leave it in a while."""
     loop = asyncio.get_running_loop()
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=2, mp_context=context) as workers:
@@ -56,8 +58,8 @@ async def load(db: Database, schema: str, coaches: int, now: datetime) -> None:
                         or None,
                     )
             await copier.execute("RESET session_replication_role")
-            await conn.execute(text("ANALYZE"))
-            await conn.commit()
+            # Outside a transaction: COPY through the driver commits each table by itself.
+            await copier.execute("VACUUM ANALYZE")
 
 
 def _chunk(index: int, first: int, last: int, now: datetime) -> list[bytes]:
@@ -98,7 +100,14 @@ def _record(table: Table, row: dict[str, Any]) -> list[Any]:
             value = None
         if isinstance(column.type, JSON):
             value = json.dumps(value)
+        elif isinstance(column.type, ARRAY):
+            value = "{" + ",".join(_array_item(str(item)) for item in value) + "}"
         elif isinstance(value, (uuid.UUID, datetime, date)):
             value = value.isoformat() if not isinstance(value, uuid.UUID) else str(value)
         values.append(value)
     return values
+
+
+def _array_item(item: str) -> str:
+    """One element of a PostgreSQL array literal, quoted."""
+    return '"' + item.replace("\\", "\\\\").replace('"', '\\"') + '"'

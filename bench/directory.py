@@ -5,8 +5,9 @@
 
 Makes a schema of its own (`bench_<random>`) in the test database (BENCH_POSTGRES_URL), migrates
 it, bulk-loads N verified coaches shaped like the demo's (realtime.demo.profiles) with COPY,
-ANALYZEs, then serves the real app (uvloop, in-process live state) on a loopback socket and asks
-it for directory pages with 0, 1, 3 and 5 filters combined under each sort, with random values.
+runs VACUUM ANALYZE, then serves the real app (uvloop, in-process live state) on a loopback
+socket and asks it for directory pages with 0, 1, 3 and 5 filters combined under each sort,
+with random values.
 Each row of the report (filters x sort) is warmed up, then timed one request at a time from send
 to last byte; the app's SQL for each request is timed at the driver too. Prints a Markdown table
 and PASS when every row's p95 is under the target (50 ms), else FAIL and exit status 1.
@@ -201,7 +202,7 @@ async def measure(base_url: str, statements: Statements, queries: int) -> list[C
 
 
 def report(cells: Sequence[Cell], coaches: int, seed_seconds: float | None, queries: int) -> bool:
-    seeded = f"seeded in {seed_seconds:.1f} s (COPY + ANALYZE)" if seed_seconds else "reused"
+    seeded = f"seeded in {seed_seconds:.1f} s (COPY + VACUUM ANALYZE)" if seed_seconds else "reused"
     print(f"\n{coaches:,} coaches {seeded}; {queries} timed requests per row after {WARM_UP} "
           "warm-up, one at a time. SQL: the app's statements for one request, timed at the "
           "driver; the rest of a request is HTTP, validation and JSON in the app.\n")  # fmt: skip

@@ -193,3 +193,6 @@ async def write(
             coach.id,
             sorted((h.weekday, h.start_minute, h.end_minute) for h in draft.weekly_hours),
         )
+    elif "time_zone" in given:
+        # The directory's index keys of the weekly hours name the zone.
+        coach_store.refresh_hour_keys(coach)

@@ -1,5 +1,14 @@
 """Coach profiles and what the directory filters on: specialties, languages, offerings,
-credentials and weekly hours."""
+credentials and weekly hours.
+
+The directory reads its filters from columns of `coaches` that repeat the link tables in a form
+one row can answer (`booking/storage/directory.py` says why; `booking/storage/search_keys.py`
+how they are written): `search_tokens`, an hourly rate per session type (`video_rate_minor`,
+...), one slot mask of the weekly hours per weekday (`hours_mask_0` for Monday to
+`hours_mask_6`) and `hour_keys` (zone and weekly hours, for the index). The `replace_*`
+functions below are the only writers of the link tables and rewrite the matching columns in the
+same transaction, so the two stay in step; `refresh_hour_keys` follows a change of time zone.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +17,15 @@ import uuid
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     JSON,
+    BigInteger,
     CheckConstraint,
+    ColumnElement,
+    CompoundSelect,
     Date,
     ForeignKey,
     Index,
@@ -20,6 +34,8 @@ from sqlalchemy import (
     String,
     Text,
     Uuid,
+    any_,
+    bindparam,
     cast,
     delete,
     literal,
@@ -27,11 +43,25 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
 
 from booking.storage.badges import Badge, CoachBadge
+from booking.storage.search_keys import (
+    hour_keys,
+    hours_masks,
+    language_token,
+    price_token,
+    primary_language_token,
+    retokened,
+    session_type_token,
+    specialty_token,
+)
 from booking.storage.specialties import Specialty
 from realtime.db import Base, UtcDateTime, new_id
+
+# Arrays on PostgreSQL (GIN-indexed, `@>` and `&&`); JSON lists on SQLite (`json_each`).
+TOKENS = ARRAY(Text).with_variant(JSON(), "sqlite")
+KEYS = ARRAY(Integer).with_variant(JSON(), "sqlite")
 
 
 class Coach(Base):
@@ -47,8 +77,14 @@ class Coach(Base):
             "ix_coaches_listed_rating", "verification_status", "rating_x100", "rating_count", "id"
         ),
         Index("ix_coaches_listed_price", "verification_status", "min_rate_minor", "id"),
+        Index("ix_coaches_listed_video", "verification_status", "video_rate_minor", "id"),
+        Index("ix_coaches_listed_phone", "verification_status", "phone_rate_minor", "id"),
+        Index("ix_coaches_listed_chat", "verification_status", "chat_rate_minor", "id"),
         # The directory reads the distinct zones in use by skipping along this index.
         Index("ix_coaches_time_zone", "time_zone"),
+        # Finds the coaches with given tokens and hours (PostgreSQL; on SQLite a plain index
+        # the directory does not use).
+        Index("ix_coaches_search", "search_tokens", "hour_keys", postgresql_using="gin"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
@@ -79,11 +115,39 @@ class Coach(Base):
     min_rate_minor: Mapped[int | None] = mapped_column(Integer, default=None)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # What the directory filters on, repeated from the link tables (see the module docstring).
+    search_tokens: Mapped[list[str]] = mapped_column(TOKENS, default=list)
+    video_rate_minor: Mapped[int | None] = mapped_column(Integer, default=None)
+    phone_rate_minor: Mapped[int | None] = mapped_column(Integer, default=None)
+    chat_rate_minor: Mapped[int | None] = mapped_column(Integer, default=None)
+    hours_mask_0: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    hours_mask_1: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    hours_mask_2: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    hours_mask_3: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    hours_mask_4: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    hours_mask_5: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    hours_mask_6: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    hour_keys: Mapped[list[int]] = mapped_column(KEYS, default=list)
+
+
+RATES: dict[str, InstrumentedAttribute[int | None]] = {
+    "video": Coach.video_rate_minor,
+    "phone": Coach.phone_rate_minor,
+    "chat": Coach.chat_rate_minor,
+}
+HOURS_MASKS: tuple[InstrumentedAttribute[int], ...] = (
+    Coach.hours_mask_0,
+    Coach.hours_mask_1,
+    Coach.hours_mask_2,
+    Coach.hours_mask_3,
+    Coach.hours_mask_4,
+    Coach.hours_mask_5,
+    Coach.hours_mask_6,
+)
 
 
 class CoachSpecialty(Base):
     __tablename__ = "coach_specialties"
-    __table_args__ = (Index("ix_coach_specialties_slug", "specialty", "coach_id"),)
 
     coach_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("coaches.id", ondelete="CASCADE"), primary_key=True
@@ -96,10 +160,6 @@ class CoachLanguage(Base):
     `language=pt` finds `pt-BR` and `pt-PT` while `language=pt-BR` finds only `pt-BR`."""
 
     __tablename__ = "coach_languages"
-    __table_args__ = (
-        Index("ix_coach_languages_tag", "tag", "coach_id"),
-        Index("ix_coach_languages_primary", "primary_tag", "coach_id"),
-    )
 
     coach_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("coaches.id", ondelete="CASCADE"), primary_key=True
@@ -116,7 +176,6 @@ class CoachOffering(Base):
     __table_args__ = (
         CheckConstraint("rate_minor > 0", name="rate_positive"),
         CheckConstraint("session_type IN ('video', 'phone', 'chat')", name="session_type"),
-        Index("ix_coach_offerings_type_rate", "session_type", "rate_minor", "coach_id"),
     )
 
     coach_id: Mapped[uuid.UUID] = mapped_column(
@@ -214,6 +273,8 @@ async def replace_specialties(
 ) -> None:
     await session.execute(delete(CoachSpecialty).where(CoachSpecialty.coach_id == coach_id))
     session.add_all(CoachSpecialty(coach_id=coach_id, specialty=slug) for slug in slugs)
+    coach = await _coach(session, coach_id)
+    coach.search_tokens = retokened(coach.search_tokens, "s:", map(specialty_token, slugs))
 
 
 async def replace_languages(
@@ -224,6 +285,11 @@ async def replace_languages(
     session.add_all(
         CoachLanguage(coach_id=coach_id, tag=tag, primary_tag=primary) for tag, primary in tags
     )
+    coach = await _coach(session, coach_id)
+    spoken = [
+        t for tag, primary in tags for t in (language_token(tag), primary_language_token(primary))
+    ]
+    coach.search_tokens = retokened(coach.search_tokens, ("l:", "lp:"), spoken)
 
 
 async def replace_offerings(
@@ -235,6 +301,15 @@ async def replace_offerings(
         CoachOffering(coach_id=coach_id, session_type=kind, rate_minor=rate, durations=durations)
         for kind, rate, durations in offerings
     )
+    coach = await _coach(session, coach_id)
+    rates = {kind: rate for kind, rate, _ in offerings}
+    for kind, column in RATES.items():
+        setattr(coach, column.key, rates.get(kind))
+    offered = [
+        *map(session_type_token, rates),
+        *(price_token(kind, coach.currency, rate) for kind, rate in rates.items()),
+    ]
+    coach.search_tokens = retokened(coach.search_tokens, ("t:", "p:"), offered)
 
 
 async def replace_weekly_hours(
@@ -246,6 +321,23 @@ async def replace_weekly_hours(
         WeeklyHours(coach_id=coach_id, weekday=day, start_minute=start, end_minute=end)
         for day, start, end in ranges
     )
+    coach = await _coach(session, coach_id)
+    for column, mask in zip(HOURS_MASKS, hours_masks(ranges), strict=True):
+        setattr(coach, column.key, mask)
+    refresh_hour_keys(coach)
+
+
+def refresh_hour_keys(coach: Coach) -> None:
+    """Recompute `hour_keys` from the coach's zone and masks (after either changes)."""
+    masks = [getattr(coach, column.key) or 0 for column in HOURS_MASKS]  # 0 before a flush
+    coach.hour_keys = hour_keys(coach.time_zone, masks)
+
+
+async def _coach(session: AsyncSession, coach_id: uuid.UUID) -> Coach:
+    coach = await session.get(Coach, coach_id)
+    if coach is None:
+        raise LookupError(f"no coach {coach_id}")
+    return coach
 
 
 async def weekly_hours(session: AsyncSession, coach_id: uuid.UUID) -> list[WeeklyHours]:
@@ -265,26 +357,10 @@ async def lists_for(
     found = {coach_id: CoachLists() for coach_id in coach_ids}
     if not coach_ids:
         return found
-    no_text, no_number = literal(None, String), literal(None, Integer)
-    query = union_all(
-        select(CoachSpecialty.coach_id, literal("s"), Specialty.slug, Specialty.name, no_number)
-        .join(Specialty, Specialty.slug == CoachSpecialty.specialty)
-        .where(CoachSpecialty.coach_id.in_(coach_ids)),
-        select(CoachLanguage.coach_id, literal("l"), CoachLanguage.tag, no_text, no_number).where(
-            CoachLanguage.coach_id.in_(coach_ids)
-        ),
-        select(
-            CoachOffering.coach_id,
-            literal("o"),
-            CoachOffering.session_type,
-            cast(CoachOffering.durations, String),
-            CoachOffering.rate_minor,
-        ).where(CoachOffering.coach_id.in_(coach_ids)),
-        select(CoachBadge.coach_id, literal("b"), Badge.slug, Badge.name, no_number)
-        .join(Badge, Badge.slug == CoachBadge.badge)
-        .where(CoachBadge.coach_id.in_(coach_ids)),
-    )
-    for coach_id, kind, first, second, number in await session.execute(query):
+    query = _LISTS[session.get_bind().dialect.name == "postgresql"]
+    for coach_id, kind, first, second, number in await session.execute(
+        query, {"ids": list(coach_ids)}
+    ):
         lists = found[coach_id]
         if kind == "s":
             lists.specialties.append(Named(first, second))
@@ -301,6 +377,39 @@ async def lists_for(
         lists.offerings.sort(key=lambda o: order.get(o.session_type, 9))
         lists.badges.sort(key=lambda n: n.name)
     return found
+
+
+def _lists_query(postgres: bool) -> CompoundSelect[*tuple[Any, ...]]:
+    """The statement of `lists_for`, built once: the ids are one array on PostgreSQL (one
+    value to send, not one per coach and table) and an expanding IN list on SQLite."""
+
+    def among(coach_id: InstrumentedAttribute[uuid.UUID]) -> ColumnElement[bool]:
+        if postgres:
+            return coach_id == any_(bindparam("ids", type_=ARRAY(Uuid())))
+        return coach_id.in_(bindparam("ids", expanding=True))
+
+    no_text, no_number = literal(None, String), literal(None, Integer)
+    return union_all(
+        select(CoachSpecialty.coach_id, literal("s"), Specialty.slug, Specialty.name, no_number)
+        .join(Specialty, Specialty.slug == CoachSpecialty.specialty)
+        .where(among(CoachSpecialty.coach_id)),
+        select(CoachLanguage.coach_id, literal("l"), CoachLanguage.tag, no_text, no_number).where(
+            among(CoachLanguage.coach_id)
+        ),
+        select(
+            CoachOffering.coach_id,
+            literal("o"),
+            CoachOffering.session_type,
+            cast(CoachOffering.durations, String),
+            CoachOffering.rate_minor,
+        ).where(among(CoachOffering.coach_id)),
+        select(CoachBadge.coach_id, literal("b"), Badge.slug, Badge.name, no_number)
+        .join(Badge, Badge.slug == CoachBadge.badge)
+        .where(among(CoachBadge.coach_id)),
+    )
+
+
+_LISTS = {postgres: _lists_query(postgres) for postgres in (True, False)}
 
 
 async def credentials_of(

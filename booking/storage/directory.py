@@ -1,25 +1,41 @@
-"""The directory query: listed coaches, filtered through the indexed link tables, in keyset order.
+"""The directory query: listed coaches matching every filter, in keyset order.
 
-Each filter on a link table (specialty, language, session type and price) is an EXISTS on an
-index that leads with the filtered value; rating and currency are columns of `coaches`; weekly
-hours are probed per coach through `ix_weekly_hours_coach`. Each ordering has an index on
-`coaches` ending with the id (the tie-breaker and last keyset value); price per session type
-walks `ix_coach_offerings_type_rate`.
+Every filter reads one coach's own row: `booking/storage/coaches.py` keeps columns of `coaches`
+in step with the link tables (`booking/storage/search_keys.py` says how they are written):
+specialties, languages and session types as `search_tokens` (all of `@>`, any of `&&`), each
+session type's hourly rate, the weekly hours as slot masks and `hour_keys`. Rating and currency
+are columns already. Each ordering has an index on `coaches` ending with the id (the
+tie-breaker and last keyset value); `ix_coaches_search` is a GIN index of the tokens and hour
+keys (PostgreSQL; SQLite reads the JSON lists with `json_each`).
 
-The planner's estimates go badly wrong on this data (chat sessions are cheap, so "chat at
-150-210 an hour" matches nobody while the planner multiplies two selectivities and expects
-thousands; a prepared statement's generic plan knows no values at all), and a LIMIT query that
-walks the ordering's index on a wrong estimate may visit every coach before giving up. So:
+Filters are correlated (a language with the zones its speakers live in, chat with low rates,
+rating with the relevance order), so the planner's estimates of how many coaches match go
+wrong by orders of magnitude, and a LIMIT query that walks the ordering's index on a wrong
+estimate may read every coach before giving up. So the plan follows what the data shows:
 
-- Each link filter is counted with an index-only count capped at COUNT_CAP (one statement for
-  all). If one admits fewer, the query is driven from it: its coaches are collected first (a
-  MATERIALIZED CTE the planner cannot flatten), the other filters are probed on them only, and
-  what is left is sorted. At most COUNT_CAP coaches are visited.
-- Otherwise every link filter admits many coaches, and the planner's own plan (usually a walk
-  of the ordering's index, probing each coach) finds a page quickly.
+1. Walk: read the first WALK_BUDGET listed coaches along the ordering's index (from the start
+   of a price or rating range when the order is by that column), keep those that match, stop at
+   `limit`. Filters that admit one coach in WALK_BUDGET / limit or more fill the page here. If
+   the walk found a few (LONG_WALK_HINT), the page is likely a little further on: walk again,
+   up to LONG_WALK coaches.
+2. Collect: if the walks found fewer than `limit`, the filters are rare; every match is
+   collected (a MATERIALIZED CTE, which the planner answers from the GIN index, narrowed by the
+   price tokens of a price range and the hour keys of a window, and from the rating and rate
+   indexes, rather than by walking an ordering) and sorted.
+Either way the page is what one ordered query would give, with the work bounded. Neither
+statement depends on the values for its plan's shape (an index walk; bitmap scans and a sort),
+so the generic plans PostgreSQL may give prepared statements after five runs serve as well as
+plans made for the values (measured: the same times with `plan_cache_mode` forced to custom).
 
-Each request also sets `plan_cache_mode` to `force_custom_plan` and turns parallel workers off
-for its transaction (see `search`).
+Availability (`hours`): for each group of zones with the same wall clock in the window, the
+weekday's mask must share a slot with the slots the window covers there: exact when every
+covered range starts and ends on the slot grid; otherwise the exact comparison with
+`weekly_hours` runs behind it, on the coaches that pass.
+
+The statements are SQL text. Their shape changes with every window (the groups of zones), so
+SQLAlchemy would build and compile each afresh, which took longer than running it. Bound values
+carry what a client sent; zone names (validated IANA names read from `coaches`) and the masks
+and keys computed here are written in.
 """
 
 from __future__ import annotations
@@ -28,36 +44,55 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
-from sqlalchemy import (
-    ColumnElement,
-    Select,
-    and_,
-    exists,
-    func,
-    literal,
-    or_,
-    select,
-    text,
-    tuple_,
-)
+from sqlalchemy import ARRAY, Integer, Table, Text, bindparam, column, text
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import TextClause
+from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.selectable import TextualSelect
 
-from booking.storage.coaches import (
-    Coach,
-    CoachLanguage,
-    CoachOffering,
-    CoachSpecialty,
-    WeeklyHours,
+from booking.storage.coaches import HOURS_MASKS, RATES, Coach
+from booking.storage.search_keys import (
+    hour_keys,
+    hours_masks,
+    language_token,
+    on_grid,
+    price_tokens,
+    primary_language_token,
+    session_type_token,
+    specialty_token,
 )
 
 Sort = Literal["relevance", "rating", "price"]
-COUNT_CAP = 2500
+# Rows the first walk reads. If it finds LONG_WALK_HINT matches or more but not a page, the
+# filters admit about one coach in WALK_BUDGET / LONG_WALK_HINT or more, so a page is likely
+# within half of LONG_WALK rows, and a second walk reads up to LONG_WALK.
+WALK_BUDGET = 700
+LONG_WALK_HINT = 8
+LONG_WALK = 4000
 # One group of zones and the (weekday, start minute, end minute) wall-clock ranges a window
 # covers in each of them.
 HoursGroup = tuple[Sequence[str], Sequence[tuple[int, int, int]]]
+COACHES = cast(Table, Coach.__table__)
+CARD = (
+    "id",
+    "display_name",
+    "photo_url",
+    "currency",
+    "rating_x100",
+    "rating_count",
+    "years_experience",
+    "time_zone",
+)
+# What the walk carries from each coach it reads: the card, every sort key and filter column.
+WALKED = (
+    *CARD,
+    "rank_score",
+    "min_rate_minor",
+    "search_tokens",
+    *(c.key for c in RATES.values()),
+    *(c.key for c in HOURS_MASKS),
+)
 
 
 @dataclass(frozen=True)
@@ -93,18 +128,6 @@ class Listed:
     time_zone: str
 
 
-_CARD_COLUMNS = (
-    Coach.id,
-    Coach.display_name,
-    Coach.photo_url,
-    Coach.currency,
-    Coach.rating_x100,
-    Coach.rating_count,
-    Coach.years_experience,
-    Coach.time_zone,
-)
-
-
 @dataclass(frozen=True)
 class Found:
     coach: Listed
@@ -113,87 +136,27 @@ class Found:
 
 async def search(session: AsyncSession, query: Search) -> list[Found]:
     """Up to `query.limit` listed coaches matching every filter, in the query's order."""
-    if session.get_bind().dialect.name == "postgresql":
-        # A plan made for one set of values must not serve the next (the plans differ by
-        # orders of magnitude with the values), and parallel workers take longer to start
-        # than a page of this query takes to find.
-        await session.execute(
-            text(
-                "SELECT set_config('plan_cache_mode', 'force_custom_plan', true),"
-                " set_config('max_parallel_workers_per_gather', '0', true)"
-            )
-        )
-    links = _links(query)
-    driver = await _smallest(session, links, COUNT_CAP) if links else None
-    return await _run(session, query, driver)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    plan = _Plan(query, postgres=postgres)
+    walked = await _fetch(session, plan.walk(WALK_BUDGET))
+    if len(walked) >= query.limit or not plan.filtered:
+        # A full page, or no filters: then the walk stopped at the end of the list.
+        return walked
+    if len(walked) >= LONG_WALK_HINT:
+        walked = await _fetch(session, plan.walk(LONG_WALK))
+        if len(walked) >= query.limit:
+            return walked
+    return await _fetch(session, plan.collect())
 
 
-async def _run(session: AsyncSession, query: Search, driver: Link | None) -> list[Found]:
-    statement, _ = _statement(query, driver)
-    rows = await session.execute(statement.limit(query.limit))
-    width = len(_CARD_COLUMNS)
+async def _fetch(session: AsyncSession, statement: TextualSelect) -> list[Found]:
+    width = len(CARD)
     return [
         Found(
             Listed(*row[:width]), [str(v) if isinstance(v, uuid.UUID) else v for v in row[width:]]
         )
-        for row in rows
+        for row in await session.execute(statement)
     ]
-
-
-@dataclass(frozen=True)
-class Link:
-    """A filter on a link table: its name and the coach ids it admits."""
-
-    name: str
-    ids: Select[uuid.UUID]
-
-
-def _links(query: Search) -> list[Link]:
-    """Each link-table filter as the set of coach ids it admits."""
-    sources = [
-        Link(
-            f"specialty:{slug}",
-            select(CoachSpecialty.coach_id).where(CoachSpecialty.specialty == slug),
-        )
-        for slug in query.specialties
-    ]
-    if query.session_type is not None:
-        offered = select(CoachOffering.coach_id).where(
-            CoachOffering.session_type == query.session_type
-        )
-        if query.min_price is not None:
-            offered = offered.where(CoachOffering.rate_minor >= query.min_price)
-        if query.max_price is not None:
-            offered = offered.where(CoachOffering.rate_minor <= query.max_price)
-        sources.append(Link("offering", offered))
-    if query.language_tags or query.language_primaries:
-        languages = (
-            select(CoachLanguage.coach_id)
-            .where(
-                or_(
-                    CoachLanguage.tag.in_(query.language_tags),
-                    CoachLanguage.primary_tag.in_(query.language_primaries),
-                )
-            )
-            .distinct()
-        )
-        sources.append(Link("language", languages))
-    return sources
-
-
-async def _smallest(session: AsyncSession, sources: Sequence[Link], cap: int) -> Link | None:
-    """The link filter admitting fewest coaches, if it admits fewer than `cap`."""
-    counts = [
-        select(func.count()).select_from(source.ids.limit(cap).subquery()).scalar_subquery()
-        for source in sources
-    ]
-    found = [int(n) for n in (await session.execute(select(*counts))).one()]
-    smallest = min(range(len(sources)), key=lambda i: found[i])
-    return sources[smallest] if found[smallest] < cap else None
-
-
-def _position(values: Sequence[Any], keys: Sequence[Any]) -> Any:
-    return tuple_(*(literal(v, k.type) for v, k in zip(values, keys, strict=True)))
 
 
 async def zones_in_use(session: AsyncSession) -> list[str]:
@@ -212,110 +175,209 @@ async def zones_in_use(session: AsyncSession) -> list[str]:
     return [str(name) for (name,) in rows]
 
 
-def _statement(query: Search, driver: Link | None = None) -> tuple[Select[Any], list[Any]]:
-    """The query's statement and its sort keys; with a driver, from that filter's coaches (its
-    own condition is then implied)."""
-    skip = driver.name if driver is not None else None
-    conditions: list[ColumnElement[bool] | TextClause] = [
-        Coach.verification_status == "verified",
-        Coach.reverify_by > query.now,
-    ]
-    for slug in query.specialties:
-        if skip != f"specialty:{slug}":
-            conditions.append(
-                exists().where(
-                    CoachSpecialty.coach_id == Coach.id, CoachSpecialty.specialty == slug
-                )
-            )
-    offering_conditions = _offering_conditions(query)
-    if query.currency is not None:
-        conditions.append(Coach.currency == query.currency)
-    if (query.language_tags or query.language_primaries) and skip != "language":
-        conditions.append(
-            exists().where(
-                CoachLanguage.coach_id == Coach.id,
-                or_(
-                    CoachLanguage.tag.in_(query.language_tags),
-                    CoachLanguage.primary_tag.in_(query.language_primaries),
-                ),
-            )
+class _Plan:
+    """The walk and the collect statements of one search."""
+
+    def __init__(self, query: Search, *, postgres: bool) -> None:
+        self.query = query
+        self.postgres = postgres
+        self.binds: list[BindParameter[Any]] = []
+        if query.sort == "rating":
+            self.keys: tuple[str, ...] = ("rating_x100", "rating_count", "id")
+        elif query.sort == "price" and query.session_type is not None:
+            self.keys = (RATES[query.session_type].key, "id")
+        elif query.sort == "price":
+            self.keys = ("min_rate_minor", "id")
+        else:
+            self.keys = ("rank_score", "id")
+        self.direction = "ASC" if query.sort == "price" else "DESC"
+        self.filtered = bool(
+            query.specialties
+            or query.session_type
+            or query.currency
+            or query.language_tags
+            or query.language_primaries
+            or query.min_rating_x100 is not None
+            or query.hours is not None
         )
-    if query.min_rating_x100 is not None:
-        conditions.append(Coach.rating_x100 >= query.min_rating_x100)
-    if query.hours is not None:
-        conditions.append(_hours_condition(query.hours))
 
-    by_offering_price = query.sort == "price" and query.session_type is not None
-    if query.sort == "price" and not by_offering_price:
-        # A coach without offerings has no price to sort by (and cannot be booked).
-        conditions.append(Coach.min_rate_minor.is_not(None))
-    keys = _keys(query, by_offering_price)
-    statement = select(*_CARD_COLUMNS, *keys)
-    if driver is not None:
-        candidates = driver.ids.cte("candidates").prefix_with("MATERIALIZED")
-        statement = statement.select_from(candidates).join(Coach, Coach.id == candidates.c.coach_id)
-    if by_offering_price:
-        statement = statement.join(CoachOffering, and_(*offering_conditions))
-    elif offering_conditions and skip != "offering":
-        conditions.append(exists().where(*offering_conditions))
-    descending = query.sort != "price"
-    if query.after is not None:
-        bound, position = tuple_(*keys), _position(query.after, keys)
-        conditions.append(bound < position if descending else bound > position)
-    order = [k.desc() if descending else k.asc() for k in keys]
-    return statement.where(*conditions).order_by(*order), keys
+    def walk(self, budget: int) -> TextualSelect:
+        """The first `limit` matches among the first `budget` listed coaches in order."""
+        self.binds = []
+        inner = self._listed("coaches") + self._leading_range("coaches")
+        filters = self._filters("walk")
+        return self._text(
+            f"SELECT {self._output('walk')} FROM ("
+            f"SELECT {', '.join(f'coaches.{name}' for name in WALKED)} FROM coaches"
+            f" WHERE {' AND '.join(inner)} ORDER BY {self._order('coaches')}"
+            f" LIMIT {self._bind(budget)}) AS walk"
+            + (f" WHERE {' AND '.join(filters)}" if filters else "")
+            + f" ORDER BY {self._order('walk')} LIMIT {self._bind(self.query.limit)}"
+        )
 
+    def collect(self) -> TextualSelect:
+        """Every match, then the first `limit` of them in order."""
+        self.binds = []
+        conditions = self._listed("coaches") + self._filters("coaches", indexed=True)
+        carried = dict.fromkeys((*CARD, *self.keys))
+        return self._text(
+            "WITH matches AS MATERIALIZED ("
+            f"SELECT {', '.join(f'coaches.{name}' for name in carried)} FROM coaches"
+            f" WHERE {' AND '.join(conditions)})"
+            f" SELECT {self._output('matches')} FROM matches"
+            f" ORDER BY {self._order('matches')} LIMIT {self._bind(self.query.limit)}"
+        )
 
-def _offering_conditions(query: Search) -> list[ColumnElement[bool]]:
-    if query.session_type is None:
+    def _text(self, sql: str) -> TextualSelect:
+        types = [
+            *(column(name, COACHES.c[name].type) for name in CARD),
+            *(column(f"key_{name}", COACHES.c[name].type) for name in self.keys),
+        ]
+        return text(sql).bindparams(*self.binds).columns(*types)
+
+    def _bind(self, value: Any, type_: Any = None) -> str:
+        name = f"p{len(self.binds)}"
+        self.binds.append(bindparam(name, value, type_=type_))
+        return f":{name}"
+
+    def _output(self, source: str) -> str:
+        card = [f"{source}.{name}" for name in CARD]
+        keys = [f"{source}.{name} AS key_{name}" for name in self.keys]
+        return ", ".join(card + keys)
+
+    def _order(self, source: str) -> str:
+        return ", ".join(f"{source}.{name} {self.direction}" for name in self.keys)
+
+    def _listed(self, source: str) -> list[str]:
+        """Listed coaches that have the sort keys, after the cursor's position."""
+        query = self.query
+        now = self._bind(query.now, COACHES.c.reverify_by.type)
+        found = [f"{source}.verification_status = 'verified'", f"{source}.reverify_by > {now}"]
+        if query.sort == "price":
+            # A coach without offerings has no price to sort by (and cannot be booked).
+            found.append(f"{source}.{self.keys[0]} IS NOT NULL")
+        if query.after is not None:
+            keys = ", ".join(f"{source}.{name}" for name in self.keys)
+            values = ", ".join(
+                self._bind(value, COACHES.c[name].type)
+                for value, name in zip(query.after, self.keys, strict=True)
+            )
+            found.append(f"({keys}) {'>' if self.direction == 'ASC' else '<'} ({values})")
+        return found
+
+    def _leading_range(self, source: str) -> list[str]:
+        """Filters on the ordering's first column, which bound the walk's index range."""
+        query = self.query
+        if query.sort == "rating" and query.min_rating_x100 is not None:
+            return [f"{source}.rating_x100 >= {self._bind(query.min_rating_x100)}"]
+        if query.sort == "price" and query.session_type is not None:
+            rate = f"{source}.{self.keys[0]}"
+            found = []
+            if query.min_price is not None:
+                found.append(f"{rate} >= {self._bind(query.min_price)}")
+            if query.max_price is not None:
+                found.append(f"{rate} <= {self._bind(query.max_price)}")
+            return found
         return []
-    conditions: list[ColumnElement[bool]] = [
-        CoachOffering.coach_id == Coach.id,
-        CoachOffering.session_type == query.session_type,
-    ]
-    if query.min_price is not None:
-        conditions.append(CoachOffering.rate_minor >= query.min_price)
-    if query.max_price is not None:
-        conditions.append(CoachOffering.rate_minor <= query.max_price)
-    return conditions
 
-
-def _keys(query: Search, by_offering_price: bool) -> list[Any]:
-    """The sort columns, the id last (ORM attributes or columns)."""
-    if query.sort == "rating":
-        return [Coach.rating_x100, Coach.rating_count, Coach.id]
-    if query.sort == "price":
-        rate = CoachOffering.rate_minor if by_offering_price else Coach.min_rate_minor
-        return [rate, Coach.id]
-    return [Coach.rank_score, Coach.id]
-
-
-def _hours_condition(groups: Sequence[HoursGroup]) -> ColumnElement[bool] | TextClause:
-    """The coach has a weekly range overlapping one the window covers in the coach's zone.
-
-    Written as SQL text with bound values: built as expression objects, the dozens of
-    alternatives cost more to build and compile than the query takes to run."""
-    if not groups:
-        return exists().where(WeeklyHours.coach_id == Coach.id)
-    values: dict[str, Any] = {}
-    alternatives = []
-    for g, (zones, ranges) in enumerate(groups):
-        names = []
-        for z, zone in enumerate(zones):
-            values[f"hz{g}_{z}"] = zone
-            names.append(f":hz{g}_{z}")
-        spans = []
-        for r, (day, start, end) in enumerate(ranges):
-            values |= {f"hd{g}_{r}": day, f"hs{g}_{r}": start, f"he{g}_{r}": end}
-            spans.append(
-                f"(h.weekday = :hd{g}_{r} AND h.start_minute < :he{g}_{r}"
-                f" AND h.end_minute > :hs{g}_{r})"
+    def _filters(self, source: str, *, indexed: bool = False) -> list[str]:
+        """The query's filters on the columns of `source`; `indexed` adds the price tokens
+        and hour keys, which only narrow what the index finds (row by row they cost more
+        than the rate column and the masks)."""
+        query = self.query
+        found = []
+        required = [specialty_token(slug) for slug in query.specialties]
+        if query.session_type is not None:
+            rate = f"{source}.{RATES[query.session_type].key}"
+            if query.min_price is not None:
+                found.append(f"{rate} >= {self._bind(query.min_price)}")
+            if query.max_price is not None:
+                found.append(f"{rate} <= {self._bind(query.max_price)}")
+            priced = price_tokens(
+                query.session_type, query.currency or "", query.min_price, query.max_price
             )
-        alternatives.append(
-            f"(coaches.time_zone IN ({', '.join(names)}) AND ({' OR '.join(spans)}))"
+            if indexed and query.currency is not None and priced is not None:
+                # Narrower than the session type's token, which nearly every coach has.
+                found.append(self._has_any(f"{source}.search_tokens", priced))
+            else:
+                required.append(session_type_token(query.session_type))
+        if required:
+            found.append(self._has_all(f"{source}.search_tokens", required))
+        spoken = [
+            *map(language_token, query.language_tags),
+            *map(primary_language_token, query.language_primaries),
+        ]
+        if spoken:
+            found.append(self._has_any(f"{source}.search_tokens", spoken))
+        if query.currency is not None:
+            found.append(f"{source}.currency = {self._bind(query.currency)}")
+        if query.min_rating_x100 is not None:
+            found.append(f"{source}.rating_x100 >= {self._bind(query.min_rating_x100)}")
+        if query.hours is not None:
+            if indexed and query.hours:
+                found.append(self._hour_keys(f"{source}.hour_keys", query.hours))
+            found.append(_available(query.hours, source))
+        return found
+
+    def _has_all(self, tokens: str, wanted: list[str]) -> str:
+        if self.postgres:
+            return f"{tokens} @> {self._bind(wanted, ARRAY(Text))}"
+        return " AND ".join(
+            f"EXISTS (SELECT 1 FROM json_each({tokens}) WHERE value = {self._bind(token)})"
+            for token in wanted
         )
-    return text(
-        "EXISTS (SELECT 1 FROM weekly_hours h WHERE h.coach_id = coaches.id AND ("
-        + " OR ".join(alternatives)
-        + "))"
-    ).bindparams(**values)
+
+    def _has_any(self, tokens: str, wanted: list[str]) -> str:
+        if self.postgres:
+            return f"{tokens} && {self._bind(wanted, ARRAY(Text))}"
+        listed = ", ".join(self._bind(token) for token in wanted)
+        return f"EXISTS (SELECT 1 FROM json_each({tokens}) WHERE value IN ({listed}))"
+
+    def _hour_keys(self, keys: str, groups: Sequence[HoursGroup]) -> str:
+        """The coach works in a block of the window in their zone (by `hour_keys`)."""
+        wanted = sorted(
+            {key for zones, ranges in groups for zone in zones for key in _keys(zone, ranges)}
+        )
+        if self.postgres:
+            return f"{keys} && {self._bind(wanted, ARRAY(Integer))}"
+        listed = ", ".join(map(str, wanted))
+        return f"EXISTS (SELECT 1 FROM json_each({keys}) WHERE value IN ({listed}))"
+
+
+def _keys(zone: str, ranges: Sequence[tuple[int, int, int]]) -> list[int]:
+    return hour_keys(zone, hours_masks(ranges))
+
+
+def _available(groups: Sequence[HoursGroup], source: str) -> str:
+    """The coach (a row of `source`) has weekly hours overlapping a range the window covers in
+    the coach's zone: the slot masks, then the exact ranges if the window is off the grid."""
+    if not groups:
+        return "(" + " OR ".join(f"{source}.hours_mask_{day} <> 0" for day in range(7)) + ")"
+    exact = not all(on_grid(ranges) for _, ranges in groups)
+    masked, spans = [], []
+    for zones, ranges in groups:
+        in_zone = f"{source}.time_zone IN ({', '.join(map(_quoted, zones))})"
+        slots = " OR ".join(
+            f"({source}.hours_mask_{day} & {bits}) <> 0"
+            for day, bits in enumerate(hours_masks(ranges))
+            if bits
+        )
+        masked.append(f"({in_zone} AND ({slots}))")
+        if exact:
+            overlaps = " OR ".join(
+                f"(h.weekday = {day} AND h.start_minute < {end} AND h.end_minute > {start})"
+                for day, start, end in ranges
+            )
+            spans.append(f"({in_zone} AND ({overlaps}))")
+    condition = f"({' OR '.join(masked)})"
+    if exact:
+        condition += (
+            f" AND EXISTS (SELECT 1 FROM weekly_hours h WHERE h.coach_id = {source}.id"
+            f" AND ({' OR '.join(spans)}))"
+        )
+    return condition
+
+
+def _quoted(name: str) -> str:
+    """A zone name as an SQL string literal."""
+    return "'" + name.replace("'", "''") + "'"

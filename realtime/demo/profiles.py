@@ -23,6 +23,8 @@ from booking.storage.applications import (
 )
 from booking.storage.badges import CoachBadge
 from booking.storage.coaches import (
+    HOURS_MASKS,
+    RATES,
     Coach,
     CoachLanguage,
     CoachOffering,
@@ -31,6 +33,15 @@ from booking.storage.coaches import (
     WeeklyHours,
 )
 from booking.storage.reviews import Review
+from booking.storage.search_keys import (
+    hour_keys,
+    hours_masks,
+    language_token,
+    price_token,
+    primary_language_token,
+    session_type_token,
+    specialty_token,
+)
 from realtime.auth.models import Role, User
 from realtime.db import Base
 from realtime.demo import texts
@@ -315,6 +326,26 @@ def _badges(rng: random.Random, specialties: list[str]) -> tuple[str, ...]:
     return tuple(found)
 
 
+def search_columns(draft: CoachDraft) -> dict[str, Any]:
+    """The coach's columns that repeat the link tables for the directory, as
+    `booking.storage.coaches.replace_*` write them."""
+    tokens = {
+        *map(specialty_token, draft.specialties),
+        *map(language_token, draft.languages),
+        *(primary_language_token(tag.split("-")[0]) for tag in draft.languages),
+        *(session_type_token(kind) for kind, _, _ in draft.offerings),
+        *(price_token(kind, draft.currency, rate) for kind, rate, _ in draft.offerings),
+    }
+    rates = {kind: rate for kind, rate, _ in draft.offerings}
+    masks = hours_masks(draft.hours)
+    return {
+        "search_tokens": sorted(tokens),
+        **{column.key: rates.get(kind) for kind, column in RATES.items()},
+        **{column.key: mask for column, mask in zip(HOURS_MASKS, masks, strict=True)},
+        "hour_keys": hour_keys(draft.place.zone, masks),
+    }
+
+
 def user_row(
     user_id: uuid.UUID, email: str, password_hash: str, role: Role, name: str, created: datetime
 ) -> dict[str, Any]:
@@ -372,6 +403,7 @@ def add_coach(
             "min_rate_minor": min(rate for _, rate, _ in draft.offerings),
             "created_at": submitted,
             "updated_at": decided or submitted,
+            **search_columns(draft),
         }
     )
     rows[CoachApplication].append(

@@ -1,10 +1,23 @@
-"""The directory: each filter, their combination, the three orders, keyset pages, DST."""
+"""The directory: each filter, their combination, the three orders, keyset pages, DST, and
+the directory's columns following profile edits."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
+from sqlalchemy import select
+
+from booking.storage.coaches import HOURS_MASKS, RATES, Coach, lists_for, weekly_hours
+from booking.storage.search_keys import (
+    hour_keys,
+    hours_masks,
+    language_token,
+    price_token,
+    primary_language_token,
+    session_type_token,
+    specialty_token,
+)
 from realtime.auth.models import Role
 from realtime.wiring import Services
 from tests.booking.support import (
@@ -216,3 +229,102 @@ async def test_cursors_cannot_be_forged_or_reused_across_orders(
         assert (await problem(response, 400))["code"] == "invalid_cursor"
     other_order = await client.get("/api/coaches", params={"cursor": cursor, "sort": "price"})
     assert (await problem(other_order, 400))["code"] == "invalid_cursor"
+
+
+async def test_directory_follows_profile_edits(
+    client: Client, services: Services, admin: Caller
+) -> None:
+    coach, coach_id = await listed_coach(client, services, admin)  # New York, Mondays 9-12
+
+    async def found(**params: Any) -> bool:
+        return coach_id in [
+            item["id"] for item in (await get_json(client, "/api/coaches", **params))["items"]
+        ]
+
+    monday_10am_new_york = {
+        "available_from": "2026-07-06T14:00:00Z",
+        "available_to": "2026-07-06T15:00:00Z",
+    }
+    before: list[dict[str, Any]] = [
+        {"specialty": "couples-therapy"},
+        {"language": "pt"},
+        {"session_type": "chat", "min_price": 6000, "max_price": 6000},
+        monday_10am_new_york,
+    ]
+    assert [await found(**params) for params in before] == [True] * 4
+    response = await client.patch(
+        "/api/coaches/me",
+        json={
+            "specialties": ["grief-loss"],
+            "languages": ["de-AT"],
+            "currency": "EUR",
+            "offerings": [offer("phone", 15000)],
+            "weekly_hours": [hours(2, "18:00", "20:00")],
+        },
+        headers=coach.headers,
+    )
+    assert response.status == 200, await response.text()
+    assert [await found(**params) for params in before] == [False] * 4
+    after: list[dict[str, Any]] = [
+        {"specialty": "grief-loss"},
+        {"language": "de"},
+        {"session_type": "phone", "min_price": 14000, "max_price": 16000, "currency": "EUR"},
+        # Wednesday 18:30 in New York.
+        {"available_from": "2026-07-08T22:30:00Z", "available_to": "2026-07-08T23:00:00Z"},
+    ]
+    assert [await found(**params) for params in after] == [True] * 4
+    assert not await found(session_type="phone", min_price=14000, max_price=16000)  # USD
+    # The same weekly hours in another zone are other hours of the world.
+    moved = await client.patch(
+        "/api/coaches/me", json={"time_zone": "Europe/Berlin"}, headers=coach.headers
+    )
+    assert moved.status == 200, await moved.text()
+    assert not await found(**after[3])
+    assert await found(available_from="2026-07-08T16:30:00Z", available_to="2026-07-08T17:00:00Z")
+    await assert_search_columns_in_step(services)
+
+
+async def test_windows_off_the_half_hour_grid_are_exact(
+    client: Client, services: Services, admin: Caller
+) -> None:
+    await listed_coach(
+        client,
+        services,
+        admin,
+        time_zone="America/New_York",
+        weekly_hours=[hours(0, "09:10", "12:00")],
+    )
+
+    async def matches(start: str, end: str) -> bool:
+        return bool(await names(client, available_from=start, available_to=end))
+
+    # Monday 6 July 2026, EDT: 13:00Z is 09:00 in New York.
+    assert not await matches("2026-07-06T13:00:00Z", "2026-07-06T13:10:00Z")  # 09:00-09:10
+    assert await matches("2026-07-06T13:05:00Z", "2026-07-06T13:15:00Z")  # 09:05-09:15
+    assert not await matches("2026-07-06T16:00:00Z", "2026-07-06T16:29:00Z")  # 12:00-12:29
+
+
+async def assert_search_columns_in_step(services: Services) -> None:
+    """Every coach's directory columns are what the link tables say (search_keys' rules)."""
+    async with services.db.session() as session:
+        for coach in await session.scalars(select(Coach)):
+            lists = (await lists_for(session, [coach.id]))[coach.id]
+            ranges = [
+                (h.weekday, h.start_minute, h.end_minute)
+                for h in await weekly_hours(session, coach.id)
+            ]
+            rates = {o.session_type: o.rate_minor for o in lists.offerings}
+            tokens = {
+                *(specialty_token(s.slug) for s in lists.specialties),
+                *(language_token(tag) for tag in lists.languages),
+                *(primary_language_token(tag.split("-")[0]) for tag in lists.languages),
+                *(session_type_token(kind) for kind in rates),
+                *(price_token(kind, coach.currency, rate) for kind, rate in rates.items()),
+            }
+            masks = hours_masks(ranges)
+            assert coach.search_tokens == sorted(tokens)
+            assert [getattr(coach, c.key) for c in RATES.values()] == [
+                rates.get(kind) for kind in RATES
+            ]
+            assert [getattr(coach, c.key) for c in HOURS_MASKS] == masks
+            assert coach.hour_keys == hour_keys(coach.time_zone, masks)
