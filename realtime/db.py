@@ -8,14 +8,15 @@ through `realtime.clock.utc`.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import MetaData, event, text
+from sqlalchemy import Connection, MetaData, event, text
 from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -27,6 +28,8 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import DateTime, TypeDecorator
 
 from realtime.clock import utc
+
+T = TypeVar("T")
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -76,12 +79,14 @@ class Database:
         else:
             kwargs["pool_size"] = 10
             kwargs["max_overflow"] = 20
-            kwargs["pool_pre_ping"] = True
+            # No ping per checkout (a round trip each); connections are recycled instead.
+            kwargs["pool_recycle"] = 1800
             if schema:
                 kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine.sync_engine, "begin", _sqlite_begin_immediate)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @asynccontextmanager
@@ -98,6 +103,27 @@ class Database:
         await self.engine.dispose()
 
 
+# PostgreSQL's deadlock_detected and serialization_failure: the transaction lost a race and
+# may succeed if run again. Concurrent inserts refused by one exclusion constraint can deadlock.
+RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def lost_a_race(error: DBAPIError) -> bool:
+    """Whether the database aborted this transaction only because of a concurrent one."""
+    return getattr(error.orig, "sqlstate", None) in RETRYABLE_SQLSTATES
+
+
+async def retrying(work: Callable[[], Awaitable[T]], attempts: int = 5) -> T:
+    """Run a whole transaction again when the database aborted it for a concurrent one."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return await work()
+        except DBAPIError as error:
+            if attempt == attempts or not lost_a_race(error):
+                raise
+    raise AssertionError("unreachable")
+
+
 def _ensure_sqlite_dir(url: str) -> None:
     path = url.split("///", 1)[-1]
     if path and path != ":memory:" and not path.startswith("file:"):
@@ -105,9 +131,21 @@ def _ensure_sqlite_dir(url: str) -> None:
 
 
 def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+    # The driver's own transaction handling is off; `_sqlite_begin_immediate` starts each one.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _sqlite_begin_immediate(conn: Connection) -> None:
+    """Every SQLite transaction takes the write lock at its start (`BEGIN IMMEDIATE`).
+
+    SQLite has one writer at a time. A deferred transaction that reads and then writes fails at
+    once with SQLITE_BUSY when another writer got in between (no busy wait in WAL mode);
+    taking the lock up front makes concurrent writers queue (up to busy_timeout) instead, so a
+    check and the write that follows it cannot interleave with another writer's."""
+    conn.exec_driver_sql("BEGIN IMMEDIATE")

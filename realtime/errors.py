@@ -24,6 +24,7 @@ class Code(StrEnum):
     RATE_LIMITED = "rate_limited"
     INTERNAL = "internal"
     UNAVAILABLE = "unavailable"
+    BAD_PAYLOAD = "bad_payload"
     # auth
     UNAUTHENTICATED = "unauthenticated"
     TOKEN_EXPIRED = "token_expired"
@@ -34,6 +35,7 @@ class Code(StrEnum):
     TWO_FACTOR_SETUP_REQUIRED = "two_factor_setup_required"
     TWO_FACTOR_ALREADY_ENABLED = "two_factor_already_enabled"
     TWO_FACTOR_NOT_ENABLED = "two_factor_not_enabled"
+    TWO_FACTOR_NOT_SET_UP = "two_factor_not_set_up"
     FORBIDDEN = "forbidden"
     EMAIL_TAKEN = "email_taken"
     ACCOUNT_DISABLED = "account_disabled"
@@ -50,6 +52,32 @@ class Code(StrEnum):
     NOT_A_COACH = "not_a_coach"
     BADGE_NOT_FOUND = "badge_not_found"
     INVALID_CURSOR = "invalid_cursor"
+    ALREADY_VERIFIED = "already_verified"
+    NOT_VERIFIED = "not_verified"
+    SPECIALTY_EXISTS = "specialty_exists"
+    BADGE_EXISTS = "badge_exists"
+    # bookings
+    SLOT_TAKEN = "slot_taken"
+    SLOT_UNAVAILABLE = "slot_unavailable"
+    SLOT_IN_PAST = "slot_in_past"
+    SLOT_TOO_SOON = "slot_too_soon"
+    SLOT_TOO_FAR = "slot_too_far"
+    SESSION_TYPE_NOT_OFFERED = "session_type_not_offered"
+    DURATION_NOT_OFFERED = "duration_not_offered"
+    CANNOT_BOOK_SELF = "cannot_book_self"
+    BOOKING_NOT_FOUND = "booking_not_found"
+    ILLEGAL_TRANSITION = "illegal_transition"
+    HOLD_EXPIRED = "hold_expired"
+    RESCHEDULE_NEEDS_CONSENT = "reschedule_needs_consent"
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
+    IDEMPOTENCY_IN_PROGRESS = "idempotency_in_progress"
+    PAYMENT_FAILED = "payment_failed"
+    PAYMENT_NOT_FOUND = "payment_not_found"
+    BOOKING_NOT_CONFIRMED = "booking_not_confirmed"
+    TIME_OFF_NOT_FOUND = "time_off_not_found"
+    # socket.io
+    UNKNOWN_EVENT = "unknown_event"
+    TOO_MANY_WATCHES = "too_many_watches"
 
 
 @dataclass
@@ -95,6 +123,20 @@ class ValidationFailed(AppError):
         super().__init__(Code.VALIDATION_FAILED, summary, errors=errors)
 
 
+class Unprocessable(AppError):
+    """A well-formed request naming something we do not know (a specialty, a language, a time
+    zone) or that the rules refuse (a slot off the grid, a duration not offered): 422 with its
+    own code and the offending fields."""
+
+    status = 422
+    title = "Validation failed"
+
+    def __init__(self, code: Code, errors: list[FieldError]) -> None:
+        super().__init__(
+            code, "; ".join(f"{e.field}: {e.message}" for e in errors[:5]), errors=errors
+        )
+
+
 class Unauthorized(AppError):
     status = 401
     title = "Unauthorized"
@@ -113,6 +155,13 @@ class NotFound(AppError):
 class Conflict(AppError):
     status = 409
     title = "Conflict"
+
+
+class PaymentRequired(AppError):
+    """The payment did not go through (a declined card): 402."""
+
+    status = 402
+    title = "Payment required"
 
 
 class PayloadTooLarge(AppError):

@@ -28,6 +28,8 @@ import orjson
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from realtime import idempotency
+from realtime.auth.access import require
 from realtime.errors import (
     BadRequest,
     Code,
@@ -36,6 +38,8 @@ from realtime.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
+from realtime.health import DATABASE
+from realtime.metrics import CLOCK
 
 
 class Input(BaseModel):
@@ -74,6 +78,7 @@ class Operation:
     access: Access
     errors: tuple[int, ...]
     description: str = ""
+    idempotent: bool = False
 
     @property
     def input_in(self) -> Literal["body", "query"]:
@@ -98,6 +103,7 @@ class ApiRoutes:
         access: Access = "user",
         errors: Sequence[int] = (),
         description: str = "",
+        idempotent: bool = False,
     ) -> Callable[[TypedHandler[In]], TypedHandler[In]]:
         def register(handler: TypedHandler[In]) -> TypedHandler[In]:
             location = "body" if method in ("POST", "PUT", "PATCH") else "query"
@@ -107,7 +113,18 @@ class ApiRoutes:
                     data = await read_body(request, input)
                 else:
                     data = read_query(request, input)
-                return await handler(request, data)
+                key = idempotency.key_of(request) if idempotent else None
+                if key is None:
+                    return await handler(request, data)
+                caller = await require(request)
+                return await idempotency.once(
+                    request,
+                    request.app[DATABASE],
+                    request.app[CLOCK],
+                    caller.user_id,
+                    key,
+                    lambda: handler(request, data),
+                )
 
             run.__name__ = handler.__name__
             run.__doc__ = handler.__doc__
@@ -123,6 +140,7 @@ class ApiRoutes:
                     access=access,
                     errors=tuple(errors),
                     description=description or (handler.__doc__ or "").strip(),
+                    idempotent=idempotent,
                 )
             )
             return handler

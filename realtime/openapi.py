@@ -83,6 +83,16 @@ def build(operations: list[Operation], *, title: str = "Flourish Realtime API") 
             {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
             for name in _PARAM.findall(op.path)
         ]
+        if op.idempotent:
+            parameters.append(
+                {
+                    "name": "Idempotency-Key",
+                    "in": "header",
+                    "required": False,
+                    "description": "A retry with the same key returns the first answer.",
+                    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+                }
+            )
         if op.input is not NoInput:
             ref = refs[(op.input, "validation")]
             if op.input_in == "body":

@@ -2,10 +2,31 @@
 
 from __future__ import annotations
 
-from booking.storage import applications, badges, coaches, favourites, reviews, specialties
+from booking.storage import (
+    applications,
+    badges,
+    bookings,
+    coaches,
+    favourites,
+    reviews,
+    schedules,
+    specialties,
+)
+from realtime import idempotency
 from realtime.auth import models as auth_models
 from realtime.db import Base
 
-MODULES = (auth_models, applications, badges, coaches, favourites, reviews, specialties)
+MODULES = (
+    auth_models,
+    idempotency,
+    applications,
+    badges,
+    bookings,
+    coaches,
+    favourites,
+    reviews,
+    schedules,
+    specialties,
+)
 
 metadata = Base.metadata

@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass
 
 from aiohttp import web
+from sqlalchemy import select
 
 from realtime.auth.models import AuthSession, Role, User
 from realtime.auth.tokens import Scope, TokenCodec
@@ -36,17 +37,17 @@ class Authenticator:
 
     async def principal(self, token: str) -> Principal:
         claims = self.codec.verify(token)
-        async with self.db.session() as session:
-            user = await session.get(User, claims.user_id)
-            login = await session.get(AuthSession, claims.session_id)
-        if (
-            user is None
-            or user.token_version != claims.version
-            or login is None
-            or login.user_id != user.id
-            or login.revoked_at is not None
-        ):
+        async with self.db.sessions() as session:  # one read, no transaction to commit
+            row = (
+                await session.execute(
+                    select(User, AuthSession.revoked_at)
+                    .join(AuthSession, AuthSession.user_id == User.id)
+                    .where(User.id == claims.user_id, AuthSession.id == claims.session_id)
+                )
+            ).first()
+        if row is None or row[0].token_version != claims.version or row[1] is not None:
             raise Unauthorized(Code.TOKEN_INVALID, "This token was revoked; log in again.")
+        user: User = row[0]
         if user.disabled_at is not None:
             raise Unauthorized(Code.ACCOUNT_DISABLED, "This account is disabled.")
         return Principal(

@@ -68,7 +68,12 @@ class TokenCodec:
                 token,
                 self.key,
                 algorithms=["HS256"],
-                options={"verify_exp": False, "require": ["sub", "exp", "sid", "typ"]},
+                options={
+                    "verify_exp": False,
+                    "verify_iat": False,
+                    "verify_nbf": False,
+                    "require": ["sub", "exp", "sid", "typ"],
+                },
             )
         except jwt.PyJWTError:
             raise Unauthorized(Code.TOKEN_INVALID, "The access token is not valid.") from None

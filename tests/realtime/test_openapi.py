@@ -13,9 +13,7 @@ async def test_every_api_route_is_documented(
 ) -> None:
     document = await (await client.get("/api/openapi.json")).json()
     documented = {
-        (method.upper(), path)
-        for path, item in document["paths"].items()
-        for method in item
+        (method.upper(), path) for path, item in document["paths"].items() for method in item
     }
     served = {
         (route.method, route.resource.canonical)
@@ -35,7 +33,8 @@ async def test_each_operation_names_its_responses(client: TestClient[Any, Any]) 
         for method, operation in item.items():
             assert operation["summary"], (method, path)
             assert any(code.startswith("2") for code in operation["responses"]), (method, path)
-            if "requestBody" in operation or "parameters" in operation:
+            validated = [p for p in operation.get("parameters", []) if p["in"] == "query"]
+            if "requestBody" in operation or validated:
                 assert "422" in operation["responses"], (method, path)
 
 

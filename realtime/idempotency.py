@@ -1,0 +1,155 @@
+"""`Idempotency-Key` on POSTs that create or move bookings and money: a retry gets the first
+answer instead of doing the work twice.
+
+The first request with a key records it (per user) before running; the answer it gives, success
+or a 4xx refusal, is stored and replayed to every retry with the same key, marked
+`Idempotent-Replayed: true`. A key reused for a different request (another route or body) is a
+422 `idempotency_key_reused`; a retry while the first is still running is a 409
+`idempotency_in_progress`. A 5xx or a crash leaves nothing: the record is removed (or, if the
+process died, taken over after IN_FLIGHT_TIMEOUT), so the retry runs afresh; the work itself
+was one transaction that rolled back. Records are kept for RETENTION.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from aiohttp import web
+from sqlalchemy import ForeignKey, Index, LargeBinary, SmallInteger, String, delete
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from realtime.clock import Clock
+from realtime.db import Base, Database, UtcDateTime
+from realtime.errors import AppError, BadRequest, Code, Conflict, FieldError, Unprocessable
+from realtime.problems import from_app_error
+
+log = logging.getLogger(__name__)
+
+HEADER = "Idempotency-Key"
+IN_FLIGHT_TIMEOUT = timedelta(seconds=60)
+RETENTION = timedelta(hours=24)
+
+
+class IdempotencyRecord(Base):
+    """The first answer to a POST sent with an `Idempotency-Key`, replayed to retries."""
+
+    __tablename__ = "idempotency_records"
+    __table_args__ = (Index("ix_idempotency_records_created", "created_at"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    # Method and route template plus a SHA-256 of the body: a key reused for another request
+    # is refused, not replayed.
+    fingerprint: Mapped[str] = mapped_column(String(600))
+    # None while the first request is still running.
+    status: Mapped[int | None] = mapped_column(SmallInteger, default=None)
+    body: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    content_type: Mapped[str | None] = mapped_column(String(64), default=None)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+def key_of(request: web.Request) -> str | None:
+    key = request.headers.get(HEADER)
+    if key is None:
+        return None
+    if not 1 <= len(key) <= 255 or not key.isprintable():
+        raise BadRequest(Code.BAD_REQUEST, f"{HEADER} must be 1 to 255 printable characters.")
+    return key
+
+
+async def fingerprint(request: web.Request) -> str:
+    body = await request.read()
+    return f"{request.method} {request.path[:400]} {hashlib.sha256(body).hexdigest()}"
+
+
+async def once(
+    request: web.Request,
+    db: Database,
+    clock: Clock,
+    user_id: uuid.UUID,
+    key: str,
+    run: Callable[[], Awaitable[web.StreamResponse]],
+) -> web.StreamResponse:
+    """Run the request at most once per (user, key), replaying its answer afterwards."""
+    print_ = await fingerprint(request)
+    now = clock.now()
+    try:
+        async with db.session() as session:
+            found = await session.get(IdempotencyRecord, (user_id, key), with_for_update=True)
+            if found is not None:
+                if found.fingerprint != print_:
+                    raise Unprocessable(
+                        Code.IDEMPOTENCY_KEY_REUSED,
+                        [FieldError(HEADER, "this key was used for a different request")],
+                    )
+                if found.status is not None:
+                    return _replay(found)
+                if now - found.created_at < IN_FLIGHT_TIMEOUT:
+                    raise Conflict(
+                        Code.IDEMPOTENCY_IN_PROGRESS,
+                        "A request with this Idempotency-Key is still running; retry shortly.",
+                        headers={"Retry-After": "1"},
+                    )
+                found.created_at = now  # the first attempt died: take it over
+            else:
+                session.add(
+                    IdempotencyRecord(user_id=user_id, key=key, fingerprint=print_, created_at=now)
+                )
+    except IntegrityError:
+        raise Conflict(
+            Code.IDEMPOTENCY_IN_PROGRESS,
+            "A request with this Idempotency-Key is still running; retry shortly.",
+            headers={"Retry-After": "1"},
+        ) from None
+
+    try:
+        response = await run()
+    except AppError as exc:
+        response = from_app_error(exc, request)
+    except BaseException:
+        await _forget(db, user_id, key)
+        raise
+    if response.status >= 500 or not isinstance(response, web.Response):
+        await _forget(db, user_id, key)
+        return response
+    async with db.session() as session:
+        record = await session.get(IdempotencyRecord, (user_id, key))
+        if record is not None:
+            record.status = response.status
+            record.body = response.body if isinstance(response.body, bytes) else b""
+            record.content_type = response.content_type
+    return response
+
+
+async def sweep(db: Database, clock: Clock) -> int:
+    """Delete records older than RETENTION."""
+    async with db.session() as session:
+        result = await session.execute(
+            delete(IdempotencyRecord).where(IdempotencyRecord.created_at < clock.now() - RETENTION)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def _forget(db: Database, user_id: uuid.UUID, key: str) -> None:
+    async with db.session() as session:
+        await session.execute(
+            delete(IdempotencyRecord).where(
+                IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key
+            )
+        )
+
+
+def _replay(record: IdempotencyRecord) -> web.Response:
+    return web.Response(
+        status=record.status or 200,
+        body=record.body or b"",
+        content_type=record.content_type or "application/json",
+        headers={"Idempotent-Replayed": "true"},
+    )

@@ -1,0 +1,42 @@
+"""Background jobs that repeat on the injected clock (expired holds now; payouts later)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
+
+from realtime.clock import Clock
+
+log = logging.getLogger(__name__)
+
+Job = Callable[[], Awaitable[object]]
+
+
+async def repeat(clock: Clock, every: float, job: Job, name: str) -> None:
+    """Run `job` every `every` seconds until cancelled; a failing run is logged, not fatal."""
+    while True:
+        await clock.sleep(every)
+        try:
+            await job()
+        except Exception:
+            log.exception("background job %s failed", name)
+
+
+@asynccontextmanager
+async def running(clock: Clock, jobs: Mapping[str, tuple[float, Job]]) -> AsyncIterator[None]:
+    """Run the jobs in the background for the duration of the block."""
+    tasks = [
+        asyncio.create_task(repeat(clock, every, job, name), name=name)
+        for name, (every, job) in jobs.items()
+    ]
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
