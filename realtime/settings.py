@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -50,19 +50,29 @@ VARIABLES: tuple[Variable, ...] = (
     Variable(
         "DATABASE_URL",
         "sqlite+aiosqlite:///./var/flourish.db",
-        "SQLAlchemy async URL: `sqlite+aiosqlite:///path` or `postgresql+asyncpg://...`.",
+        "SQLAlchemy async URL: `sqlite+aiosqlite:///path` or `postgresql+asyncpg://...`; "
+        "PostgreSQL in production (percent-encode special characters in its password).",
     ),
     Variable(
         "DATABASE_SCHEMA", "", "PostgreSQL schema to use instead of `public` (tests use one each)."
     ),
-    Variable("AUTO_MIGRATE", None, "Apply migrations at start; default true in development."),
-    Variable("REDIS_URL", "", "Redis for live state; empty keeps live state in process."),
+    Variable(
+        "AUTO_MIGRATE",
+        None,
+        "Apply migrations at start: default true in development, false in production "
+        "(run `flourish migrate` once per release instead).",
+    ),
+    Variable(
+        "REDIS_URL",
+        "",
+        "Redis for live state; empty keeps live state in process. Required in production.",
+    ),
     Variable("REDIS_PREFIX", "flourish:", "Prefix of every Redis key this deployment writes."),
     Variable(
         "SECRET_KEY",
         None,
-        "At least 32 characters; signs tokens and derives encryption keys. "
-        "Development makes one under `./var/` if unset.",
+        "At least 32 characters; signs tokens and derives encryption keys. Required in "
+        "production; development makes one under `./var/` if unset.",
         secret=True,
     ),
     Variable("ACCESS_TOKEN_TTL", "900", "Seconds an access token lives."),
@@ -73,15 +83,31 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("LOGIN_WINDOW", "900", "Seconds of the login rate-limit window."),
     Variable("TRUST_PROXY", "false", "Take the client address from `X-Forwarded-For`."),
     Variable("MAX_BODY_BYTES", "262144", "Largest request body accepted, in bytes."),
-    Variable("PAYMENTS_PROVIDER", "demo", "`demo` (development only) or `stripe`."),
-    Variable("STRIPE_SECRET_KEY", "", "Stripe secret key (`sk_...`).", secret=True),
+    Variable("PAYMENTS_PROVIDER", "demo", "`demo` (refused in production) or `stripe`."),
+    Variable(
+        "STRIPE_SECRET_KEY",
+        "",
+        "Stripe secret or restricted key (`sk_...`, `rk_...`); required with `stripe`.",
+        secret=True,
+    ),
     Variable("STRIPE_PUBLISHABLE_KEY", "", "Stripe publishable key (`pk_...`)."),
-    Variable("STRIPE_WEBHOOK_SECRET", "", "Stripe webhook signing secret.", secret=True),
+    Variable(
+        "STRIPE_WEBHOOK_SECRET",
+        "",
+        "Stripe webhook signing secret (`whsec_...`); required with `stripe` in production.",
+        secret=True,
+    ),
     Variable("STRIPE_API_BASE", "", "Stripe API base URL (tests point it at localstripe)."),
     Variable("STUN_URLS", "", "Comma-separated STUN URLs given to peers."),
     Variable("TURN_URLS", "", "Comma-separated TURN URLs given to peers."),
     Variable("TURN_SECRET", "", "coturn `static-auth-secret` for TURN REST credentials.", True),
     Variable("TURN_TTL", "3600", "Seconds a TURN credential stays valid."),
+    Variable("HOLD_MINUTES", "10", "Minutes a held slot waits for payment before it is freed."),
+    Variable(
+        "RESCHEDULE_NOTICE_HOURS",
+        "24",
+        "Hours before a session inside which only the coach's consent moves it.",
+    ),
     Variable("LOG_LEVEL", "INFO", "`DEBUG`, `INFO`, `WARNING` or `ERROR`."),
     Variable("LOG_FORMAT", "json", "`json` (one object a line) or `text`."),
 )
@@ -117,6 +143,8 @@ class Settings:
     turn_urls: tuple[str, ...] = ()
     turn_secret: str = field(default="", repr=False)
     turn_ttl: int = 3600
+    hold_minutes: int = 10
+    reschedule_notice_hours: int = 24
     log_level: str = "INFO"
     log_format: str = "json"
 
@@ -156,7 +184,7 @@ def load(environ: Mapping[str, str], *, var_dir: Path = Path("var")) -> Settings
         raise SettingsError(
             "DATABASE_URL",
             "a URL starting sqlite+aiosqlite:/// or postgresql+asyncpg://",
-            got=scheme or database_url[:20],
+            got=scheme or None,  # only the scheme: the rest may hold a password
         )
     if production and scheme.startswith("sqlite"):
         raise SettingsError("DATABASE_URL", "PostgreSQL in production, not the embedded SQLite")
@@ -165,17 +193,16 @@ def load(environ: Mapping[str, str], *, var_dir: Path = Path("var")) -> Settings
         raise SettingsError("DATABASE_SCHEMA", "a lower-case SQL identifier", got=schema)
 
     redis_url = raw("REDIS_URL")
-    if redis_url and urlsplit(redis_url).scheme not in ("redis", "rediss", "unix"):
-        raise SettingsError("REDIS_URL", "a redis:// or rediss:// URL", got=redis_url[:20])
+    redis_scheme = urlsplit(redis_url).scheme
+    if redis_url and redis_scheme not in ("redis", "rediss", "unix"):
+        raise SettingsError("REDIS_URL", "a redis:// or rediss:// URL", got=redis_scheme or None)
     if production and not redis_url:
         raise SettingsError("REDIS_URL", "a Redis URL in production (live state is shared)")
 
     secret_key = raw("SECRET_KEY")
-    if not secret_key:
-        if production:
-            raise SettingsError("SECRET_KEY", "at least 32 characters in production")
-        secret_key = _development_secret(var_dir)
-    if len(secret_key) < 32:
+    if not secret_key and production:
+        raise SettingsError("SECRET_KEY", "at least 32 characters in production")
+    if secret_key and len(secret_key) < 32:
         raise SettingsError("SECRET_KEY", "at least 32 characters")
 
     provider = raw("PAYMENTS_PROVIDER").lower()
@@ -188,6 +215,20 @@ def load(environ: Mapping[str, str], *, var_dir: Path = Path("var")) -> Settings
         raise SettingsError(
             "STRIPE_SECRET_KEY", "a key starting sk_ or rk_ when payments use Stripe"
         )
+    # Key values are never shown: a secret key pasted into the wrong variable would be echoed.
+    stripe_publishable = raw("STRIPE_PUBLISHABLE_KEY")
+    if stripe_publishable and not stripe_publishable.startswith("pk_"):
+        raise SettingsError("STRIPE_PUBLISHABLE_KEY", "a key starting pk_")
+    stripe_webhook_secret = raw("STRIPE_WEBHOOK_SECRET")
+    if stripe_webhook_secret and not stripe_webhook_secret.startswith("whsec_"):
+        raise SettingsError("STRIPE_WEBHOOK_SECRET", "a signing secret starting whsec_")
+    if production and provider == "stripe" and not stripe_webhook_secret:
+        raise SettingsError(
+            "STRIPE_WEBHOOK_SECRET", "the webhook signing secret in production (whsec_...)"
+        )
+    stripe_api_base = raw("STRIPE_API_BASE")
+    if stripe_api_base and urlsplit(stripe_api_base).scheme not in ("http", "https"):
+        raise SettingsError("STRIPE_API_BASE", "an http:// or https:// URL")
 
     auto_raw = environ.get("AUTO_MIGRATE")
     auto_migrate = (not production) if auto_raw is None else _bool("AUTO_MIGRATE", auto_raw)
@@ -204,7 +245,7 @@ def load(environ: Mapping[str, str], *, var_dir: Path = Path("var")) -> Settings
     if turn_urls and not turn_secret:
         raise SettingsError("TURN_SECRET", "coturn's static-auth-secret when TURN_URLS is set")
 
-    return Settings(
+    loaded = Settings(
         env=env,
         host=raw("HOST") or "127.0.0.1",
         port=_int("PORT", raw("PORT"), 1, 65535),
@@ -228,16 +269,23 @@ def load(environ: Mapping[str, str], *, var_dir: Path = Path("var")) -> Settings
         max_body_bytes=_int("MAX_BODY_BYTES", raw("MAX_BODY_BYTES"), 1024, 64 * 1024 * 1024),
         payments_provider=provider,
         stripe_secret_key=stripe_secret,
-        stripe_publishable_key=raw("STRIPE_PUBLISHABLE_KEY"),
-        stripe_webhook_secret=raw("STRIPE_WEBHOOK_SECRET"),
-        stripe_api_base=raw("STRIPE_API_BASE"),
+        stripe_publishable_key=stripe_publishable,
+        stripe_webhook_secret=stripe_webhook_secret,
+        stripe_api_base=stripe_api_base,
         stun_urls=_urls("STUN_URLS", raw("STUN_URLS"), ("stun:", "stuns:")),
         turn_urls=turn_urls,
         turn_secret=turn_secret,
         turn_ttl=_int("TURN_TTL", raw("TURN_TTL"), 60, 7 * 86400),
+        hold_minutes=_int("HOLD_MINUTES", raw("HOLD_MINUTES"), 1, 120),
+        reschedule_notice_hours=_int(
+            "RESCHEDULE_NOTICE_HOURS", raw("RESCHEDULE_NOTICE_HOURS"), 0, 14 * 24
+        ),
         log_level=log_level,
         log_format=log_format,
     )
+    if not loaded.secret_key:  # made last, so that a refused configuration leaves nothing behind
+        loaded = replace(loaded, secret_key=_development_secret(var_dir))
+    return loaded
 
 
 def _int(name: str, raw: str, low: int, high: int) -> int:
@@ -277,3 +325,40 @@ def _development_secret(var_dir: Path) -> str:
     path.write_text(key + "\n")
     path.chmod(0o600)
     return key
+
+
+def reference() -> str:
+    """`docs/configuration.md`: every variable, its default and meaning (a test keeps it fresh)."""
+    lines = [
+        "# Configuration",
+        "",
+        "<!-- Generated from realtime/settings.py by"
+        " `python -m realtime.settings > docs/configuration.md`. Do not edit by hand. -->",
+        "",
+        "Every setting is an environment variable, read once when `flourish` starts. A wrong value",
+        "stops it with a message naming the variable and what was expected; secret values are",
+        "never shown.",
+        "",
+        "With nothing set, `flourish serve` runs on embedded defaults: SQLite under `./var/`,",
+        "live state in process, demo payments. `FLOURISH_ENV=production` refuses all three,",
+        "requires `SECRET_KEY` and two-factor login for coaches and admins, and refuses",
+        "`flourish serve --demo`. See [deployment](deployment.md).",
+        "",
+        "| Variable | Default | Secret | Meaning |",
+        "| --- | --- | --- | --- |",
+    ]
+    for variable in VARIABLES:
+        if variable.default is None:
+            default = "(see meaning)"
+        elif variable.default == "":
+            default = "(empty)"
+        else:
+            default = f"`{variable.default}`"
+        secret = "yes" if variable.secret else ""
+        meaning = variable.meaning.replace("|", "\\|")
+        lines.append(f"| `{variable.name}` | {default} | {secret} | {meaning} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(reference(), end="")

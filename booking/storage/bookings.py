@@ -21,8 +21,16 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Uuid,
+    and_,
+    or_,
+    select,
+    text,
+    update,
 )
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
 
 from realtime.db import Base, UtcDateTime, new_id
 
@@ -118,21 +126,111 @@ class Payment(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
-class IdempotencyRecord(Base):
-    """The first answer to a POST sent with an `Idempotency-Key`, replayed to retries."""
+def is_overlap(error: IntegrityError) -> bool:
+    """Whether the database refused a write because two live bookings would overlap."""
+    text = str(error.orig)
+    return OVERLAP_CONSTRAINT in text or OVERLAP_MESSAGE in text
 
-    __tablename__ = "idempotency_records"
-    __table_args__ = (Index("ix_idempotency_records_created", "created_at"),)
 
-    user_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+def _live_at(now: datetime) -> ColumnElement[bool]:
+    """Live: confirmed or in progress, or held with the hold not yet expired."""
+    return or_(
+        Booking.status.in_(("confirmed", "in_progress")),
+        and_(Booking.status == "held", Booking.hold_expires_at > now),
     )
-    key: Mapped[str] = mapped_column(String(255), primary_key=True)
-    # Method and route template plus a SHA-256 of the body: a key reused for another request
-    # is refused, not replayed.
-    fingerprint: Mapped[str] = mapped_column(String(600))
-    # None while the first request is still running.
-    status: Mapped[int | None] = mapped_column(SmallInteger, default=None)
-    body: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
-    content_type: Mapped[str | None] = mapped_column(String(64), default=None)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+async def busy(
+    session: AsyncSession, coach_id: uuid.UUID, start: datetime, end: datetime, now: datetime
+) -> list[tuple[datetime, datetime]]:
+    """The blocked intervals of the coach's live bookings that reach into [start, end)."""
+    rows = await session.execute(
+        select(Booking.blocked_from, Booking.blocked_to).where(
+            Booking.coach_id == coach_id,
+            Booking.blocked_from < end,
+            Booking.blocked_to > start,
+            _live_at(now),
+        )
+    )
+    return [(row.blocked_from, row.blocked_to) for row in rows]
+
+
+async def stale_holds(
+    session: AsyncSession, now: datetime, *, coach_id: uuid.UUID | None = None, limit: int = 500
+) -> list[Booking]:
+    """Held bookings whose hold has expired, oldest first, locked for update. The sweeper (no
+    coach) skips rows another transaction holds; a coach's own path waits for them, so a hold
+    placed while the sweeper expires the old one sees the old one gone."""
+    query = (
+        select(Booking)
+        .where(Booking.status == "held", Booking.hold_expires_at <= now)
+        .order_by(Booking.hold_expires_at)
+        .limit(limit)
+        .with_for_update(skip_locked=coach_id is None)
+    )
+    if coach_id is not None:
+        query = query.where(Booking.coach_id == coach_id)
+    return list((await session.scalars(query)).all())
+
+
+async def by_id(
+    session: AsyncSession, booking_id: uuid.UUID, *, lock: bool = False
+) -> Booking | None:
+    query = select(Booking).where(Booking.id == booking_id)
+    if lock:
+        query = query.with_for_update()
+    return (await session.scalars(query)).one_or_none()
+
+
+async def set_status(
+    session: AsyncSession, booking: Booking, status: str, *, expected: str
+) -> bool:
+    """Move a booking from `expected` to `status`; False if it was no longer `expected`
+    (another request moved it first)."""
+    result = await session.execute(
+        update(Booking)
+        .where(Booking.id == booking.id, Booking.status == expected)
+        .values(status=status)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount == 1:  # type: ignore[attr-defined]
+        booking.status = status
+        return True
+    return False
+
+
+def record(
+    session: AsyncSession,
+    booking: Booking,
+    *,
+    at: datetime,
+    event: str,
+    from_status: str,
+    actor_id: uuid.UUID | None,
+    facts: str = "",
+) -> None:
+    session.add(
+        BookingEvent(
+            booking_id=booking.id,
+            at=at,
+            actor_id=actor_id,
+            event=event,
+            from_status=from_status,
+            to_status=booking.status,
+            facts=facts,
+        )
+    )
+
+
+async def lock_calendar(session: AsyncSession, coach_id: uuid.UUID) -> None:
+    """Serialise changes to one coach's calendar for the rest of the transaction.
+
+    The overlap guard alone is correct, but concurrent inserts it refuses wait on each other and
+    can deadlock (each costing PostgreSQL's deadlock_timeout); a per-coach transaction lock
+    makes them queue instead. Different coaches never wait on each other. SQLite's writers are
+    serialised already (BEGIN IMMEDIATE)."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+            {"key": f"calendar:{coach_id}"},
+        )

@@ -5,7 +5,18 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, SmallInteger, String, Uuid
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Uuid,
+    delete,
+    select,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from realtime.db import Base, UtcDateTime, new_id
@@ -69,3 +80,115 @@ class TimeOff(Base):
     starts_at: Mapped[datetime] = mapped_column(UtcDateTime)
     ends_at: Mapped[datetime] = mapped_column(UtcDateTime)
     note: Mapped[str] = mapped_column(String(200), default="")
+
+
+async def settings_of(session: AsyncSession, coach_id: uuid.UUID) -> ScheduleSettings:
+    """The coach's settings, or the defaults (not stored) if they never changed them."""
+    found = await session.get(ScheduleSettings, coach_id)
+    if found is not None:
+        return found
+    defaults = ScheduleSettings(coach_id=coach_id)
+    for column in ScheduleSettings.__table__.columns:
+        if getattr(defaults, column.key) is None and column.default is not None:
+            setattr(defaults, column.key, column.default.arg)
+    return defaults
+
+
+async def overrides_between(
+    session: AsyncSession, coach_id: uuid.UUID, first: date, last: date
+) -> list[DateOverride]:
+    rows = await session.scalars(
+        select(DateOverride)
+        .where(
+            DateOverride.coach_id == coach_id,
+            DateOverride.on_date >= first,
+            DateOverride.on_date <= last,
+        )
+        .order_by(DateOverride.on_date, DateOverride.start_minute)
+    )
+    return list(rows.all())
+
+
+async def time_off_between(
+    session: AsyncSession, coach_id: uuid.UUID, start: datetime, end: datetime
+) -> list[TimeOff]:
+    rows = await session.scalars(
+        select(TimeOff)
+        .where(TimeOff.coach_id == coach_id, TimeOff.starts_at < end, TimeOff.ends_at > start)
+        .order_by(TimeOff.starts_at)
+    )
+    return list(rows.all())
+
+
+async def replace_overrides(
+    session: AsyncSession, coach_id: uuid.UUID, on_date: date, ranges: list[tuple[int, int]]
+) -> None:
+    """Set one date's override: `ranges` replace the weekly hours; no ranges close the day."""
+    await session.execute(
+        delete(DateOverride).where(
+            DateOverride.coach_id == coach_id, DateOverride.on_date == on_date
+        )
+    )
+    if not ranges:
+        session.add(DateOverride(coach_id=coach_id, on_date=on_date))
+    for start, end in ranges:
+        session.add(
+            DateOverride(coach_id=coach_id, on_date=on_date, start_minute=start, end_minute=end)
+        )
+
+
+async def clear_override(session: AsyncSession, coach_id: uuid.UUID, on_date: date) -> bool:
+    result = await session.execute(
+        delete(DateOverride).where(
+            DateOverride.coach_id == coach_id, DateOverride.on_date == on_date
+        )
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def put_settings(
+    session: AsyncSession,
+    coach_id: uuid.UUID,
+    *,
+    slot_interval: int,
+    buffer_before: int,
+    buffer_after: int,
+    min_notice: int,
+    max_advance_days: int,
+) -> ScheduleSettings:
+    """Store the coach's settings, creating their row on first change."""
+    row = await session.get(ScheduleSettings, coach_id, with_for_update=True)
+    if row is None:
+        row = ScheduleSettings(coach_id=coach_id)
+        session.add(row)
+    row.slot_interval = slot_interval
+    row.buffer_before = buffer_before
+    row.buffer_after = buffer_after
+    row.min_notice = min_notice
+    row.max_advance_days = max_advance_days
+    await session.flush()
+    return row
+
+
+async def time_off_after(
+    session: AsyncSession, coach_id: uuid.UUID, after: datetime
+) -> list[TimeOff]:
+    """The coach's time off that has not ended by `after`, soonest first."""
+    rows = await session.scalars(
+        select(TimeOff)
+        .where(TimeOff.coach_id == coach_id, TimeOff.ends_at > after)
+        .order_by(TimeOff.starts_at)
+    )
+    return list(rows.all())
+
+
+async def remove_time_off(
+    session: AsyncSession, coach_id: uuid.UUID, time_off_id: uuid.UUID
+) -> TimeOff | None:
+    """Delete one of the coach's time off entries; the deleted row, or None if they have no such
+    entry."""
+    row = await session.get(TimeOff, time_off_id)
+    if row is None or row.coach_id != coach_id:
+        return None
+    await session.delete(row)
+    return row

@@ -136,3 +136,74 @@ def test_no_free_slot_overlaps_a_booking(
     for slot in free_slots(schedule, window, duration, now=at(2026, 1, 1), busy=busy):
         mine = blocked(slot.start, slot.end, schedule)
         assert not any(mine.overlaps(b) for b in busy)
+
+
+ZONES = [
+    "America/New_York",
+    "Europe/London",
+    "Australia/Lord_Howe",  # 30-minute DST shift
+    "Africa/Casablanca",  # DST suspended during Ramadan
+    "Pacific/Chatham",  # +12:45 / +13:45
+    "Asia/Kolkata",
+]
+day_ranges = st.lists(
+    st.tuples(st.integers(0, 47), st.integers(1, 12)).map(
+        lambda t: DayRange(t[0] * 30, min(1440, t[0] * 30 + t[1] * 30))
+    ),
+    max_size=2,
+).filter(  # weekly hours of a day never overlap (the API refuses it)
+    lambda rs: (
+        len(rs) < 2
+        or min(rs[0].end_minute, rs[1].end_minute) <= max(rs[0].start_minute, rs[1].start_minute)
+    )
+)
+
+
+@given(
+    zone=st.sampled_from(ZONES),
+    weekly=st.dictionaries(st.integers(0, 6), day_ranges, max_size=7),
+    interval=st.sampled_from([15, 20, 30, 60]),
+    duration=st.sampled_from([30, 45, 50, 60, 90]),
+    buffer=st.integers(0, 20),
+    start_day=st.integers(0, 330),
+    busy_offsets=st.lists(st.integers(0, 14 * 24 * 60), max_size=6),
+    notice=st.integers(0, 24 * 60),
+)
+def test_fast_slots_equal_the_reference(
+    zone: str,
+    weekly: dict[int, list[DayRange]],
+    interval: int,
+    duration: int,
+    buffer: int,
+    start_day: int,
+    busy_offsets: list[int],
+    notice: int,
+) -> None:
+    from tests.booking.policy import reference_slots
+
+    schedule = Schedule(
+        ZoneInfo(zone),
+        weekly,
+        overrides={date(2026, 1, 1) + timedelta(days=start_day + 3): []},
+        time_off=[
+            Interval(
+                at(2026, 1, 1) + timedelta(days=start_day + 5),
+                at(2026, 1, 1) + timedelta(days=start_day + 6),
+            )
+        ],
+        interval=interval,
+        buffer_before=buffer,
+        buffer_after=buffer,
+        min_notice=notice,
+        max_advance_days=30,
+    )
+    origin = at(2026, 1, 1) + timedelta(days=start_day)
+    busy = [
+        Interval(origin + timedelta(minutes=m), origin + timedelta(minutes=m + 60))
+        for m in busy_offsets
+    ]
+    window = Interval(origin, origin + timedelta(days=14))
+    now = origin - timedelta(hours=2)
+    fast = free_slots(schedule, window, duration, now=now, busy=busy)
+    slow = reference_slots.free_slots(schedule, window, duration, now=now, busy=busy)
+    assert fast == sorted(slow, key=lambda slot: slot.start)

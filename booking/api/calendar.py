@@ -1,0 +1,63 @@
+"""A booking as an iCalendar event (booking step 4)."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+import icalendar
+from aiohttp import web
+
+from booking.api.bookings import party
+from booking.api.scheduling import SCHEDULING
+from booking.services.calendar import CalendarEntry
+from realtime.auth.access import require
+from realtime.http import ApiRoutes, NoInput, uuid_param
+
+routes = ApiRoutes(tag="bookings")
+
+CONTENT_TYPE = "text/calendar"
+
+
+@routes.get(
+    "/api/bookings/{id}/calendar.ics",
+    summary="A booking as a calendar event",
+    responses={200: CONTENT_TYPE},
+    errors=(404, 409),
+)
+async def calendar_event(request: web.Request, _: NoInput) -> web.StreamResponse:
+    """An iCalendar file for the booking's client or coach: the session in UTC, named after
+    the other party, with a link to the session and nothing private. A canceled booking gives
+    a cancellation (`METHOD:CANCEL`, `STATUS:CANCELLED`); a held or expired one is 409
+    `booking_not_confirmed`."""
+    caller = await require(request)
+    entry = await request.app[SCHEDULING].calendar.entry(party(caller), uuid_param(request))
+    url = f"{request.url.origin()}/sessions/{entry.booking_id}"
+    return web.Response(
+        body=ics(entry, url),
+        content_type=CONTENT_TYPE,
+        charset="utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="flourish-{entry.booking_id}.ics"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+def ics(entry: CalendarEntry, url: str) -> bytes:
+    """The iCalendar (RFC 5545) text of one entry."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//Flourish//Sessions//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "CANCEL" if entry.canceled else "PUBLISH")
+    event = icalendar.Event()
+    event.add("uid", f"{entry.booking_id}@flourish")
+    event.add("dtstamp", entry.stamp.astimezone(UTC))
+    event.add("dtstart", entry.starts_at.astimezone(UTC))
+    event.add("dtend", entry.ends_at.astimezone(UTC))
+    event.add("sequence", entry.sequence)
+    event.add("summary", f"Flourish {entry.session_type} session with {entry.with_name}")
+    event.add("url", url)
+    event.add("status", "CANCELLED" if entry.canceled else "CONFIRMED")
+    calendar.add_component(event)
+    text: bytes = calendar.to_ical()
+    return text

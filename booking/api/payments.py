@@ -1,0 +1,135 @@
+"""Paying for a held booking (step 3) and the demo provider's confirmation (step 4)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from aiohttp import web
+from pydantic import Field
+
+from booking.api.bookings import BookingOut, PriceOut, party
+from booking.api.scheduling import SCHEDULING
+from booking.money import Money
+from booking.services.payments import Applied, Outcome, PaymentView
+from realtime.auth.access import require
+from realtime.auth.models import Role
+from realtime.errors import Code, Conflict, PaymentRequired
+from realtime.http import ApiRoutes, Input, NoInput, Output, respond, uuid_param
+
+routes = ApiRoutes(tag="bookings")
+
+
+def price(money: Money) -> PriceOut:
+    return PriceOut(minor=money.minor, currency=money.currency)
+
+
+class PaymentStartOut(Output):
+    payment_id: uuid.UUID
+    provider: str = Field(description="`demo` or `stripe`.")
+    client_secret: str = Field(description="Completes the payment in the browser; keep private.")
+    status: str = Field(description="pending, succeeded, failed or canceled.")
+    amount: PriceOut
+    browser: dict[str, Any] = Field(
+        description="What the browser needs: the demo's `confirm_url`, Stripe's publishable key."
+    )
+
+
+class PaymentOut(Output):
+    id: uuid.UUID
+    provider: str
+    status: str
+    amount: PriceOut
+    refunded: PriceOut
+
+    @classmethod
+    def of(cls, payment: PaymentView) -> PaymentOut:
+        return cls(
+            id=payment.id,
+            provider=payment.provider,
+            status=payment.status,
+            amount=price(payment.amount),
+            refunded=price(payment.refunded),
+        )
+
+
+class ConfirmedOut(Output):
+    payment: PaymentOut
+    booking: BookingOut
+
+
+class DemoConfirmIn(Input):
+    client_secret: str = Field(min_length=1, max_length=255)
+    card_number: str = Field(
+        pattern=r"^[0-9]{12,19}$",
+        description="Digits only, 12 to 19 of them. One ending in 0002 is declined.",
+    )
+
+
+@routes.post(
+    "/api/bookings/{id}/payment",
+    summary="Start paying for a held booking (booking step 3)",
+    responses={200: PaymentStartOut},
+    access="client",
+    errors=(402, 404, 409),
+    idempotent=True,
+)
+async def start_payment(request: web.Request, _: NoInput) -> web.StreamResponse:
+    """Asks the payment provider for a payment of the booking's price and returns what the
+    browser needs to complete it. Asking again returns the same payment. 409 `hold_expired`
+    once the hold has run out; 409 `illegal_transition` for a booking that is not held."""
+    caller = await require(request, Role.CLIENT)
+    started = await request.app[SCHEDULING].payments.start(party(caller), uuid_param(request))
+    return respond(
+        PaymentStartOut(
+            payment_id=started.payment.id,
+            provider=started.start.provider,
+            client_secret=started.start.client_secret,
+            status=started.payment.status,
+            amount=price(started.payment.amount),
+            browser=started.start.browser,
+        )
+    )
+
+
+@routes.post(
+    "/api/payments/demo/confirm",
+    summary="Complete a demo payment (booking step 4)",
+    input=DemoConfirmIn,
+    responses={200: ConfirmedOut},
+    access="client",
+    errors=(402, 404, 409),
+    idempotent=True,
+)
+async def confirm_demo_payment(request: web.Request, body: DemoConfirmIn) -> web.StreamResponse:
+    """The demo provider's card form: succeeded confirms the booking; a declined card (ending
+    0002) answers 402 `payment_failed` and the slot stays held; a payment that completes after
+    the hold expired is refunded in full and answered 409 `hold_expired`."""
+    caller = await require(request, Role.CLIENT)
+    applied = await request.app[SCHEDULING].payments.confirm_demo(
+        party(caller), body.client_secret, body.card_number
+    )
+    return answer(applied)
+
+
+def answer(applied: Applied) -> web.Response:
+    """The HTTP answer to an applied payment event."""
+    if applied.outcome is Outcome.FAILED:
+        until = applied.booking.hold_expires_at
+        kept = (
+            f" The slot stays held until {until:%H:%M} UTC; try another card."
+            if until is not None
+            else ""
+        )
+        raise PaymentRequired(Code.PAYMENT_FAILED, f"The payment was declined.{kept}")
+    if applied.outcome is Outcome.REFUNDED_LATE:
+        amount = applied.payment.amount
+        raise Conflict(
+            Code.HOLD_EXPIRED,
+            "The hold on this slot expired before the payment completed, so the booking was "
+            f"not made; the payment ({amount.minor} minor units of {amount.currency}) was "
+            "refunded in full.",
+        )
+    return respond(
+        ConfirmedOut(payment=PaymentOut.of(applied.payment), booking=BookingOut.of(applied.booking))
+    )

@@ -1,0 +1,283 @@
+"""Holding a slot (step 1 of booking), reading bookings, and freeing expired holds.
+
+A hold is a booking in status `held` until `hold_expires_at`. The slot is checked against the
+rulebook (booking.policy.slots) and against live bookings, and the database has the last word:
+its overlap guard refuses a second live booking over the same time, whatever the timing, and
+that refusal is answered as `slot_taken` like the check in Python.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking.money import Money
+from booking.policy import slots, states, verification
+from booking.policy.pricing import session_price
+from booking.policy.slots import Interval
+from booking.services.calendars import CalendarFeed, busy_in, schedule_of
+from booking.storage import bookings as store
+from booking.storage.bookings import Booking
+from booking.storage.coaches import Coach, CoachOffering
+from realtime.clock import Clock
+from realtime.db import Database, retrying
+from realtime.errors import Code, Conflict, FieldError, Forbidden, NotFound, Unprocessable
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BookingView:
+    id: uuid.UUID
+    coach_id: uuid.UUID
+    coach_name: str
+    client_id: uuid.UUID
+    session_type: str
+    duration: int
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+    hold_expires_at: datetime | None
+    price: Money
+    commission_bps: int
+    created_at: datetime
+    actions: list[str]
+
+
+@dataclass(frozen=True)
+class Party:
+    """Who is asking: a user, and the coach profile they own if any."""
+
+    user_id: uuid.UUID
+    is_admin: bool = False
+
+
+def view(booking: Booking, coach: Coach) -> BookingView:
+    return BookingView(
+        id=booking.id,
+        coach_id=booking.coach_id,
+        coach_name=coach.display_name,
+        client_id=booking.client_id,
+        session_type=booking.session_type,
+        duration=booking.duration,
+        starts_at=booking.starts_at,
+        ends_at=booking.ends_at,
+        status=booking.status,
+        hold_expires_at=booking.hold_expires_at if booking.status == "held" else None,
+        price=Money(booking.price_minor, booking.currency),
+        commission_bps=booking.commission_bps,
+        created_at=booking.created_at,
+        actions=sorted(e.value for e in states.accepts(states.Status(booking.status))),
+    )
+
+
+class Bookings:
+    def __init__(
+        self, db: Database, clock: Clock, feed: CalendarFeed, *, hold_minutes: int
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.feed = feed
+        self.hold = timedelta(minutes=hold_minutes)
+
+    async def place_hold(
+        self,
+        client_id: uuid.UUID,
+        coach_id: uuid.UUID,
+        start: datetime,
+        session_type: str,
+        duration: int,
+    ) -> BookingView:
+        """Step 1: hold a free slot for `hold_minutes` while the client pays."""
+        result, released = await retrying(
+            lambda: self._place_hold(client_id, coach_id, start, session_type, duration)
+        )
+        log.info("booking %s held for coach %s", result.id, coach_id)
+        for old in released:
+            await self.feed.slots_changed(coach_id, old.starts_at, old.ends_at, "released")
+        await self.feed.slots_changed(coach_id, result.starts_at, result.ends_at, "held")
+        return result
+
+    async def _place_hold(
+        self,
+        client_id: uuid.UUID,
+        coach_id: uuid.UUID,
+        start: datetime,
+        session_type: str,
+        duration: int,
+    ) -> tuple[BookingView, list[Booking]]:
+        now = self.clock.now()
+        try:
+            async with self.db.session() as session:
+                coach, offering = await bookable(session, coach_id, session_type, duration, now)
+                if coach.user_id == client_id:
+                    raise Forbidden(Code.CANNOT_BOOK_SELF, "Coaches cannot book themselves.")
+                end = start + timedelta(minutes=duration)
+                window = Interval(start, end)
+                schedule = await schedule_of(session, coach, window)
+                check_slot(schedule, start, duration, now)
+                await store.lock_calendar(session, coach.id)
+                released = await expire_stale(session, coach.id, now)
+                busy = await busy_in(session, coach.id, window, now)
+                if not slots.is_free(schedule, start, duration, now=now, busy=busy):
+                    raise _taken()
+                guard = slots.blocked(start, end, schedule)
+                price = session_price(Money(offering.rate_minor, coach.currency), duration)
+                booking = Booking(
+                    coach_id=coach.id,
+                    client_id=client_id,
+                    session_type=session_type,
+                    duration=duration,
+                    starts_at=start,
+                    ends_at=end,
+                    blocked_from=guard.start,
+                    blocked_to=guard.end,
+                    status=states.Status.HELD.value,
+                    hold_expires_at=now + self.hold,
+                    price_minor=price.minor,
+                    currency=price.currency,
+                    commission_bps=coach.commission_bps,
+                    created_at=now,
+                    updated_at=now,
+                )
+                session.add(booking)
+                await session.flush()
+                store.record(
+                    session, booking, at=now, event="hold", from_status="", actor_id=client_id
+                )
+                return view(booking, coach), released
+        except IntegrityError as exc:
+            if store.is_overlap(exc):
+                raise _taken() from None
+            raise
+
+    async def get(self, party: Party, booking_id: uuid.UUID) -> BookingView:
+        async with self.db.session() as session:
+            booking, coach = await participant_booking(session, party, booking_id)
+            return view(booking, coach)
+
+    async def listing(
+        self,
+        party: Party,
+        *,
+        as_coach: bool,
+        statuses: list[str],
+        when: str,
+        limit: int,
+    ) -> list[BookingView]:
+        """The caller's bookings (as client, or as coach), upcoming soonest first or past
+        newest first."""
+        now = self.clock.now()
+        async with self.db.session() as session:
+            query = select(Booking, Coach).join(Coach, Coach.id == Booking.coach_id)
+            if as_coach:
+                query = query.where(Coach.user_id == party.user_id)
+            else:
+                query = query.where(Booking.client_id == party.user_id)
+            if statuses:
+                query = query.where(Booking.status.in_(statuses))
+            if when == "upcoming":
+                query = query.where(Booking.ends_at > now).order_by(Booking.starts_at)
+            elif when == "past":
+                query = query.where(Booking.ends_at <= now).order_by(Booking.starts_at.desc())
+            else:
+                query = query.order_by(Booking.starts_at.desc())
+            rows = await session.execute(query.limit(limit))
+            return [view(booking, coach) for booking, coach in rows]
+
+    async def expire_holds(self) -> int:
+        """Free every hold whose time is up; tell viewers. Returns how many."""
+        now = self.clock.now()
+        async with self.db.session() as session:
+            expired = await expire_stale(session, None, now)
+        for booking in expired:
+            await self.feed.slots_changed(
+                booking.coach_id, booking.starts_at, booking.ends_at, "released"
+            )
+        return len(expired)
+
+
+async def participant_booking(
+    session: AsyncSession, party: Party, booking_id: uuid.UUID, *, lock: bool = False
+) -> tuple[Booking, Coach]:
+    """The booking if the caller is its client or its coach (or an admin); 404 otherwise, so
+    nobody learns that someone else's booking exists."""
+    booking = await store.by_id(session, booking_id, lock=lock)
+    coach = None if booking is None else await session.get(Coach, booking.coach_id)
+    if (
+        booking is None
+        or coach is None
+        or not (party.is_admin or party.user_id in (booking.client_id, coach.user_id))
+    ):
+        raise NotFound(Code.BOOKING_NOT_FOUND, f"You have no booking with id {booking_id}.")
+    return booking, coach
+
+
+async def bookable(
+    session: AsyncSession, coach_id: uuid.UUID, session_type: str, duration: int, now: datetime
+) -> tuple[Coach, CoachOffering]:
+    coach = await session.get(Coach, coach_id)
+    if coach is None or not verification.listed(coach.verification_status, coach.reverify_by, now):
+        raise NotFound(Code.COACH_NOT_FOUND, f"No bookable coach has id {coach_id}.")
+    offering = await session.get(CoachOffering, (coach.id, session_type))
+    if offering is None:
+        raise _refuse(
+            Code.SESSION_TYPE_NOT_OFFERED,
+            "session_type",
+            f"this coach does not offer {session_type} sessions",
+        )
+    if duration not in offering.durations:
+        offered = ", ".join(str(d) for d in sorted(offering.durations))
+        raise _refuse(
+            Code.DURATION_NOT_OFFERED,
+            "duration",
+            f"this coach offers {session_type} sessions of {offered} minutes",
+        )
+    return coach, offering
+
+
+def check_slot(schedule: slots.Schedule, start: datetime, duration: int, now: datetime) -> None:
+    """Refuse, with the reason, a start that no amount of waiting would make free."""
+    if start <= now:
+        raise _refuse(Code.SLOT_IN_PAST, "start", "this time has passed")
+    if start < now + timedelta(minutes=schedule.min_notice):
+        hours = schedule.min_notice / 60
+        raise _refuse(Code.SLOT_TOO_SOON, "start", f"this coach needs {hours:g} hours' notice")
+    if start >= now + timedelta(days=schedule.max_advance_days):
+        days = schedule.max_advance_days
+        raise _refuse(
+            Code.SLOT_TOO_FAR, "start", f"this coach takes bookings up to {days} days ahead"
+        )
+    if not slots.is_free(schedule, start, duration, now=now, busy=[]):
+        raise _refuse(
+            Code.SLOT_UNAVAILABLE,
+            "start",
+            "not a slot of this coach: outside their hours or off their slot grid",
+        )
+
+
+def _refuse(code: Code, field: str, message: str) -> Unprocessable:
+    return Unprocessable(code, [FieldError(field, message)])
+
+
+async def expire_stale(
+    session: AsyncSession, coach_id: uuid.UUID | None, now: datetime
+) -> list[Booking]:
+    expired = await store.stale_holds(session, now, coach_id=coach_id)
+    for booking in expired:
+        booking.status = states.transition(states.Status.HELD, states.Event.EXPIRE).value
+        booking.updated_at = now
+        store.record(session, booking, at=now, event="expire", from_status="held", actor_id=None)
+    if expired:
+        await session.flush()
+    return expired
+
+
+def _taken() -> Conflict:
+    return Conflict(Code.SLOT_TAKEN, "This slot was just taken; please pick another.")

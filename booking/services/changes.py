@@ -1,0 +1,223 @@
+"""Changing a booking after it is made: reschedule and cancel.
+
+Reschedule moves a confirmed booking to another free slot of the same coach, session type and
+duration in one transaction: the slot is checked with the same rulebook as a hold
+(`booking.policy.slots`, the booking's own time left out of the busy list), who may move it is
+`booking.policy.reschedules`, and the database's overlap guard checks the moved interval as it
+checks a new hold, so a move can never land on a slot another client just took.
+
+Cancel ends a held or confirmed booking: the client abandons a hold or cancels a confirmed
+session, the coach cancels a confirmed one. The reason is private and stored encrypted (key
+purpose "booking-cancel-note"). Refunds on cancellation follow the payments issue; until then
+no money moves here.
+
+Every status change goes through `booking.policy.states`; an event the booking's status does
+not accept is a 409 `illegal_transition`, never a silent change.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+
+from booking.policy import slots, states
+from booking.policy.reschedules import Verdict, may_reschedule
+from booking.policy.slots import Interval
+from booking.services.bookings import (
+    BookingView,
+    Party,
+    check_slot,
+    expire_stale,
+    participant_booking,
+    view,
+)
+from booking.services.calendars import CalendarFeed, busy_in, schedule_of
+from booking.storage import bookings as store
+from booking.storage.bookings import Booking
+from realtime.clock import Clock
+from realtime.db import Database, retrying
+from realtime.errors import Code, Conflict, FieldError, Unprocessable
+from realtime.keys import fernet
+
+log = logging.getLogger(__name__)
+
+CANCEL_NOTE_PURPOSE = "booking-cancel-note"
+
+
+def effective_status(booking: Booking, now: datetime) -> states.Status:
+    """The booking's status as of `now`: a hold whose time is up counts as expired even before
+    the sweeper has written it."""
+    status = states.Status(booking.status)
+    if (
+        status is states.Status.HELD
+        and booking.hold_expires_at is not None
+        and booking.hold_expires_at <= now
+    ):
+        return states.Status.EXPIRED
+    return status
+
+
+def checked_transition(status: states.Status, event: states.Event) -> states.Status:
+    """`states.transition`, with an illegal move answered as 409 `illegal_transition`."""
+    try:
+        return states.transition(status, event)
+    except states.IllegalTransition as exc:
+        raise Conflict(Code.ILLEGAL_TRANSITION, f"Not possible now: {exc}.") from None
+
+
+@dataclass(frozen=True)
+class Moved:
+    booking: BookingView
+    old: Interval
+    released: list[Booking]
+
+
+class Changes:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        feed: CalendarFeed,
+        secret_key: str,
+        *,
+        notice_hours: int,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.feed = feed
+        self.box = fernet(secret_key, CANCEL_NOTE_PURPOSE)
+        self.notice_hours = notice_hours
+
+    async def reschedule(
+        self, party: Party, booking_id: uuid.UUID, start: datetime, *, coach_consent: bool
+    ) -> BookingView:
+        """Move a confirmed booking to another free slot, atomically."""
+        moved = await retrying(lambda: self._reschedule(party, booking_id, start, coach_consent))
+        view_ = moved.booking
+        log.info("booking %s rescheduled by user %s", booking_id, party.user_id)
+        for stale in moved.released:
+            await self.feed.slots_changed(
+                stale.coach_id, stale.starts_at, stale.ends_at, "released"
+            )
+        await self.feed.slots_changed(view_.coach_id, moved.old.start, moved.old.end, "released")
+        await self.feed.slots_changed(view_.coach_id, view_.starts_at, view_.ends_at, "booked")
+        return view_
+
+    async def _reschedule(
+        self, party: Party, booking_id: uuid.UUID, start: datetime, coach_consent: bool
+    ) -> Moved:
+        now = self.clock.now()
+        try:
+            async with self.db.session() as session:
+                booking, coach = await participant_booking(
+                    session, Party(party.user_id), booking_id, lock=True
+                )
+                status = effective_status(booking, now)
+                checked_transition(status, states.Event.RESCHEDULE)
+                verdict = may_reschedule(
+                    current_start=booking.starts_at,
+                    now=now,
+                    notice_hours=self.notice_hours,
+                    by_coach=coach.user_id == party.user_id,
+                    coach_consent=coach_consent,
+                )
+                if verdict is Verdict.STARTED:
+                    raise Conflict(
+                        Code.ILLEGAL_TRANSITION, "This session has started; it cannot be moved."
+                    )
+                if verdict is Verdict.NEEDS_CONSENT:
+                    raise self._needs_consent(by_coach=coach.user_id == party.user_id)
+                if start == booking.starts_at:
+                    raise Unprocessable(
+                        Code.SLOT_UNAVAILABLE,
+                        [FieldError("start", "the session already starts at this time")],
+                    )
+                end = start + timedelta(minutes=booking.duration)
+                window = Interval(start, end)
+                schedule = await schedule_of(session, coach, window)
+                check_slot(schedule, start, booking.duration, now)
+                await store.lock_calendar(session, coach.id)
+                released = await expire_stale(session, coach.id, now)
+                own = Interval(booking.blocked_from, booking.blocked_to)
+                busy = [i for i in await busy_in(session, coach.id, window, now) if i != own]
+                if not slots.is_free(schedule, start, booking.duration, now=now, busy=busy):
+                    raise _taken()
+                old = Interval(booking.starts_at, booking.ends_at)
+                guard = slots.blocked(start, end, schedule)
+                booking.starts_at, booking.ends_at = start, end
+                booking.blocked_from, booking.blocked_to = guard.start, guard.end
+                booking.reschedule_count += 1
+                booking.updated_at = now
+                await session.flush()  # the overlap guard checks the moved interval here
+                store.record(
+                    session,
+                    booking,
+                    at=now,
+                    event=states.Event.RESCHEDULE.value,
+                    from_status=status.value,
+                    actor_id=party.user_id,
+                    facts=f"from {old.start.isoformat()} to {start.isoformat()}",
+                )
+                return Moved(view(booking, coach), old, released)
+        except IntegrityError as exc:
+            if store.is_overlap(exc):
+                raise _taken() from None
+            raise
+
+    def _needs_consent(self, *, by_coach: bool) -> Conflict:
+        hours = self.notice_hours
+        if by_coach:
+            message = (
+                f"This session starts within {hours} hours: send coach_consent: true to move "
+                "it at short notice."
+            )
+        else:
+            message = (
+                f"This session starts within {hours} hours: only your coach can move it now; "
+                "ask them to."
+            )
+        return Conflict(Code.RESCHEDULE_NEEDS_CONSENT, message)
+
+    async def cancel(self, party: Party, booking_id: uuid.UUID, reason: str) -> BookingView:
+        """Cancel a held or confirmed booking, as its client or its coach."""
+        now = self.clock.now()
+        async with self.db.session() as session:
+            booking, coach = await participant_booking(
+                session, Party(party.user_id), booking_id, lock=True
+            )
+            status = effective_status(booking, now)
+            if coach.user_id == party.user_id:
+                event = states.Event.CANCEL_BY_COACH
+            elif status is states.Status.HELD:
+                event = states.Event.ABANDON
+            else:
+                event = states.Event.CANCEL_BY_CLIENT
+            after = checked_transition(status, event)
+            if not await store.set_status(session, booking, after.value, expected=booking.status):
+                raise Conflict(
+                    Code.ILLEGAL_TRANSITION, "This booking changed meanwhile; reload it."
+                )
+            booking.cancel_note = self.box.encrypt(reason.encode())
+            booking.canceled_by = party.user_id
+            booking.canceled_at = now
+            booking.updated_at = now
+            store.record(
+                session,
+                booking,
+                at=now,
+                event=event.value,
+                from_status=status.value,
+                actor_id=party.user_id,
+            )
+            result = view(booking, coach)
+        log.info("booking %s canceled (%s) by user %s", booking_id, event.value, party.user_id)
+        await self.feed.slots_changed(result.coach_id, result.starts_at, result.ends_at, "released")
+        return result
+
+
+def _taken() -> Conflict:
+    return Conflict(Code.SLOT_TAKEN, "This slot was just taken; please pick another.")

@@ -1,0 +1,323 @@
+"""Paying for a held booking (step 3) and acting on the provider's word (step 4).
+
+`start` asks the payment provider for a payment of the booking's price, keyed by the booking so
+that asking twice gives the same payment, and keeps a `Payment` row (one per provider
+reference). The browser completes the payment with the provider; the provider's outcome comes
+back as a `PaymentEvent` (the demo provider's confirmation here, Stripe's webhook later) and
+`apply` acts on it:
+
+- succeeded while the hold is live: the payment is succeeded and the booking confirmed (`pay`);
+- succeeded after the hold ended (expired, or past `hold_expires_at` and expired here first, or
+  abandoned): the payment is succeeded and then refunded in full (idempotency key
+  `late:{payment_id}`); the booking stays as it is, so a slot is never sold twice;
+- failed or canceled: the payment says so; the booking stays held, and the client may try again
+  until the hold expires.
+
+`apply` is idempotent by the payment's status: a succeeded payment is final, and an event that
+repeats the current status changes nothing. The refund of a late payment is made after its
+transaction commits and retried by the next `apply` of the same event if the provider failed.
+
+Nothing private reaches the provider: only the booking id and the amount.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking.money import Money
+from booking.payments.demo import DemoProvider
+from booking.payments.provider import (
+    PaymentError,
+    PaymentEvent,
+    PaymentProvider,
+    PaymentStart,
+    PaymentStatus,
+)
+from booking.policy import states
+from booking.services.bookings import BookingView, Party, expire_stale, participant_booking, view
+from booking.services.calendars import CalendarFeed
+from booking.services.changes import checked_transition, effective_status
+from booking.storage import bookings as store
+from booking.storage.bookings import Booking, Payment
+from booking.storage.coaches import Coach
+from realtime.clock import Clock
+from realtime.db import Database, retrying
+from realtime.errors import Code, Conflict, Forbidden, NotFound, PaymentRequired, Unavailable
+
+log = logging.getLogger(__name__)
+
+
+class Outcome(StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    FAILED = "failed"
+    REFUNDED_LATE = "refunded_late"
+
+
+@dataclass(frozen=True)
+class PaymentView:
+    id: uuid.UUID
+    booking_id: uuid.UUID
+    provider: str
+    provider_ref: str
+    status: str
+    amount: Money
+    refunded: Money
+
+
+@dataclass(frozen=True)
+class Started:
+    start: PaymentStart
+    payment: PaymentView
+
+
+@dataclass(frozen=True)
+class Applied:
+    outcome: Outcome
+    payment: PaymentView
+    booking: BookingView
+
+
+@dataclass(frozen=True)
+class _Result:
+    applied: Applied
+    confirmed_now: bool
+    refund_due: bool
+    released: list[Booking]
+
+
+class Payments:
+    def __init__(
+        self, db: Database, clock: Clock, feed: CalendarFeed, provider: PaymentProvider
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.feed = feed
+        self.provider = provider
+        self.demo = provider if isinstance(provider, DemoProvider) else None
+
+    async def start(self, party: Party, booking_id: uuid.UUID) -> Started:
+        """Step 3: a payment for a live hold; the same payment when asked again."""
+        now = self.clock.now()
+        async with self.db.session() as session:
+            booking, _ = await participant_booking(session, party, booking_id)
+            if booking.client_id != party.user_id:
+                raise Forbidden(Code.FORBIDDEN, "Only the booking's client can pay for it.")
+            status = effective_status(booking, now)
+            if status is states.Status.EXPIRED:
+                raise _hold_expired("Hold the slot again to book it.")
+            checked_transition(status, states.Event.PAY)
+            amount = Money(booking.price_minor, booking.currency)
+        try:
+            started = await self.provider.start(
+                booking_id=booking_id, amount=amount, idempotency_key=f"booking:{booking_id}"
+            )
+        except PaymentError as exc:
+            raise PaymentRequired(Code.PAYMENT_FAILED, str(exc)) from None
+        payment = await self._keep(booking_id, started, amount)
+        log.info("payment %s started for booking %s", payment.id, booking_id)
+        return Started(started, payment)
+
+    async def _keep(
+        self, booking_id: uuid.UUID, started: PaymentStart, amount: Money
+    ) -> PaymentView:
+        """The payment's row, made on first sight of its provider reference."""
+        now = self.clock.now()
+        try:
+            async with self.db.session() as session:
+                found = await _by_ref(session, started.provider, started.provider_ref)
+                if found is not None:
+                    return _payment_view(found)
+                payment = Payment(
+                    booking_id=booking_id,
+                    provider=started.provider,
+                    provider_ref=started.provider_ref,
+                    amount_minor=amount.minor,
+                    currency=amount.currency,
+                    status=started.status.value,
+                    refunded_minor=0,
+                    created_at=now,
+                    updated_at=now,
+                )
+                session.add(payment)
+                await session.flush()
+                return _payment_view(payment)
+        except IntegrityError:  # a concurrent first call made it
+            async with self.db.session() as session:
+                found = await _by_ref(session, started.provider, started.provider_ref)
+                if found is None:
+                    raise
+                return _payment_view(found)
+
+    async def confirm_demo(self, party: Party, client_secret: str, card_number: str) -> Applied:
+        """The demo provider's stand-in for a card form: the client confirms the payment."""
+        if self.demo is None:
+            raise NotFound(Code.PAYMENT_NOT_FOUND, "Demo payments are not enabled here.")
+        ref, _, _ = client_secret.partition("_secret_")
+        async with self.db.session() as session:
+            payment = await _by_ref(session, self.demo.name, ref)
+            booking = None if payment is None else await store.by_id(session, payment.booking_id)
+        if payment is None or booking is None or booking.client_id != party.user_id:
+            raise _no_payment()
+        try:
+            event = self.demo.confirm(
+                client_secret=client_secret,
+                amount=Money(payment.amount_minor, payment.currency),
+                booking_id=booking.id,
+                card_last4=card_number[-4:],
+            )
+        except PaymentError:
+            raise _no_payment() from None
+        return await self.apply(event)
+
+    async def apply(self, event: PaymentEvent) -> Applied:
+        """Act on a provider's event; applying the same event again changes nothing."""
+        result = await retrying(lambda: self._apply(event))
+        applied = result.applied
+        for stale in result.released:
+            await self.feed.slots_changed(
+                stale.coach_id, stale.starts_at, stale.ends_at, "released"
+            )
+        if result.confirmed_now:
+            booking = applied.booking
+            log.info("booking %s confirmed by payment %s", booking.id, applied.payment.id)
+            await self.feed.slots_changed(
+                booking.coach_id, booking.starts_at, booking.ends_at, "booked"
+            )
+        if result.refund_due:
+            applied = await self._refund_late(applied)
+        return applied
+
+    async def _apply(self, event: PaymentEvent) -> _Result:
+        now = self.clock.now()
+        async with self.db.session() as session:
+            payment = await _by_ref(session, event.provider, event.provider_ref, lock=True)
+            if payment is None or payment.booking_id != event.booking_id:
+                raise _no_payment()
+            if event.amount != Money(payment.amount_minor, payment.currency):
+                log.warning("payment %s: event amount differs from the price", payment.id)
+                raise Conflict(Code.CONFLICT, "The payment's amount does not match the booking.")
+            booking = await store.by_id(session, payment.booking_id, lock=True)
+            coach = None if booking is None else await session.get(Coach, booking.coach_id)
+            if booking is None or coach is None:
+                raise _no_payment()
+            released = await expire_stale(session, booking.coach_id, now)
+            confirmed_now = False
+            current = PaymentStatus(payment.status)
+            if current is PaymentStatus.SUCCEEDED or event.status is PaymentStatus.PENDING:
+                pass  # final, or nothing new
+            elif event.status is PaymentStatus.SUCCEEDED:
+                payment.status = PaymentStatus.SUCCEEDED.value
+                payment.updated_at = now
+                if booking.status == states.Status.HELD:
+                    confirmed_now = await _confirm(session, booking, now)
+                else:
+                    log.info("payment %s arrived after booking %s ended", payment.id, booking.id)
+            elif current is not event.status:
+                payment.status = event.status.value
+                payment.updated_at = now
+                log.info("payment %s %s", payment.id, event.status.value)
+            outcome = _outcome(payment, booking)
+            refund_due = (
+                outcome is Outcome.REFUNDED_LATE and payment.refunded_minor < payment.amount_minor
+            )
+            applied = Applied(outcome, _payment_view(payment), view(booking, coach))
+            return _Result(applied, confirmed_now, refund_due, released)
+
+    async def _refund_late(self, applied: Applied) -> Applied:
+        """Refund in full a payment that succeeded after its hold ended."""
+        payment = applied.payment
+        try:
+            await self.provider.refund(
+                provider_ref=payment.provider_ref,
+                amount=payment.amount,
+                idempotency_key=f"late:{payment.id}",
+            )
+        except PaymentError as exc:
+            log.warning("payment %s: late refund failed; it is retried with the event", payment.id)
+            raise Unavailable(Code.UNAVAILABLE, f"The refund could not be made: {exc}") from None
+        now = self.clock.now()
+        async with self.db.session() as session:
+            row = await session.get(Payment, payment.id, with_for_update=True)
+            booking = await store.by_id(session, payment.booking_id)
+            if row is None or booking is None:
+                raise _no_payment()
+            if row.refunded_minor < row.amount_minor:
+                row.refunded_minor = row.amount_minor
+                row.updated_at = now
+                store.record(
+                    session,
+                    booking,
+                    at=now,
+                    event="late_payment_refunded",
+                    from_status=booking.status,
+                    actor_id=None,
+                    facts=f"payment {row.id} refunded {row.amount_minor} {row.currency}",
+                )
+            log.info("payment %s refunded in full: it came after the hold ended", payment.id)
+            return Applied(applied.outcome, _payment_view(row), applied.booking)
+
+
+async def _confirm(session: AsyncSession, booking: Booking, now: datetime) -> bool:
+    """held -> confirmed (`pay`); False if another request moved it first."""
+    after = checked_transition(states.Status.HELD, states.Event.PAY)
+    if not await store.set_status(session, booking, after.value, expected="held"):
+        return False
+    booking.confirmed_at = now
+    booking.hold_expires_at = None
+    booking.updated_at = now
+    store.record(
+        session,
+        booking,
+        at=now,
+        event=states.Event.PAY.value,
+        from_status=states.Status.HELD.value,
+        actor_id=booking.client_id,
+    )
+    return True
+
+
+def _outcome(payment: Payment, booking: Booking) -> Outcome:
+    status = PaymentStatus(payment.status)
+    if status is PaymentStatus.SUCCEEDED:
+        return Outcome.CONFIRMED if booking.confirmed_at is not None else Outcome.REFUNDED_LATE
+    if status is PaymentStatus.PENDING:
+        return Outcome.PENDING
+    return Outcome.FAILED
+
+
+async def _by_ref(
+    session: AsyncSession, provider: str, ref: str, *, lock: bool = False
+) -> Payment | None:
+    query = select(Payment).where(Payment.provider == provider, Payment.provider_ref == ref)
+    if lock:
+        query = query.with_for_update()
+    return (await session.scalars(query)).one_or_none()
+
+
+def _payment_view(payment: Payment) -> PaymentView:
+    return PaymentView(
+        id=payment.id,
+        booking_id=payment.booking_id,
+        provider=payment.provider,
+        provider_ref=payment.provider_ref,
+        status=payment.status,
+        amount=Money(payment.amount_minor, payment.currency),
+        refunded=Money(payment.refunded_minor, payment.currency),
+    )
+
+
+def _no_payment() -> NotFound:
+    return NotFound(Code.PAYMENT_NOT_FOUND, "No payment of yours matches this client secret.")
+
+
+def _hold_expired(then: str) -> Conflict:
+    return Conflict(Code.HOLD_EXPIRED, f"The hold on this slot has expired. {then}")

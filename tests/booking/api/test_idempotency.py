@@ -1,0 +1,89 @@
+"""`Idempotency-Key`: a retried hold returns the first answer and holds nothing twice."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from realtime.wiring import Services
+from tests.booking.api.test_holds import TUESDAY_9AM, WEEKDAYS, count_bookings, hold_body
+from tests.booking.support import Caller, Client, listed_coach, problem
+
+
+@pytest.fixture
+async def coach_id(client: Client, services: Services, admin: Caller) -> str:
+    _, coach_id = await listed_coach(client, services, admin, weekly_hours=WEEKDAYS)
+    return coach_id
+
+
+async def test_a_retry_gets_the_first_answer(
+    client: Client, services: Services, member: Caller, coach_id: str
+) -> None:
+    body = hold_body(coach_id, TUESDAY_9AM)
+    first = await client.post(
+        "/api/bookings", json=body, headers={**member.headers, "Idempotency-Key": "k-1"}
+    )
+    retry = await client.post(
+        "/api/bookings", json=body, headers={**member.headers, "Idempotency-Key": "k-1"}
+    )
+    assert (first.status, retry.status) == (201, 201)
+    assert (await first.json()) == (await retry.json())
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    assert await count_bookings(services) == 1
+
+
+async def test_concurrent_retries_hold_once(
+    client: Client, services: Services, member: Caller, coach_id: str
+) -> None:
+    body = hold_body(coach_id, TUESDAY_9AM)
+    responses = await asyncio.gather(
+        *(
+            client.post(
+                "/api/bookings", json=body, headers={**member.headers, "Idempotency-Key": "k-2"}
+            )
+            for _ in range(5)
+        )
+    )
+    assert sorted(r.status for r in responses).count(201) >= 1
+    assert all(r.status in (201, 409) for r in responses)
+    assert await count_bookings(services) == 1
+
+
+async def test_a_refusal_is_replayed_too(client: Client, member: Caller, coach_id: str) -> None:
+    body = hold_body(coach_id, TUESDAY_9AM, duration=60)
+    headers = {**member.headers, "Idempotency-Key": "k-3"}
+    first = await problem(await client.post("/api/bookings", json=body, headers=headers), 422)
+    again = await problem(await client.post("/api/bookings", json=body, headers=headers), 422)
+    assert first["code"] == again["code"] == "duration_not_offered"
+
+
+async def test_a_key_reused_for_another_request_is_refused(
+    client: Client, services: Services, member: Caller, coach_id: str
+) -> None:
+    headers = {**member.headers, "Idempotency-Key": "k-4"}
+    first = await client.post(
+        "/api/bookings", json=hold_body(coach_id, TUESDAY_9AM), headers=headers
+    )
+    assert first.status == 201
+    other = hold_body(coach_id, TUESDAY_9AM.replace(hour=15))
+    refused = await problem(await client.post("/api/bookings", json=other, headers=headers), 422)
+    assert refused["code"] == "idempotency_key_reused"
+    assert await count_bookings(services) == 1
+
+
+async def test_keys_belong_to_one_user(
+    client: Client, services: Services, member: Caller, coach_id: str
+) -> None:
+    from realtime.auth.models import Role
+    from tests.booking.support import make_user
+
+    other = await make_user(services, Role.CLIENT, "Otto Other")
+    body = hold_body(coach_id, TUESDAY_9AM)
+    mine = await client.post(
+        "/api/bookings", json=body, headers={**member.headers, "Idempotency-Key": "same"}
+    )
+    theirs = await client.post(
+        "/api/bookings", json=body, headers={**other.headers, "Idempotency-Key": "same"}
+    )
+    assert (mine.status, theirs.status) == (201, 409)
