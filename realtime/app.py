@@ -6,17 +6,35 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from booking import api as booking_api
+from booking.api import availability as availability_api
+from booking.api import bookings as bookings_api
+from booking.api import calendar as calendar_api
+from booking.api import changes as changes_api
+from booking.api import details as details_api
+from booking.api import payments as payments_api
 from realtime import health, metrics, openapi, wiring
+from realtime.auth import api as auth_api
 from realtime.auth.passwords import Passwords
 from realtime.clock import Clock
 from realtime.http import OPERATIONS, ApiRoutes, add_routes
 from realtime.logs import request_id_middleware
 from realtime.problems import problems_middleware
 from realtime.settings import Settings
+from signalling import server as signalling_server
 
 SERVICES = web.AppKey("services", wiring.Services)
 
-ROUTE_TABLES: tuple[ApiRoutes, ...] = ()
+ROUTE_TABLES: tuple[ApiRoutes, ...] = (
+    auth_api.routes,
+    *booking_api.TABLES,
+    bookings_api.routes,
+    details_api.routes,
+    payments_api.routes,
+    changes_api.routes,
+    calendar_api.routes,
+    availability_api.routes,
+)
 
 
 def create_app(
@@ -27,15 +45,26 @@ def create_app(
         client_max_size=settings.max_body_bytes,
     )
     app[OPERATIONS] = []
+    # Made here, not at import: one per app, and after any fork (python-socketio issue #1263).
+    sio = signalling_server.create_server(settings)
+    sio.attach(app)
 
     async def lifetime(app: web.Application) -> AsyncIterator[None]:
-        async with wiring.services(settings, clock, passwords=passwords) as services:
+        async with (
+            wiring.services(settings, clock, passwords=passwords, sio=sio) as services,
+            signalling_server.running(sio),
+        ):
             app[SERVICES] = services
             wiring.provide(app, services)
+            wiring.serve_sockets(sio, services)
             await openapi.prepare(app)
             yield
 
+    async def close_sockets(app: web.Application) -> None:
+        await signalling_server.disconnect_all(sio)
+
     app.cleanup_ctx.append(lifetime)
+    app.on_shutdown.append(close_sockets)
     app.router.add_get("/healthz", health.healthz)
     app.router.add_get("/readyz", health.readyz)
     app.router.add_get("/metrics", metrics.metrics_endpoint)

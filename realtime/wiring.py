@@ -10,17 +10,33 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+import socketio
 from aiohttp import web
 
+from booking.api.coaching import COACHING
+from booking.api.scheduling import SCHEDULING
+from booking.payments.demo import DemoProvider
+from booking.payments.provider import PaymentProvider
+from booking.services.calendars import CalendarFeed, NoFeed
+from booking.services.coaching import Coaching
+from booking.services.scheduling import Scheduling
+from realtime import idempotency
 from realtime.auth.access import AUTHENTICATOR, Authenticator
+from realtime.auth.api import ACCOUNTS
 from realtime.auth.passwords import Passwords
+from realtime.auth.service import Accounts
 from realtime.auth.tokens import TokenCodec
 from realtime.clock import Clock, SystemClock
 from realtime.db import Database
 from realtime.health import DATABASE, LIVE
 from realtime.live import LiveState, MemoryLiveState, RedisLiveState
 from realtime.metrics import CLOCK, METRICS, Metrics
-from realtime.settings import Settings
+from realtime.settings import Settings, SettingsError
+from realtime.tasks import running
+from signalling.availability import Availability, SocketFeed
+
+# How often each process looks for holds whose time is up.
+HOLD_SWEEP_SECONDS = 15
 
 
 @dataclass
@@ -33,12 +49,21 @@ class Services:
     passwords: Passwords
     tokens: TokenCodec
     authenticator: Authenticator
+    accounts: Accounts
+    coaching: Coaching
+    scheduling: Scheduling
 
 
 @asynccontextmanager
 async def services(
-    settings: Settings, clock: Clock | None = None, *, passwords: Passwords | None = None
+    settings: Settings,
+    clock: Clock | None = None,
+    *,
+    passwords: Passwords | None = None,
+    feed: CalendarFeed | None = None,
+    sio: socketio.AsyncServer | None = None,
 ) -> AsyncIterator[Services]:
+    """With `sio`, slot changes are told to viewers over socket.io (`SocketFeed`)."""
     clock = clock or SystemClock()
     db = Database(settings.database_url, schema=settings.database_schema)
     live: LiveState = (
@@ -47,20 +72,49 @@ async def services(
         else MemoryLiveState(clock)
     )
     tokens = TokenCodec(settings.secret_key, clock, settings.access_token_ttl)
+    metrics = Metrics()
+    passwords = passwords or Passwords()
+    feed = feed or (SocketFeed(sio) if sio is not None else NoFeed())
+    scheduling = Scheduling.build(settings, db, clock, feed, payment_provider(settings))
+    jobs = {
+        "expire-holds": (HOLD_SWEEP_SECONDS, scheduling.bookings.expire_holds),
+        "forget-idempotency-keys": (3600, lambda: idempotency.sweep(db, clock)),
+    }
     try:
-        yield Services(
-            settings=settings,
-            clock=clock,
-            db=db,
-            live=live,
-            metrics=Metrics(),
-            passwords=passwords or Passwords(),
-            tokens=tokens,
-            authenticator=Authenticator(db, tokens),
-        )
+        async with running(clock, jobs):
+            yield Services(
+                settings=settings,
+                clock=clock,
+                db=db,
+                live=live,
+                metrics=metrics,
+                passwords=passwords,
+                tokens=tokens,
+                authenticator=Authenticator(db, tokens),
+                accounts=Accounts(settings, clock, db, live, passwords, tokens, metrics),
+                coaching=Coaching.build(db, clock, settings.secret_key),
+                scheduling=scheduling,
+            )
     finally:
         await live.close()
         await db.close()
+
+
+def payment_provider(settings: Settings) -> PaymentProvider:
+    """The provider PAYMENTS_PROVIDER names."""
+    if settings.payments_provider == "demo":
+        return DemoProvider(settings.secret_key)
+    # Stripe arrives with the payments issue, behind the same PaymentProvider interface.
+    raise SettingsError(
+        "PAYMENTS_PROVIDER",
+        "demo: the Stripe provider is not built into this version yet",
+        got=settings.payments_provider,
+    )
+
+
+def serve_sockets(sio: socketio.AsyncServer, s: Services) -> None:
+    """Put every socket.io namespace's handlers on the server."""
+    Availability(sio, s.authenticator, s.coaching.coaches).register()
 
 
 def provide(app: web.Application, s: Services) -> None:
@@ -70,3 +124,6 @@ def provide(app: web.Application, s: Services) -> None:
     app[DATABASE] = s.db
     app[LIVE] = s.live
     app[AUTHENTICATOR] = s.authenticator
+    app[ACCOUNTS] = s.accounts
+    app[COACHING] = s.coaching
+    app[SCHEDULING] = s.scheduling

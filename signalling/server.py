@@ -7,6 +7,10 @@ it the single process delivers them itself.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import socketio
 
 from realtime.settings import Settings
@@ -29,3 +33,39 @@ def create_server(settings: Settings) -> socketio.AsyncServer:
         ping_interval=20,
         ping_timeout=20,
     )
+
+
+@asynccontextmanager
+async def running(sio: socketio.AsyncServer) -> AsyncIterator[None]:
+    """The server's background work for the app's lifetime.
+
+    The Redis manager subscribes at start rather than on the first socket, so it is listening
+    by the time viewers arrive, and its Redis client is made by the listener before any emit
+    (an emit first would make a client the listener then replaces and leaks). On the way out
+    engine.io's tasks stop and the listener and its Redis connections are closed.
+    """
+    sio.manager_initialized = True
+    sio.manager.initialize()
+    try:
+        yield
+    finally:
+        await sio.shutdown()
+        listener: asyncio.Task[None] | None = getattr(sio.manager, "thread", None)
+        # A cancellation that lands while the listener is still connecting is sometimes lost
+        # (seen with redis-py 8 on Python 3.11): cancel until it has stopped.
+        while listener is not None and not listener.done():
+            listener.cancel()
+            await asyncio.wait([listener], timeout=0.05)
+        pubsub = getattr(sio.manager, "pubsub", None)
+        if pubsub is not None:
+            await pubsub.aclose()
+        redis = getattr(sio.manager, "redis", None)
+        if redis is not None:
+            await redis.aclose()
+
+
+async def disconnect_all(sio: socketio.AsyncServer) -> None:
+    """Close every socket (from `on_shutdown`), so a stopping server does not wait out its open
+    WebSockets until the shutdown timeout."""
+    if sio.eio.sockets:
+        await sio.eio.disconnect()

@@ -1,0 +1,128 @@
+"""The `/availability` namespace: viewers of a coach's calendar are told when its slots change.
+
+A socket `watch`es coaches (at most `MAX_WATCHES`) and so joins the room `coach:<id>` of each;
+`SocketFeed`, the `CalendarFeed` the booking services call after a hold, a payment or a release
+is committed, emits `slots:changed` to that room. With the Redis manager the emit reaches the
+room's sockets on every server process. Anyone may watch a listed coach: the events say only
+that some time of a public calendar was taken or freed, never by whom. A token is optional, but
+a bad one is refused, so a client learns at once that it must log in again.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime
+from typing import Any
+
+import socketio
+from pydantic import ValidationError
+from socketio import exceptions as socketio_errors
+
+from booking.services.coaches import Coaches
+from realtime.auth.access import Authenticator
+from realtime.errors import AppError, BadRequest, Code
+from realtime.http import field_errors
+from signalling.acks import Ack, answers, error_ack, ok
+from signalling.protocol import (
+    AVAILABILITY,
+    MAX_WATCHES,
+    SLOTS_CHANGED,
+    AvailabilityAuth,
+    SlotsChanged,
+    UnwatchIn,
+    WatchIn,
+    utc_iso,
+)
+
+log = logging.getLogger(__name__)
+
+ROOM_PREFIX = "coach:"
+
+
+def coach_room(coach_id: uuid.UUID) -> str:
+    return f"{ROOM_PREFIX}{coach_id}"
+
+
+class SocketFeed:
+    """`CalendarFeed` over socket.io: `slots:changed` to the coach's room, on every process."""
+
+    def __init__(self, sio: socketio.AsyncServer) -> None:
+        self.sio = sio
+
+    async def slots_changed(
+        self, coach_id: uuid.UUID, start: datetime, end: datetime, reason: str
+    ) -> None:
+        payload = SlotsChanged(
+            coach_id=str(coach_id), start=utc_iso(start), end=utc_iso(end), reason=reason
+        )
+        try:
+            await self.sio.emit(
+                SLOTS_CHANGED, payload, room=coach_room(coach_id), namespace=AVAILABILITY
+            )
+        except Exception:
+            # The change is committed; viewers who miss it see it on their next fetch.
+            log.exception("slots:changed for coach %s not sent", coach_id)
+
+
+class Availability:
+    """The namespace's handlers. `register()` puts them on the server."""
+
+    def __init__(
+        self, sio: socketio.AsyncServer, authenticator: Authenticator, coaches: Coaches
+    ) -> None:
+        self.sio = sio
+        self.authenticator = authenticator
+        self.coaches = coaches
+
+    def register(self) -> None:
+        self.sio.on("connect", handler=self.connect, namespace=AVAILABILITY)
+        self.sio.on("watch", handler=answers(WatchIn)(self.watch), namespace=AVAILABILITY)
+        self.sio.on("unwatch", handler=answers(UnwatchIn)(self.unwatch), namespace=AVAILABILITY)
+        self.sio.on("*", handler=self.unknown, namespace=AVAILABILITY)
+
+    async def connect(self, sid: str, environ: dict[str, Any], auth: object = None) -> None:
+        """Anonymous viewers are welcome; a token that comes must be good."""
+        try:
+            token = AvailabilityAuth.model_validate(auth or {}).token
+            if token:
+                await self.authenticator.principal(token)
+        except ValidationError as exc:
+            first = field_errors(exc)[0]
+            raise _refused(Code.BAD_PAYLOAD, f"auth.{first.field}: {first.message}") from None
+        except AppError as exc:
+            raise _refused(exc.code, exc.message) from None
+        except Exception:
+            log.exception("availability connect failed")
+            raise _refused(Code.INTERNAL, "Something went wrong on our side.") from None
+
+    async def watch(self, sid: str, payload: WatchIn) -> Ack:
+        room = coach_room(payload.coach_id)
+        if room in self._rooms(sid):
+            return ok()
+        # Only listed coaches are public; this raises coach_not_found for any other id.
+        await self.coaches.profile(payload.coach_id, viewer=None, is_admin=False)
+        watched = [r for r in self._rooms(sid) if r.startswith(ROOM_PREFIX)]
+        if len(watched) >= MAX_WATCHES:
+            raise BadRequest(
+                Code.TOO_MANY_WATCHES,
+                f"A socket watches at most {MAX_WATCHES} coaches; unwatch one first.",
+            )
+        await self.sio.enter_room(sid, room, namespace=AVAILABILITY)
+        return ok()
+
+    async def unwatch(self, sid: str, payload: UnwatchIn) -> Ack:
+        await self.sio.leave_room(sid, coach_room(payload.coach_id), namespace=AVAILABILITY)
+        return ok()
+
+    async def unknown(self, event: str, sid: str, *_: object) -> Ack:
+        return error_ack(Code.UNKNOWN_EVENT, f"{AVAILABILITY} has no event {event[:60]!r}.")
+
+    def _rooms(self, sid: str) -> list[str]:
+        rooms: list[str] = self.sio.rooms(sid, namespace=AVAILABILITY)
+        return rooms
+
+
+def _refused(code: Code | str, message: str) -> socketio_errors.ConnectionRefusedError:
+    """What the client's `connect_error` gets: `{message, data: {code, message}}`."""
+    return socketio_errors.ConnectionRefusedError(message, {"code": str(code), "message": message})
