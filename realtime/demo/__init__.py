@@ -3,7 +3,8 @@
 Deterministic (`random.Random(2026)`; only ids differ between runs), idempotent (nothing happens
 once the demo admin exists) and written in one transaction straight to the storage models:
 36 verified coaches with reviews, badges and approved applications, 2 applicants waiting for an
-admin, 1 coach whose verification has lapsed, and the three accounts in `LOGINS`. Every other
+admin, 1 coach whose verification has lapsed, the three accounts in `LOGINS`, and the demo
+client's sessions with the demo coach (two upcoming, one completed, one canceled). Every other
 demo account has a password hash nothing matches, so only those three can log in.
 """
 
@@ -16,8 +17,16 @@ from datetime import datetime, timedelta
 
 from aiohttp import web
 from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking.money import Money
+from booking.policy import slots
+from booking.policy.pricing import session_price
+from booking.policy.slots import Interval
+from booking.services.calendars import schedule_of
 from booking.storage.applications import ApplicationEvent, ProfessionalReference
+from booking.storage.bookings import Booking
+from booking.storage.coaches import Coach, CoachOffering
 from booking.storage.reviews import Review
 from realtime.app import SERVICES
 from realtime.auth.models import Role, User
@@ -58,7 +67,54 @@ async def seed(services: Services) -> bool:
         for model in TABLES:
             if rows[model]:
                 await session.execute(insert(model), rows[model])
+        await _demo_sessions(session, services.clock.now())
     return True
+
+
+async def _demo_sessions(session: AsyncSession, now: datetime) -> None:
+    """The demo client's sessions with the demo coach: two confirmed ones on the coach's next
+    free video slots, and a completed and a canceled one in the past."""
+    client_id = await session.scalar(select(User.id).where(User.email == CLIENT_EMAIL))
+    coach = await session.scalar(
+        select(Coach).join(User, User.id == Coach.user_id).where(User.email == COACH_EMAIL)
+    )
+    offering = None if coach is None else await session.get(CoachOffering, (coach.id, "video"))
+    if client_id is None or coach is None or offering is None:
+        return
+    duration = min(offering.durations)
+    window = Interval(now, now + timedelta(days=21))
+    schedule = await schedule_of(session, coach, window)
+    free = slots.free_slots(schedule, window, duration, now=now, busy=[])
+    upcoming = [free[0], free[len(free) // 2]] if free else []
+    past = [
+        (now - timedelta(days=14, hours=3), "completed"),
+        (now - timedelta(days=7, hours=1), "canceled_by_client"),
+    ]
+    plan = [(s.start, "confirmed") for s in upcoming] + past
+    price = session_price(Money(offering.rate_minor, coach.currency), duration)
+    for start, status in plan:
+        end = start + timedelta(minutes=duration)
+        guard = slots.blocked(start, end, schedule)
+        session.add(
+            Booking(
+                coach_id=coach.id,
+                client_id=client_id,
+                session_type="video",
+                duration=duration,
+                starts_at=start,
+                ends_at=end,
+                blocked_from=guard.start,
+                blocked_to=guard.end,
+                status=status,
+                price_minor=price.minor,
+                currency=price.currency,
+                commission_bps=coach.commission_bps,
+                confirmed_at=start - timedelta(days=3),
+                canceled_at=start - timedelta(hours=30) if status.startswith("canceled") else None,
+                created_at=start - timedelta(days=3),
+                updated_at=min(now, end),
+            )
+        )
 
 
 def demo_rows(now: datetime, password_hash: str) -> Rows:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -105,3 +106,45 @@ async def test_other_demo_accounts_cannot_log_in(services: Services, client: Cli
         )
         assert login.status == 401
     await bearer(client, CLIENT_EMAIL)
+
+
+async def test_demo_client_has_sessions_and_can_book(services: Services, client: Client) -> None:
+    await seed(services)
+    headers = await bearer(client, CLIENT_EMAIL)
+    upcoming = await (
+        await client.get("/api/bookings", params={"when": "upcoming"}, headers=headers)
+    ).json()
+    assert [b["status"] for b in upcoming["items"]] == ["confirmed", "confirmed"]
+    past = await (
+        await client.get("/api/bookings", params={"when": "past"}, headers=headers)
+    ).json()
+    assert sorted(b["status"] for b in past["items"]) == ["canceled_by_client", "completed"]
+
+    coach_id = upcoming["items"][0]["coach_id"]
+    now = services.clock.now()
+    slots = await (
+        await client.get(
+            f"/api/coaches/{coach_id}/slots",
+            params={
+                "from": now.isoformat(),
+                "to": (now + timedelta(days=14)).isoformat(),
+                "session_type": "video",
+                "duration": str(upcoming["items"][0]["duration"]),
+            },
+        )
+    ).json()
+    booked = {datetime.fromisoformat(b["starts_at"]) for b in upcoming["items"]}
+    offered = [s["start"] for s in slots["slots"]]
+    assert offered
+    assert not booked & {datetime.fromisoformat(s) for s in offered}
+    held = await client.post(
+        "/api/bookings",
+        json={
+            "coach_id": coach_id,
+            "start": offered[0],
+            "session_type": "video",
+            "duration": upcoming["items"][0]["duration"],
+        },
+        headers=headers,
+    )
+    assert held.status == 201, await held.text()
