@@ -86,9 +86,10 @@ async def _demo_sessions(session: AsyncSession, now: datetime) -> None:
     schedule = await schedule_of(session, coach, window)
     free = slots.free_slots(schedule, window, duration, now=now, busy=[])
     upcoming = [free[0], free[len(free) // 2]] if free else []
+    hour = now.replace(minute=0, second=0, microsecond=0)
     past = [
-        (now - timedelta(days=14, hours=3), "completed"),
-        (now - timedelta(days=7, hours=1), "canceled_by_client"),
+        (hour - timedelta(days=14, hours=3), "completed"),
+        (hour - timedelta(days=7, hours=1), "canceled_by_client"),
     ]
     plan = [(s.start, "confirmed") for s in upcoming] + past
     price = session_price(Money(offering.rate_minor, coach.currency), duration)
