@@ -24,7 +24,7 @@ Everything is computed in UTC on the server clock; callers render slots in the v
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -89,16 +89,6 @@ def ranges_on(day: date, schedule: Schedule) -> Sequence[DayRange]:
     if day in schedule.overrides:
         return schedule.overrides[day]
     return schedule.weekly.get(day.weekday(), ())
-
-
-def candidate_slots(schedule: Schedule, window: Interval, duration: int) -> Iterable[Interval]:
-    """Every slot on the grid of the schedule's ranges that starts inside `window`."""
-    span = timedelta(minutes=duration)
-    low, high = window.start.timestamp(), window.end.timestamp()
-    for run in _candidate_runs(schedule, low, high, duration):
-        for start in run:
-            moment = datetime.fromtimestamp(start, UTC)
-            yield Interval(moment, moment + span)
 
 
 def free_slots(

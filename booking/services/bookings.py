@@ -52,7 +52,7 @@ class BookingView:
 
 @dataclass(frozen=True)
 class Party:
-    """Who is asking: a user, and the coach profile they own if any."""
+    """Who is asking: a user, and whether they are an admin (who may read any booking)."""
 
     user_id: uuid.UUID
     is_admin: bool = False
