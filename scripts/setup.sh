@@ -102,3 +102,19 @@ install_debian_packages() {
     say "installing Debian packages: ${missing[*]}"
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 }
+
+# install_node_packages DIR ...: `npm ci` in each DIR (which holds package.json and
+# package-lock.json), redone only when its lock file changed since the last install.
+install_node_packages() {
+    local dir stamp wanted
+    for dir in "$@"; do
+        stamp="$ROOT/$dir/node_modules/.flourish-installed"
+        wanted="$(sha256sum "$ROOT/$dir/package-lock.json" | cut -d' ' -f1)"
+        if [[ -f $stamp && $(cat "$stamp") == "$wanted" ]]; then
+            continue
+        fi
+        say "installing Node packages in $dir"
+        (cd "$ROOT/$dir" && npm ci --no-audit --no-fund --loglevel=error)
+        echo "$wanted" >"$stamp"
+    done
+}
