@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from aiohttp import web
 
@@ -13,7 +14,7 @@ from booking.api import calendar as calendar_api
 from booking.api import changes as changes_api
 from booking.api import details as details_api
 from booking.api import payments as payments_api
-from realtime import health, metrics, openapi, wiring
+from realtime import health, metrics, openapi, webclient, wiring
 from realtime.auth import api as auth_api
 from realtime.auth.passwords import Passwords
 from realtime.clock import Clock
@@ -38,7 +39,11 @@ ROUTE_TABLES: tuple[ApiRoutes, ...] = (
 
 
 def create_app(
-    settings: Settings, *, clock: Clock | None = None, passwords: Passwords | None = None
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    passwords: Passwords | None = None,
+    client_dist: Path = webclient.DIST,
 ) -> web.Application:
     app = web.Application(
         middlewares=[request_id_middleware, metrics.metrics_middleware, problems_middleware],
@@ -70,4 +75,6 @@ def create_app(
     app.router.add_get("/metrics", metrics.metrics_endpoint)
     app.router.add_get("/api/openapi.json", openapi.openapi_endpoint)
     add_routes(app, *ROUTE_TABLES)
+    # Last: its fallback answers every GET that no route above claimed.
+    webclient.add_routes(app, client_dist)
     return app

@@ -118,3 +118,20 @@ install_node_packages() {
         echo "$wanted" >"$stamp"
     done
 }
+
+# build_web_client: the browser client (web/) built into web/dist, which `flourish serve`
+# serves at `/`. Installs its Node packages first; rebuilds only when its sources changed.
+build_web_client() {
+    install_debian_packages node:nodejs npm:npm
+    install_node_packages web
+    local dist="$ROOT/web/dist" stamp wanted
+    stamp="$dist/.flourish-built"
+    wanted="$(cd "$ROOT/web" && find index.html package-lock.json tsconfig.json vite.config.ts \
+        src public -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)"
+    if [[ -f $stamp && $(cat "$stamp") == "$wanted" ]]; then
+        return 0
+    fi
+    say "building the web client (web/ changed since the last build)"
+    (cd "$ROOT/web" && npm run --silent build >/dev/null)
+    echo "$wanted" >"$stamp"
+}

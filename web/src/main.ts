@@ -1,0 +1,65 @@
+// Entry point: the navigation bar and the client routes.
+
+import "./style.css";
+import { me, onAuthChange, signOut } from "./api";
+import { fill, h } from "./dom";
+import { focusHeading, navigate, route, start, type View } from "./router";
+import { admin } from "./views/admin";
+import { login, register } from "./views/auth";
+import { bookingFlow } from "./views/booking";
+import { coachProfile } from "./views/coach";
+import { coachHome } from "./views/coachside";
+import { directory } from "./views/directory";
+import { room } from "./views/room";
+import { sessions } from "./views/sessions";
+
+function nav(): void {
+  const user = me();
+  const links: HTMLElement[] = [h("a", { href: "/" }, "Find a coach")];
+  if (user) {
+    links.push(h("a", { href: "/sessions" }, user.role === "coach" ? "Sessions" : "My sessions"));
+    if (user.role === "coach") links.push(h("a", { href: "/coach" }, "Coach dashboard"));
+    if (user.role === "admin") links.push(h("a", { href: "/admin" }, "Admin"));
+    const out = h("button", { type: "button", class: "link" }, "Log out");
+    out.addEventListener("click", () => {
+      void signOut().then(() => navigate("/"));
+    });
+    links.push(h("span", { class: "who" }, user.display_name), out);
+  } else {
+    links.push(h("a", { href: "/login" }, "Log in"), h("a", { href: "/register" }, "Sign up"));
+  }
+  const container = document.getElementById("nav");
+  if (container) fill(container, h("ul", {}, links.map((link) => h("li", {}, link))));
+}
+
+/** Views that need a login send the visitor to log in and back. */
+function signedIn(view: View, role?: "client" | "coach" | "admin"): View {
+  return (main, params, query) => {
+    const user = me();
+    if (!user) {
+      navigate(`/login?next=${encodeURIComponent(location.pathname + location.search)}`, true);
+      return;
+    }
+    if (role && user.role !== role) {
+      main.append(h("h1", {}, "Not for this account"), h("p", {}, `This page is for ${role}s.`));
+      focusHeading(main);
+      return;
+    }
+    return view(main, params, query);
+  };
+}
+
+route(/^\/$/, directory);
+route(/^\/login$/, login);
+route(/^\/register$/, register);
+route(/^\/coaches\/([0-9a-f-]{36})$/, coachProfile);
+route(/^\/book\/([0-9a-f-]{36})$/, signedIn(bookingFlow, "client"));
+route(/^\/sessions$/, signedIn(sessions));
+route(/^\/sessions\/([0-9a-f-]{36})$/, signedIn(room));
+route(/^\/coach$/, signedIn(coachHome, "coach"));
+route(/^\/admin$/, signedIn(admin, "admin"));
+
+onAuthChange(nav);
+nav();
+const main = document.getElementById("main");
+if (main) start(main);

@@ -1,0 +1,147 @@
+// Shapes of the API's answers the client reads (see /api/openapi.json for all of them).
+
+export interface Named {
+  slug: string;
+  name: string;
+}
+export interface Price {
+  minor: number;
+  currency: string;
+}
+export interface Offering {
+  session_type: SessionType;
+  rate_minor: number;
+  durations: number[];
+}
+export type SessionType = "video" | "phone" | "chat";
+
+export interface CoachCard {
+  id: string;
+  display_name: string;
+  photo_url: string | null;
+  specialties: Named[];
+  languages: string[];
+  session_types: Offering[];
+  currency: string;
+  rating: { average: number | null; count: number; by_star?: Record<string, number> };
+  badges: Named[];
+  years_experience: number;
+  time_zone: string;
+}
+
+export interface Review {
+  id: string;
+  rating: number;
+  text: string;
+  anonymous: boolean;
+  client_name: string | null;
+  coach_response: string | null;
+  created_at: string;
+}
+
+export interface CoachProfile extends CoachCard {
+  bio: string;
+  approach: string;
+  credentials: {
+    license_type: string;
+    issuing_country: string;
+    issuing_region: string | null;
+    expires_on: string;
+    verified: boolean;
+  }[];
+  reviews: Review[];
+}
+
+export interface Slot {
+  start: string;
+  end: string;
+}
+export interface Slots {
+  coach_id: string;
+  time_zone: string;
+  session_type: string;
+  duration: number;
+  price: Price;
+  slots: Slot[];
+}
+
+export interface Booking {
+  id: string;
+  coach_id: string;
+  coach_name: string;
+  client_id: string;
+  session_type: SessionType;
+  duration: number;
+  starts_at: string;
+  ends_at: string;
+  status: string;
+  hold_expires_at: string | null;
+  price: Price;
+  created_at: string;
+  actions: string[];
+  refund?: Price | null;
+  client_name?: string;
+}
+
+export interface PaymentStart {
+  payment_id: string;
+  provider: string;
+  client_secret: string;
+  status: string;
+  amount: Price;
+  browser: Record<string, unknown>;
+}
+
+export interface Credential {
+  id?: string;
+  license_type: string;
+  license_number: string;
+  issuing_country: string;
+  issuing_region: string | null;
+  expires_on: string;
+  verified?: boolean;
+}
+
+export interface Hours {
+  weekday: number;
+  start: string;
+  end: string;
+}
+
+export interface Application {
+  id: string;
+  coach_id: string;
+  kind: string;
+  status: "pending" | "approved" | "rejected";
+  submitted_at: string;
+  decided_at: string | null;
+  decision_reason: string | null;
+  credentials: Credential[];
+  coach_display_name?: string;
+  coach_status?: string;
+  references?: { name: string; email: string; relationship: string; phone: string | null }[];
+}
+
+export interface CoachSelf extends CoachCard {
+  bio: string;
+  approach: string;
+  commission_bps: number;
+  weekly_hours: Hours[];
+  credentials: Credential[];
+  verification: {
+    status: string;
+    verified_at: string | null;
+    reverify_by: string | null;
+    lapsed: boolean;
+    listed: boolean;
+  };
+  applications: Application[];
+}
+
+export interface Schedule {
+  time_zone: string;
+  settings: Record<string, number>;
+  weekly_hours: Hours[];
+  overrides: { date: string; ranges: { start: string; end: string }[] }[];
+  time_off: { id: string; starts_at: string; ends_at: string; note: string }[];
+}

@@ -1,0 +1,135 @@
+// Admin: review coach applications (approve, or reject with a reason) and set a coach's
+// commission tier.
+
+import { explain, get, post, put } from "../api";
+import { busy, errorBox, field, fill, h, select, spinner, status } from "../dom";
+import { dateTime } from "../format";
+import { focusHeading } from "../router";
+import type { Application, CoachCard } from "../types";
+
+const TIERS = [
+  { value: "2500", label: "Starter: 25%" },
+  { value: "2000", label: "Standard: 20%" },
+  { value: "1500", label: "Established: 15%" },
+  { value: "1000", label: "Partner: 10%" },
+];
+
+function applicationCard(app: Application, decided: () => void): HTMLElement {
+  const note = status();
+  const approve = h("button", { type: "button", class: "primary" }, "Approve");
+  const reason = h("textarea", { name: "reason", rows: 2, maxlength: 2000 });
+  const reject = h("button", { type: "button", class: "danger" }, "Reject");
+  const card = h(
+    "li",
+    { class: "card application", "data-application": app.id },
+    h("h3", {}, app.coach_display_name ?? "Applicant"),
+    h("p", { class: "meta" }, `${app.kind} application · submitted ${dateTime(app.submitted_at)} · ${app.status}`),
+    h("h4", {}, "Credentials"),
+    h("ul", {}, app.credentials.map((c) => h("li", {}, `${c.license_type} no. ${c.license_number}, ${c.issuing_region ? `${c.issuing_region}, ` : ""}${c.issuing_country}, valid until ${c.expires_on}`))),
+    h("h4", {}, "References"),
+    h("ul", {}, (app.references ?? []).map((r) => h("li", {}, `${r.name} (${r.relationship}), ${r.email}${r.phone ? `, ${r.phone}` : ""}`))),
+    h("div", { class: "actions" }, approve),
+    field("Reason for rejecting (sent to the applicant)", reason),
+    h("div", { class: "actions" }, reject),
+    note,
+  );
+  approve.addEventListener("click", () =>
+    void busy(approve, "Approving…", async () => {
+      try {
+        await post(`/api/admin/applications/${app.id}/approve`, {});
+        fill(note, `Approved: ${app.coach_display_name ?? "the coach"} is now listed.`);
+        decided();
+      } catch (error) {
+        fill(note, errorBox(explain(error)));
+      }
+    }),
+  );
+  reject.addEventListener("click", () => {
+    if (!reason.value.trim()) {
+      fill(note, errorBox("Give a reason: the applicant sees it."));
+      reason.focus();
+      return;
+    }
+    void busy(reject, "Rejecting…", async () => {
+      try {
+        await post(`/api/admin/applications/${app.id}/reject`, { reason: reason.value });
+        fill(note, "Rejected.");
+        decided();
+      } catch (error) {
+        fill(note, errorBox(explain(error)));
+      }
+    });
+  });
+  return card;
+}
+
+async function commission(section: HTMLElement): Promise<void> {
+  const coachSelect = select({ name: "coach" }, []);
+  const tier = select({ name: "commission_bps" }, TIERS, "2000");
+  const save = h("button", { type: "submit", class: "primary" }, "Set commission");
+  const note = status();
+  const form = h(
+    "form",
+    {},
+    h("div", { class: "row" }, field("Coach", coachSelect), field("Commission tier", tier)),
+    note,
+    save,
+  );
+  fill(section, h("h2", { id: "commission-title" }, "Commission tiers"), form);
+  try {
+    const coaches: CoachCard[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { items: CoachCard[]; next_cursor: string | null } = await get("/api/coaches", { limit: 50, cursor });
+      coaches.push(...page.items);
+      cursor = page.next_cursor;
+    } while (cursor && coaches.length < 500);
+    coaches.sort((a, b) => a.display_name.localeCompare(b.display_name));
+    fill(coachSelect, ...coaches.map((c) => h("option", { value: c.id }, c.display_name)));
+  } catch (error) {
+    fill(note, errorBox(explain(error)));
+  }
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    void busy(save, "Saving…", async () => {
+      try {
+        await put(`/api/admin/coaches/${coachSelect.value}/commission`, { commission_bps: Number(tier.value) });
+        const name = coachSelect.selectedOptions[0]?.textContent ?? "The coach";
+        fill(note, `${name} now pays ${Number(tier.value) / 100}% commission.`);
+      } catch (error) {
+        fill(note, errorBox(explain(error)));
+      }
+    });
+  });
+}
+
+export async function admin(main: HTMLElement, _: string[], query: URLSearchParams): Promise<void> {
+  const state = (["pending", "approved", "rejected"] as const).find((s) => s === query.get("status")) ?? "pending";
+  const list = h("ul", { class: "applications", "aria-label": "Applications" });
+  const commissionSection = h("section", { class: "card", "aria-labelledby": "commission-title" });
+  main.append(
+    h("h1", {}, "Coach applications"),
+    h(
+      "nav",
+      { class: "tabs", "aria-label": "Application status" },
+      ["pending", "approved", "rejected"].map((s) => h("a", { href: `/admin?status=${s}`, "aria-current": s === state ? "page" : null }, s[0].toUpperCase() + s.slice(1))),
+    ),
+    list,
+    commissionSection,
+  );
+  focusHeading(main);
+  fill(list, spinner("Loading applications…"));
+  try {
+    const queue = await get<{ items: { id: string }[] }>("/api/admin/applications", { status: state, limit: 50 });
+    const details = await Promise.all(queue.items.map((item) => get<Application>(`/api/admin/applications/${item.id}`)));
+    fill(
+      list,
+      details.length ? details.map((app) => applicationCard(app, () => {
+        list.querySelector(`[data-application="${app.id}"] .actions`)?.remove();
+      })) : h("p", {}, `No ${state} applications.`),
+    );
+  } catch (error) {
+    fill(list, errorBox(explain(error)));
+  }
+  void commission(commissionSection);
+}

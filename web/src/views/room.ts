@@ -1,0 +1,4 @@
+// The session room (filled in below).
+export function room(main: HTMLElement): void {
+  main.textContent = "Session room";
+}

@@ -1,0 +1,236 @@
+// My sessions: upcoming and past, join when the room is open, reschedule, cancel with the
+// refund shown before confirming.
+
+import { ApiError, accessToken, explain, get, idempotencyKey, me, post } from "../api";
+import { busy, errorBox, field, fill, h, select, spinner, status } from "../dom";
+import { addDays, clock, dateTime, isoDate, money, SESSION_TYPES, statusLabel, viewerZone } from "../format";
+import { focusHeading } from "../router";
+import type { Booking, Price, Slots } from "../types";
+
+/** The room opens this long before the start (the server's join window, docs/protocol.md). */
+export const JOIN_EARLY_MS = 10 * 60_000;
+
+export function roomOpen(booking: Booking, now = Date.now()): boolean {
+  return (
+    ["confirmed", "in_progress"].includes(booking.status) &&
+    now >= Date.parse(booking.starts_at) - JOIN_EARLY_MS &&
+    now < Date.parse(booking.ends_at)
+  );
+}
+
+/** The .ics needs the bearer token, so it is fetched and handed over as a file. */
+export function calendarLink(booking: Booking): HTMLButtonElement {
+  const button = h("button", { type: "button", class: "button" }, "Add to calendar (.ics)");
+  button.addEventListener("click", () =>
+    void busy(button, "Preparing…", async () => {
+      const response = await fetch(`/api/bookings/${booking.id}/calendar.ics`, {
+        headers: { Authorization: `Bearer ${accessToken() ?? ""}` },
+      });
+      if (!response.ok) return;
+      const url = URL.createObjectURL(await response.blob());
+      const link = h("a", { href: url, download: `flourish-${booking.id}.ics` });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    }),
+  );
+  return button;
+}
+
+interface RefundQuote {
+  refund: Price;
+}
+
+/** The refund the server would make now; null when it cannot say (no payments endpoint). */
+async function refundQuote(booking: Booking): Promise<Price | null> {
+  try {
+    const quote = await get<RefundQuote>(`/api/bookings/${booking.id}/refund-quote`);
+    return quote.refund;
+  } catch {
+    return null;
+  }
+}
+
+/** The published default policy, for when the server gives no quote: full 24 h ahead, else half. */
+function policyRefund(booking: Booking): Price {
+  const full = Date.parse(booking.starts_at) - Date.now() >= 24 * 3_600_000;
+  const minor = full ? booking.price.minor : Math.floor(booking.price.minor / 2);
+  return { minor, currency: booking.price.currency };
+}
+
+function cancelDialog(booking: Booking, done: () => void): HTMLDialogElement {
+  const reason = h("textarea", { name: "reason", rows: 3, maxlength: 500, required: true });
+  const refundLine = h("p", { class: "refund", role: "status" }, "Working out your refund…");
+  const confirm = h("button", { type: "submit", class: "danger" }, "Cancel session");
+  const keep = h("button", { type: "button" }, "Keep it");
+  const note = status();
+  const dialog = h(
+    "dialog",
+    { class: "card", "aria-labelledby": `cancel-${booking.id}` },
+    h(
+      "form",
+      { method: "dialog" },
+      h("h2", { id: `cancel-${booking.id}` }, `Cancel your session with ${booking.coach_name}?`),
+      h("p", {}, dateTime(booking.starts_at)),
+      refundLine,
+      field("Why are you canceling?", reason, "Only we see this."),
+      note,
+      h("div", { class: "actions" }, confirm, keep),
+    ),
+  );
+  const isClient = me()?.role === "client";
+  void (async () => {
+    const quote = await refundQuote(booking);
+    if (!isClient) refundLine.textContent = `Your client gets a full refund of ${money(booking.price)}.`;
+    else if (quote) refundLine.textContent = `You will be refunded ${money(quote)} of ${money(booking.price)}.`;
+    else if (booking.status === "held") refundLine.textContent = "Nothing has been paid yet.";
+    else refundLine.textContent = `Under our cancellation policy you will be refunded ${money(policyRefund(booking))} of ${money(booking.price)} (full refund 24 hours or more before the start, half after).`;
+  })();
+  keep.addEventListener("click", () => dialog.close());
+  dialog.addEventListener("close", () => dialog.remove());
+  confirm.addEventListener("click", (event) => {
+    event.preventDefault();
+    if (!reason.value.trim()) {
+      fill(note, errorBox("Please give a reason."));
+      reason.focus();
+      return;
+    }
+    void busy(confirm, "Canceling…", async () => {
+      try {
+        const canceled = await post<Booking>(`/api/bookings/${booking.id}/cancel`, { reason: reason.value }, idempotencyKey());
+        dialog.close();
+        done();
+        const refunded = canceled.refund ? ` ${money(canceled.refund)} is on its way back to you.` : "";
+        announce(`Session canceled.${refunded}`);
+      } catch (error) {
+        fill(note, errorBox(explain(error)));
+      }
+    });
+  });
+  return dialog;
+}
+
+function rescheduleForm(booking: Booking, done: () => void): HTMLElement {
+  const zone = viewerZone();
+  const choice = select({ name: "start" }, []);
+  const move = h("button", { type: "submit", class: "primary" }, "Move session");
+  const note = status("Finding free times…");
+  const form = h("form", { class: "reschedule" }, field(`New time (${zone})`, choice), note, h("div", { class: "actions" }, move));
+  void (async () => {
+    try {
+      const slots = await get<Slots>(`/api/coaches/${booking.coach_id}/slots`, {
+        from: isoDate(new Date(), zone),
+        to: isoDate(addDays(new Date(), 21), zone),
+        tz: zone,
+        session_type: booking.session_type,
+        duration: booking.duration,
+      });
+      fill(choice, ...slots.slots.map((s) => h("option", { value: s.start }, dateTime(s.start, zone))));
+      note.textContent = slots.slots.length ? "" : "No free times in the next three weeks.";
+    } catch (error) {
+      fill(note, errorBox(explain(error)));
+    }
+  })();
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (!choice.value) return;
+    void busy(move, "Moving…", async () => {
+      try {
+        const body: Record<string, unknown> = { start: choice.value };
+        if (me()?.role === "coach") body.coach_consent = true;
+        await post<Booking>(`/api/bookings/${booking.id}/reschedule`, body, idempotencyKey());
+        announce("Session moved.");
+        done();
+      } catch (error) {
+        fill(note, errorBox(error instanceof ApiError && error.code === "reschedule_needs_consent" ? "It is too close to the start to move it yourself: ask your coach." : explain(error)));
+      }
+    });
+  });
+  return form;
+}
+
+let announcer: HTMLElement | null = null;
+function announce(text: string): void {
+  if (announcer) announcer.textContent = text;
+}
+
+export function bookingItem(booking: Booking, refresh: () => void): HTMLElement {
+  const role = me()?.role;
+  const other = role === "coach" ? (booking.client_name ?? "Your client") : booking.coach_name;
+  const open = roomOpen(booking);
+  const actions = h("div", { class: "actions" });
+  if (open) actions.append(h("a", { href: `/sessions/${booking.id}`, class: "button primary" }, "Join session"));
+  else if (["confirmed"].includes(booking.status)) {
+    actions.append(h("span", { class: "hint" }, `Room opens at ${clock(new Date(Date.parse(booking.starts_at) - JOIN_EARLY_MS).toISOString())}`));
+  }
+  if (booking.status === "held") actions.append(h("a", { href: `/book/${booking.id}`, class: "button" }, "Finish booking"));
+  if (booking.status === "confirmed") actions.append(calendarLink(booking));
+  const item = h(
+    "li",
+    { class: "card booking", "data-booking": booking.id, "data-status": booking.status },
+    h("h3", {}, `${SESSION_TYPES[booking.session_type] ?? booking.session_type} with ${other}`),
+    h("p", {}, `${dateTime(booking.starts_at)}–${clock(booking.ends_at)} · ${booking.duration} min · ${money(booking.price)}`),
+    h("p", { class: `badge-status ${booking.status}` }, statusLabel(booking.status)),
+    actions,
+  );
+  if (booking.actions.includes("reschedule")) {
+    const button = h("button", { type: "button", "aria-expanded": "false" }, "Reschedule");
+    button.addEventListener("click", () => {
+      const shown = item.querySelector(".reschedule");
+      if (shown) {
+        shown.remove();
+        button.setAttribute("aria-expanded", "false");
+        return;
+      }
+      button.setAttribute("aria-expanded", "true");
+      item.append(rescheduleForm(booking, refresh));
+    });
+    actions.append(button);
+  }
+  if (booking.actions.some((a) => a.startsWith("cancel"))) {
+    const button = h("button", { type: "button", class: "danger" }, "Cancel");
+    button.addEventListener("click", () => {
+      const dialog = cancelDialog(booking, refresh);
+      document.body.append(dialog);
+      dialog.showModal();
+    });
+    actions.append(button);
+  }
+  return item;
+}
+
+export async function sessions(main: HTMLElement, _: string[], query: URLSearchParams): Promise<() => void> {
+  const when = query.get("when") === "past" ? "past" : "upcoming";
+  const role = me()?.role === "coach" ? "coach" : "client";
+  announcer = h("p", { class: "status", role: "status", "aria-live": "polite" });
+  const list = h("ul", { class: "bookings" });
+  main.append(
+    h("h1", {}, role === "coach" ? "Your sessions" : "My sessions"),
+    h(
+      "nav",
+      { class: "tabs", "aria-label": "Which sessions" },
+      h("a", { href: "/sessions", "aria-current": when === "upcoming" ? "page" : null }, "Upcoming"),
+      h("a", { href: "/sessions?when=past", "aria-current": when === "past" ? "page" : null }, "Past"),
+    ),
+    announcer,
+    list,
+  );
+  focusHeading(main);
+  async function load(): Promise<void> {
+    fill(list, spinner("Loading sessions…"));
+    try {
+      const answer = await get<{ items: Booking[] }>("/api/bookings", { role, when, limit: 50 });
+      const items = answer.items.filter((b) => when === "past" || b.status !== "expired");
+      fill(list, items.length ? items.map((b) => bookingItem(b, () => void load())) : h("p", {}, when === "past" ? "No past sessions." : "No upcoming sessions. Find a coach to book one."));
+    } catch (error) {
+      fill(list, errorBox(explain(error)));
+    }
+  }
+  await load();
+  // The join button appears when the room opens, without a reload (unless a form is open).
+  const timer = setInterval(() => {
+    if (!list.querySelector(".reschedule") && !document.querySelector("dialog[open]")) void load();
+  }, 60_000);
+  return () => clearInterval(timer);
+}
