@@ -1,0 +1,141 @@
+"""Real Chromium (Debian's, through Playwright) against a real `flourish serve --demo`.
+
+One server for the whole folder, on a free loopback port with the demo directory seeded, and
+one browser; each test opens the contexts it needs. Every page's console errors and uncaught
+exceptions are collected, and a test fails if any appeared. Screenshots go to
+`tests/artifacts/` for a person to look at.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from realtime.demo import DEMO_PASSWORD
+from tests.realtime.test_cli import Server, serving
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+# From /work/shared/FACTS.md: headless Chromium with fake media devices and no background
+# traffic (without those flags it keeps trying to reach the internet).
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+]
+DESKTOP = {"width": 1280, "height": 860}
+PHONE = {"width": 390, "height": 844}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if Path(str(item.fspath)).is_relative_to(Path(__file__).parent):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def built_client() -> Path:
+    """web/dist, built when web/ changed (scripts/test has usually done it already)."""
+    subprocess.run(
+        ["bash", "-c", "source scripts/setup.sh && build_web_client"],
+        cwd=ROOT,
+        check=True,
+        timeout=300,
+    )
+    return ROOT / "web" / "dist"
+
+
+@pytest.fixture(scope="session")
+def server(built_client: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """`flourish serve --demo` on embedded defaults in a directory of its own."""
+    with serving(tmp_path_factory.mktemp("serve"), "--demo", LOG_LEVEL="WARNING") as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def base_url(server: Server) -> str:
+    return f"http://127.0.0.1:{server.port}"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@dataclass
+class Console:
+    """Errors a page printed to its console or threw, with the page they came from."""
+
+    errors: list[str] = field(default_factory=list)
+
+    def watch(self, page: Page, name: str) -> None:
+        def on_console(message: Any) -> None:
+            if message.type == "error":
+                self.errors.append(f"{name}: {message.text} ({message.location.get('url')})")
+
+        page.on("console", on_console)
+        page.on("pageerror", lambda error: self.errors.append(f"{name}: {error}"))
+
+
+OpenPage = Callable[..., Page]
+
+
+@pytest.fixture
+def open_page(browser: Browser, base_url: str) -> Iterator[OpenPage]:
+    """`open_page("client", viewport=PHONE)`: a page in a fresh context (its own storage)."""
+    console = Console()
+    contexts: list[BrowserContext] = []
+
+    def open_one(name: str, viewport: dict[str, int] | None = None) -> Page:
+        context = browser.new_context(base_url=base_url, viewport=viewport or DESKTOP)  # type: ignore[arg-type]
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        console.watch(page, name)
+        return page
+
+    try:
+        yield open_one
+    finally:
+        for context in contexts:
+            context.close()
+    assert console.errors == []
+
+
+def log_in(page: Page, email: str, password: str = DEMO_PASSWORD, then: str = "/") -> None:
+    page.goto(f"/login?next={then}")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"**{then}")
+
+
+def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def api(base_url: str, path: str) -> Any:
+    with urllib.request.urlopen(base_url + path, timeout=10) as response:
+        return json.loads(response.read())

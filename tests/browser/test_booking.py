@@ -1,0 +1,103 @@
+"""A client finds a coach with the directory's filters and books a slot end to end with the
+demo payment provider, while a second browser viewing the same coach sees that slot go."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from realtime.demo import CLIENT_EMAIL
+from tests.browser.conftest import PHONE, OpenPage, api, log_in, shot
+
+LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "fr": "French", "de": "German"}
+
+
+def bookable_coach(base_url: str) -> dict[str, Any]:
+    """A coach offering video first, in a language we can name, with free slots this week."""
+    today = datetime.now(UTC).date()  # noqa: TID251 (the real server runs on the real clock)
+    coaches = api(base_url, "/api/coaches?session_type=video&limit=50")["items"]
+    for coach in coaches:
+        first = coach["session_types"][0]
+        if first["session_type"] != "video" or not coach["specialties"]:
+            continue
+        if not set(coach["languages"]) & set(LANGUAGE_NAMES):
+            continue
+        window = f"from={today}&to={today + timedelta(days=7)}&tz=UTC"
+        offer = f"session_type=video&duration={first['durations'][0]}"
+        slots = api(base_url, f"/api/coaches/{coach['id']}/slots?{window}&{offer}")["slots"]
+        if len(slots) >= 2:
+            return dict(coach)
+    raise AssertionError("no demo coach with free video slots this week")
+
+
+@pytest.mark.timeout(90)
+def test_client_filters_books_and_pays_while_a_viewer_sees_the_slot_go(
+    open_page: OpenPage, base_url: str
+) -> None:
+    coach = bookable_coach(base_url)
+    specialty = coach["specialties"][0]["name"]
+    language = next(LANGUAGE_NAMES[code] for code in coach["languages"] if code in LANGUAGE_NAMES)
+
+    viewer = open_page("viewer")
+    viewer.goto(f"/coaches/{coach['id']}")
+    expect(viewer.locator("button.slot").first).to_be_visible()
+
+    client = open_page("client")
+    log_in(client, CLIENT_EMAIL)
+    filters = client.get_by_role("search", name="Filter coaches")
+    filters.get_by_label(specialty, exact=True).check()
+    filters.get_by_label(language, exact=True).check()
+    filters.get_by_label("Session type").select_option("video")
+    filters.get_by_label("Sort by").select_option("rating")
+    filters.get_by_role("button", name="Search").click()
+    client.wait_for_url("**/?*specialty=*")
+    card = client.get_by_role("link", name=coach["display_name"])
+    expect(card).to_be_visible()
+    expect(client.get_by_role("status").filter(has_text="coach")).to_be_visible()
+    shot(client, "directory-filtered")
+    card.click()
+
+    expect(client.get_by_role("heading", name=coach["display_name"])).to_be_visible()
+    for section in ("Credentials", "Reviews", "Rates", "Languages", "Specialties"):
+        expect(client.get_by_role("heading", name=section, exact=True)).to_be_visible()
+    first_slot = client.locator("button.slot").first
+    expect(first_slot).to_be_visible()
+    shot(client, "coach-profile")
+    start = first_slot.get_attribute("data-start")
+    assert start
+    same_on_viewer = viewer.locator(f'button.slot[data-start="{start}"]')
+    expect(same_on_viewer).to_have_count(1)
+    viewer.evaluate("window.notReloaded = true")
+
+    first_slot.click()
+    client.wait_for_url("**/book/*")
+    # The viewer's page drops the slot on `slots:changed`, without a reload.
+    expect(same_on_viewer).to_have_count(0)
+    assert viewer.evaluate("window.notReloaded") is True
+
+    expect(client.get_by_role("list", name="Booking steps")).to_be_visible()
+    client.get_by_label("What would you like to work on?").fill("Arguing less about chores")
+    shot(client, "booking-details")
+    client.get_by_role("button", name="Continue to payment").click()
+    pay = client.get_by_role("button", name="Pay")
+    expect(pay).to_be_visible()
+    expect(client.get_by_label("Card number")).to_have_value("4242 4242 4242 4242")
+    shot(client, "booking-payment")
+    pay.click()
+
+    expect(client.get_by_role("heading", name="You're booked")).to_be_visible()
+    shot(client, "booking-confirmed")
+    with client.expect_download() as download:
+        client.get_by_role("button", name="Add to calendar (.ics)").click()
+    path = download.value.path()
+    assert "BEGIN:VCALENDAR" in path.read_text()
+
+    client.get_by_role("link", name="My sessions").first.click()
+    booked = client.locator("li.booking", has_text=coach["display_name"])
+    expect(booked.first).to_be_visible()
+    shot(client, "my-sessions")
+    client.set_viewport_size(PHONE)
+    shot(client, "my-sessions-phone")
