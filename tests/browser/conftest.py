@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, sync_playwright
 
 from realtime.demo import DEMO_PASSWORD
 from tests.realtime.test_cli import Server, serving
@@ -39,8 +39,8 @@ FLAGS = [
     "--use-fake-device-for-media-stream",
     "--use-fake-ui-for-media-stream",
 ]
-DESKTOP = {"width": 1280, "height": 860}
-PHONE = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 860}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -107,8 +107,8 @@ def open_page(browser: Browser, base_url: str) -> Iterator[OpenPage]:
     console = Console()
     contexts: list[BrowserContext] = []
 
-    def open_one(name: str, viewport: dict[str, int] | None = None) -> Page:
-        context = browser.new_context(base_url=base_url, viewport=viewport or DESKTOP)  # type: ignore[arg-type]
+    def open_one(name: str, viewport: ViewportSize | None = None) -> Page:
+        context = browser.new_context(base_url=base_url, viewport=viewport or DESKTOP)
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
