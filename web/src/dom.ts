@@ -48,7 +48,7 @@ export function uid(prefix: string): string {
 /** A labelled form control: `<label for>` plus the control, in one `.field` block. */
 export function field(
   label: string,
-  control: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement,
+  control: HTMLElement,
   hint?: string,
 ): HTMLElement {
   if (!control.id) control.id = uid("f");

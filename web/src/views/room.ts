@@ -1,4 +1,276 @@
-// The session room (filled in below).
-export function room(main: HTMLElement): void {
-  main.textContent = "Session room";
+// The session room: pre-join check, waiting, the call, reconnecting, the end screen.
+
+import { explain, get, me } from "../api";
+import { errorBox, field, fill, h, select, spinner, status } from "../dom";
+import { clock, dateTime, SESSION_TYPES } from "../format";
+import { Call, type CallState, type Joined, type PeerInfo, type Quality } from "../room/call";
+import { capture, connectionTest, devices, levelMeter, stop } from "../room/media";
+import { focusHeading } from "../router";
+import type { Booking } from "../types";
+import { avatar } from "./common";
+
+const RELAY_KEY = "flourish.relayOnly";
+
+export async function room(main: HTMLElement, [bookingId]: string[]): Promise<() => void> {
+  main.append(spinner("Loading your session…"));
+  let booking: Booking;
+  try {
+    booking = await get<Booking>(`/api/bookings/${bookingId}`);
+  } catch (error) {
+    fill(main, h("h1", {}, "Session"), errorBox(explain(error)));
+    return () => undefined;
+  }
+  const user = me();
+  const otherRole = user?.role === "coach" ? "client" : "coach";
+  const otherName = user?.role === "coach" ? (booking.client_name ?? "your client") : booking.coach_name;
+  const video = booking.session_type === "video";
+  const section = h("section", { class: "room", "data-state": "check", "aria-labelledby": "room-title" });
+  fill(
+    main,
+    h("h1", { id: "room-title" }, `${SESSION_TYPES[booking.session_type] ?? booking.session_type} session with ${otherName}`),
+    h("p", { class: "meta" }, `${dateTime(booking.starts_at)}–${clock(booking.ends_at)}`),
+    section,
+  );
+  focusHeading(main);
+  if (booking.session_type === "chat") {
+    section.append(h("p", {}, "This is a chat session: its messages appear here when chat opens."));
+    return () => undefined;
+  }
+
+  let local: MediaStream | null = null;
+  let stopMeter: () => void = () => undefined;
+  let call: Call | null = null;
+
+  // ---- Pre-join check -------------------------------------------------------------------
+  const camera = select({ name: "camera" }, []);
+  const microphone = select({ name: "microphone" }, []);
+  const preview = h("video", { autoplay: true, playsinline: true, muted: true, "aria-label": "Your camera preview" });
+  preview.muted = true;
+  const meter = h("meter", { min: 0, max: 1, low: 0.05, high: 0.8, optimum: 0.3, value: 0, "aria-label": "Microphone level" });
+  const network = h("p", { class: "network", role: "status" });
+  const relay = h("input", { type: "checkbox", name: "relay", checked: localStorage.getItem(RELAY_KEY) === "1" });
+  const check = h("button", { type: "button", class: "primary" }, video ? "Check camera and microphone" : "Check microphone");
+  const join = h("button", { type: "button", class: "primary", disabled: true }, "Join session");
+  const note = status();
+  const deviceFields = h(
+    "div",
+    { class: "row", hidden: true },
+    video ? field("Camera", camera) : null,
+    field("Microphone", microphone),
+  );
+  const checkPanel = h(
+    "div",
+    { class: "card prejoin" },
+    h("h2", {}, "Before you join"),
+    h("p", {}, video ? "Check that your camera and microphone work." : "This is a phone session: audio only. Check that your microphone works."),
+    check,
+    deviceFields,
+    video ? h("div", { class: "preview" }, preview) : null,
+    field("Microphone level (speak to test)", meter),
+    network,
+    h("label", { class: "check" }, relay, " Always relay the call through our server (hides your IP address; may lower quality)"),
+    note,
+    h("div", { class: "actions" }, join),
+  );
+  section.append(checkPanel);
+
+  async function startDevices(): Promise<void> {
+    stopMeter();
+    stop(local);
+    local = await capture(video, camera.value || undefined, microphone.value || undefined);
+    preview.srcObject = local;
+    stopMeter = levelMeter(local, meter);
+    const found = await devices();
+    const keep = (el: HTMLSelectElement, list: MediaDeviceInfo[], current?: string) =>
+      fill(el, ...list.map((d, i) => {
+        const option = h("option", { value: d.deviceId }, d.label || `Device ${i + 1}`);
+        option.selected = d.deviceId === current;
+        return option;
+      }));
+    keep(camera, found.cameras, local.getVideoTracks()[0]?.getSettings().deviceId);
+    keep(microphone, found.microphones, local.getAudioTracks()[0]?.getSettings().deviceId);
+    deviceFields.hidden = false;
+  }
+
+  check.addEventListener("click", () => {
+    check.disabled = true;
+    fill(note, spinner("Asking for your camera and microphone…"));
+    network.textContent = "Testing your connection…";
+    void (async () => {
+      try {
+        await startDevices();
+        fill(note);
+        join.disabled = false;
+        join.focus();
+      } catch (error) {
+        fill(note, errorBox(`We could not use your ${video ? "camera or microphone" : "microphone"}: ${explain(error)}. Allow access in your browser and try again.`));
+        check.disabled = false;
+      }
+      const result = await connectionTest();
+      network.textContent = result.text;
+      network.dataset.ok = String(result.ok);
+    })();
+  });
+  for (const el of [camera, microphone]) el.addEventListener("change", () => void startDevices().catch((e) => fill(note, errorBox(explain(e)))));
+  relay.addEventListener("change", () => localStorage.setItem(RELAY_KEY, relay.checked ? "1" : "0"));
+
+  // ---- The call ------------------------------------------------------------------------
+  const remoteVideo = h("video", { class: "remote", autoplay: true, playsinline: true, "aria-label": `${otherName}'s video` });
+  const remoteAudio = h("audio", { autoplay: true });
+  const localVideo = h("video", { class: "local", autoplay: true, playsinline: true, muted: true, "aria-label": "Your video" });
+  localVideo.muted = true;
+  const overlay = h("div", { class: "overlay", role: "status", "aria-live": "polite" });
+  const stage = h("div", { class: video ? "stage" : "stage audio" }, video ? [remoteVideo, localVideo] : [avatar(otherName, "lg"), remoteAudio], overlay);
+  const quality = h("p", { class: "quality", "data-level": "unknown", "aria-live": "off" }, "Connection: waiting");
+  const mute = h("button", { type: "button", "aria-pressed": "false" }, "Mute");
+  const cameraOff = h("button", { type: "button", "aria-pressed": "false" }, "Camera off");
+  const share = h("button", { type: "button", "aria-pressed": "false" }, "Share screen");
+  const leave = h("button", { type: "button", class: "danger" }, "Leave");
+  const controls = h(
+    "div",
+    { class: "controls", role: "toolbar", "aria-label": "Call controls" },
+    mute,
+    video ? cameraOff : null,
+    video && user?.role === "coach" && "getDisplayMedia" in navigator.mediaDevices ? share : null,
+    leave,
+  );
+  const callPanel = h("div", { class: "call" }, stage, quality, controls);
+  let joined: Joined | null = null;
+  let endTimer: ReturnType<typeof setTimeout> | undefined;
+
+  function waitingText(): string {
+    const who = otherRole === "coach" ? "Your coach" : "Your client";
+    const starts = Date.parse(joined?.starts_at ?? booking.starts_at);
+    return starts > Date.now() ? `${who} will join at ${clock(new Date(starts).toISOString())}.` : `Waiting for ${otherName} to join…`;
+  }
+
+  function show(state: CallState, detail: string): void {
+    section.dataset.state = state;
+    const texts: Partial<Record<CallState, string>> = {
+      joining: "Joining…",
+      waiting: `${detail ? `${detail} ` : ""}${waitingText()}`,
+      connecting: detail || `Connecting to ${otherName}…`,
+      reconnecting: detail || "Reconnecting…",
+    };
+    overlay.textContent = texts[state] ?? "";
+    overlay.hidden = state === "connected";
+    if (state === "ended" || state === "refused") finish(detail, state === "refused");
+  }
+
+  function showQuality(q: Quality): void {
+    quality.dataset.level = q.level;
+    quality.dataset.inboundAudioBytes = String(q.inboundAudioBytes);
+    quality.dataset.inboundVideoBytes = String(q.inboundVideoBytes);
+    const words = { good: "good", fair: "fair: video may stutter", poor: "poor: try turning your camera off", unknown: "connecting" };
+    const rtt = q.rttMs === null ? "" : ` · ${Math.round(q.rttMs)} ms`;
+    quality.textContent = `Connection ${words[q.level]}${rtt}`;
+  }
+
+  join.addEventListener("click", () => {
+    if (!local) return;
+    stopMeter();
+    localVideo.srcObject = local;
+    checkPanel.replaceWith(callPanel);
+    show("joining", "");
+    call = new Call(
+      bookingId,
+      local,
+      {
+        state: show,
+        joined(answer) {
+          joined = answer;
+          clearTimeout(endTimer);
+          endTimer = setTimeout(() => void end("The session time is over."), Math.max(0, Date.parse(answer.ends_at) - Date.now()));
+        },
+        peer(_: PeerInfo | null) {
+          // Names come from the booking; nothing else to show.
+        },
+        remoteStream(stream) {
+          if (video) {
+            if (remoteVideo.srcObject !== stream) remoteVideo.srcObject = stream;
+          } else if (remoteAudio.srcObject !== stream) {
+            remoteAudio.srcObject = stream;
+          }
+        },
+        quality: showQuality,
+      },
+      relay.checked,
+    );
+    call.start();
+    mute.focus();
+  });
+
+  mute.addEventListener("click", () => {
+    const on = mute.getAttribute("aria-pressed") !== "true";
+    mute.setAttribute("aria-pressed", String(on));
+    mute.textContent = on ? "Unmute" : "Mute";
+    call?.setMuted(on);
+  });
+  cameraOff.addEventListener("click", () => {
+    const on = cameraOff.getAttribute("aria-pressed") !== "true";
+    cameraOff.setAttribute("aria-pressed", String(on));
+    cameraOff.textContent = on ? "Camera on" : "Camera off";
+    call?.setCameraOff(on);
+  });
+  let screen: MediaStream | null = null;
+  const stopSharing = async () => {
+    stop(screen);
+    screen = null;
+    share.setAttribute("aria-pressed", "false");
+    share.textContent = "Share screen";
+    localVideo.srcObject = local;
+    await call?.replaceVideo(null);
+  };
+  share.addEventListener("click", () => {
+    void (async () => {
+      if (screen) return stopSharing();
+      try {
+        screen = await navigator.mediaDevices.getDisplayMedia({ video: true });
+      } catch {
+        return; // the person chose not to share
+      }
+      const track = screen.getVideoTracks()[0];
+      track.addEventListener("ended", () => void stopSharing());
+      share.setAttribute("aria-pressed", "true");
+      share.textContent = "Stop sharing";
+      localVideo.srcObject = screen;
+      await call?.replaceVideo(track);
+    })();
+  });
+
+  // ---- The end -------------------------------------------------------------------------
+  let finished = false;
+  function finish(detail: string, refused: boolean): void {
+    if (finished) return;
+    finished = true;
+    clearTimeout(endTimer);
+    void call?.leave();
+    stop(screen);
+    stop(local);
+    stopMeter();
+    section.dataset.state = refused ? "refused" : "ended";
+    fill(
+      section,
+      h(
+        "div",
+        { class: "card ended", role: "status" },
+        h("h2", {}, refused ? "You can't join right now" : "The session has ended"),
+        detail ? h("p", {}, detail) : null,
+        h("div", { class: "actions" }, h("a", { href: "/sessions", class: "button primary" }, "Back to my sessions"), refused ? null : h("a", { href: `/sessions/${bookingId}`, class: "button" }, "Rejoin")),
+      ),
+    );
+  }
+  async function end(detail: string): Promise<void> {
+    finish(detail, false);
+  }
+  leave.addEventListener("click", () => void end("You left the session."));
+
+  return () => {
+    finished = true;
+    clearTimeout(endTimer);
+    void call?.leave();
+    stop(screen);
+    stop(local);
+    stopMeter();
+  };
 }

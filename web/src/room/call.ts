@@ -1,0 +1,352 @@
+// One side of a session: the `/session` socket (docs/protocol.md) and the RTCPeerConnection.
+//
+// Negotiation is "perfect negotiation" (W3C WebRTC, §10.7): either side may offer at any time
+// (first connection, screen share, ICE restart); on a collision the client (polite) yields and
+// the coach (impolite) ignores the other offer. After a drop:
+// - our socket comes back: `join` again gives us our place; the other side hears
+//   `peer-reconnected` and restarts ICE;
+// - the other side comes back: we restart ICE (`pc.restartIce()`);
+// - the other side reloaded (a new RTCPeerConnection there): its description does not fit our
+//   connection, so we start a new one and negotiate afresh.
+
+import { connect, type Live } from "../live";
+
+export interface PeerInfo {
+  peer_id: string;
+  role: "coach" | "client";
+  display_name: string;
+}
+
+export interface Joined {
+  ok: true;
+  peer_id: string;
+  role: "coach" | "client";
+  session_type: "video" | "phone" | "chat";
+  peers: PeerInfo[];
+  ice_servers: RTCIceServer[];
+  starts_at: string;
+  ends_at: string;
+}
+
+interface Refused {
+  ok: false;
+  error: { code: string; message: string };
+}
+
+interface Signal {
+  from: string;
+  description?: RTCSessionDescriptionInit | null;
+  candidate?: RTCIceCandidateInit | null;
+}
+
+export type CallState = "joining" | "waiting" | "connecting" | "connected" | "reconnecting" | "ended" | "refused";
+
+export interface Quality {
+  level: "good" | "fair" | "poor" | "unknown";
+  rttMs: number | null;
+  lossPercent: number | null;
+  inboundAudioBytes: number;
+  inboundVideoBytes: number;
+}
+
+export interface CallEvents {
+  state(state: CallState, detail: string): void;
+  joined(joined: Joined): void;
+  peer(peer: PeerInfo | null, why?: string): void;
+  remoteStream(stream: MediaStream): void;
+  quality(quality: Quality): void;
+}
+
+export class Call {
+  private live: Live | null = null;
+  private pc: RTCPeerConnection | null = null;
+  private remote: PeerInfo | null = null;
+  private joined: Joined | null = null;
+  private makingOffer = false;
+  private ignoreOffer = false;
+  private statsTimer: ReturnType<typeof setInterval> | undefined;
+  private disconnectedTimer: ReturnType<typeof setTimeout> | undefined;
+  private ended = false;
+  private state: CallState = "joining";
+  private outgoingVideo: MediaStreamTrack | null = null;
+
+  constructor(
+    private readonly bookingId: string,
+    private readonly local: MediaStream,
+    private readonly events: CallEvents,
+    private readonly relayOnly = false,
+  ) {
+    this.outgoingVideo = local.getVideoTracks()[0] ?? null;
+  }
+
+  start(): void {
+    const live = connect("/session", true);
+    this.live = live;
+    const socket = live.socket;
+    socket.on("connect", () => void this.join());
+    socket.on("disconnect", (reason) => {
+      if (this.ended) return;
+      if (reason === "io server disconnect") this.setState("ended", "The server closed this connection.");
+      else this.setState("reconnecting", "Your connection dropped. Reconnecting…");
+    });
+    socket.on("connect_error", (error: Error & { data?: { code?: string; message?: string } }) => {
+      const code = error.data?.code;
+      if (code && code !== "token_expired") this.setState("refused", error.data?.message ?? error.message);
+      else if (this.state !== "joining") this.setState("reconnecting", "Reconnecting…");
+    });
+    socket.on("peer-joined", (peer: PeerInfo) => {
+      this.remote = peer;
+      this.events.peer(peer);
+      this.newConnection();
+    });
+    socket.on("peer-reconnected", (peer: PeerInfo) => {
+      this.remote = peer;
+      this.events.peer(peer);
+      if (this.pc) {
+        this.setState("connecting", `${peer.display_name} is back. Reconnecting the call…`);
+        this.pc.restartIce();
+      } else {
+        this.newConnection();
+      }
+    });
+    socket.on("peer-left", ({ peer_id, reason }: { peer_id: string; reason: string }) => {
+      if (this.remote?.peer_id !== peer_id) return;
+      const name = this.remote.display_name;
+      this.closeConnection();
+      this.remote = null;
+      this.events.peer(null, reason === "timeout" ? `${name} lost their connection.` : `${name} left the session.`);
+      this.setState("waiting", reason === "timeout" ? `${name} lost their connection.` : `${name} left.`);
+    });
+    socket.on("signal", (signal: Signal) => void this.onSignal(signal));
+    socket.on("error", (error: { code: string; message: string }) => {
+      if (error.code === "taken_over") {
+        this.ended = true;
+        this.setState("ended", "You joined this session from another window.");
+      }
+    });
+    window.addEventListener("offline", this.onOffline);
+    this.statsTimer = setInterval(() => void this.measure(), 1000);
+  }
+
+  private onOffline = (): void => {
+    if (!this.ended) this.setState("reconnecting", "You are offline. We will reconnect when your network is back.");
+  };
+
+  private setState(state: CallState, detail = ""): void {
+    this.state = state;
+    this.events.state(state, detail);
+  }
+
+  private async join(): Promise<void> {
+    const socket = this.live?.socket;
+    if (!socket) return;
+    let answer: Joined | Refused;
+    try {
+      answer = (await socket.timeout(10_000).emitWithAck("join", { booking_id: this.bookingId })) as Joined | Refused;
+    } catch {
+      this.setState("reconnecting", "The server did not answer. Trying again…");
+      socket.disconnect();
+      socket.connect();
+      return;
+    }
+    if (!answer.ok) {
+      this.ended = answer.error.code !== "session_not_open";
+      this.setState("refused", answer.error.message);
+      return;
+    }
+    const rejoined = this.joined !== null;
+    this.joined = answer;
+    this.events.joined(answer);
+    const peer = answer.peers[0] ?? null;
+    if (!peer) {
+      this.closeConnection();
+      this.remote = null;
+      this.events.peer(null);
+      this.setState("waiting", "");
+      return;
+    }
+    const samePeer = this.remote?.peer_id === peer.peer_id;
+    this.remote = peer;
+    this.events.peer(peer);
+    if (rejoined && samePeer && this.pc) {
+      // Our socket came back; the other side restarts ICE when it hears peer-reconnected.
+      this.setState(this.pc.connectionState === "connected" ? "connected" : "connecting", "");
+    } else {
+      this.newConnection();
+    }
+  }
+
+  private newConnection(): void {
+    this.closeConnection();
+    if (!this.joined) return;
+    this.setState("connecting", "Connecting…");
+    const pc = new RTCPeerConnection({
+      iceServers: this.joined.ice_servers,
+      iceTransportPolicy: this.relayOnly ? "relay" : "all",
+    });
+    this.pc = pc;
+    const remoteStream = new MediaStream();
+    this.events.remoteStream(remoteStream);
+    for (const track of this.local.getTracks()) {
+      pc.addTrack(track.kind === "video" && this.outgoingVideo ? this.outgoingVideo : track, this.local);
+    }
+    pc.ontrack = ({ track }) => {
+      remoteStream.addTrack(track);
+      this.events.remoteStream(remoteStream);
+    };
+    pc.onicecandidate = ({ candidate }) => {
+      if (candidate && this.remote) this.send({ candidate: candidate.toJSON() });
+    };
+    pc.onnegotiationneeded = async () => {
+      if (pc !== this.pc) return;
+      try {
+        this.makingOffer = true;
+        await pc.setLocalDescription();
+        if (pc.localDescription) this.send({ description: pc.localDescription.toJSON() as RTCSessionDescriptionInit });
+      } catch {
+        // A collision resolved by the other side's offer; nothing to do here.
+      } finally {
+        this.makingOffer = false;
+      }
+    };
+    // After an ICE restart the connection may never leave "connected": settle on a stable one.
+    pc.onsignalingstatechange = () => {
+      if (pc === this.pc && pc.signalingState === "stable" && pc.connectionState === "connected" && navigator.onLine && this.live?.socket.connected) {
+        this.setState("connected", "");
+      }
+    };
+    pc.onconnectionstatechange = () => {
+      if (pc !== this.pc) return;
+      clearTimeout(this.disconnectedTimer);
+      if (pc.connectionState === "connected") this.setState("connected", "");
+      else if (pc.connectionState === "disconnected") {
+        this.setState("reconnecting", "The call is interrupted. Reconnecting…");
+        // Give ICE a moment to recover by itself, then restart it.
+        this.disconnectedTimer = setTimeout(() => pc === this.pc && pc.restartIce(), 3000);
+      } else if (pc.connectionState === "failed") {
+        this.setState("reconnecting", "Reconnecting the call…");
+        pc.restartIce();
+      }
+    };
+  }
+
+  private closeConnection(): void {
+    clearTimeout(this.disconnectedTimer);
+    if (this.pc) {
+      this.pc.onnegotiationneeded = null;
+      this.pc.onconnectionstatechange = null;
+      this.pc.onsignalingstatechange = null;
+      this.pc.close();
+    }
+    this.pc = null;
+    this.makingOffer = false;
+    this.ignoreOffer = false;
+  }
+
+  private send(payload: { description?: RTCSessionDescriptionInit; candidate?: RTCIceCandidateInit }): void {
+    if (!this.remote) return;
+    this.live?.socket.emit("signal", { to: this.remote.peer_id, ...payload });
+  }
+
+  private async onSignal({ from, description, candidate }: Signal): Promise<void> {
+    if (!this.remote || from !== this.remote.peer_id) return;
+    if (!this.pc) this.newConnection();
+    const pc = this.pc;
+    if (!pc) return;
+    const polite = this.joined?.role === "client";
+    if (description) {
+      const collision = description.type === "offer" && (this.makingOffer || pc.signalingState !== "stable");
+      this.ignoreOffer = !polite && collision;
+      if (this.ignoreOffer) return;
+      try {
+        await pc.setRemoteDescription(description);
+      } catch {
+        // The other side started a new connection (it reloaded): start ours afresh too.
+        this.newConnection();
+        if (description.type !== "offer" || !this.pc) return;
+        await this.pc.setRemoteDescription(description);
+      }
+      const current = this.pc;
+      if (description.type === "offer" && current) {
+        await current.setLocalDescription();
+        if (current.localDescription) this.send({ description: current.localDescription.toJSON() as RTCSessionDescriptionInit });
+      }
+    } else if (candidate) {
+      try {
+        await pc.addIceCandidate(candidate);
+      } catch {
+        // Candidates of an offer we ignored, or of a connection we replaced.
+      }
+    }
+  }
+
+  private lastBytes = 0;
+  private lastStats: { lost: number; received: number } = { lost: 0, received: 0 };
+
+  private async measure(): Promise<void> {
+    const pc = this.pc;
+    if (!pc) return;
+    const report = await pc.getStats();
+    let audio = 0;
+    let video = 0;
+    let lost = 0;
+    let received = 0;
+    let rtt: number | null = null;
+    report.forEach((stat: Record<string, unknown>) => {
+      if (stat.type === "inbound-rtp") {
+        const bytes = Number(stat.bytesReceived ?? 0);
+        if (stat.kind === "audio") audio += bytes;
+        else if (stat.kind === "video") video += bytes;
+        lost += Number(stat.packetsLost ?? 0);
+        received += Number(stat.packetsReceived ?? 0);
+      } else if (stat.type === "candidate-pair" && stat.nominated && stat.state === "succeeded") {
+        if (typeof stat.currentRoundTripTime === "number") rtt = stat.currentRoundTripTime * 1000;
+      }
+    });
+    const newLost = lost - this.lastStats.lost;
+    const newReceived = received - this.lastStats.received;
+    this.lastStats = { lost, received };
+    const loss = newLost + newReceived > 0 ? (100 * Math.max(0, newLost)) / (newLost + newReceived) : null;
+    const flowing = audio + video > this.lastBytes;
+    this.lastBytes = audio + video;
+    let level: Quality["level"] = "unknown";
+    if (pc.connectionState === "connected") {
+      const rttValue = rtt ?? 0;
+      if (!flowing || (loss ?? 0) > 8 || rttValue > 600) level = "poor";
+      else if ((loss ?? 0) > 2 || rttValue > 250) level = "fair";
+      else level = "good";
+    }
+    this.events.quality({ level, rttMs: rtt, lossPercent: loss, inboundAudioBytes: audio, inboundVideoBytes: video });
+  }
+
+  setMuted(muted: boolean): void {
+    for (const track of this.local.getAudioTracks()) track.enabled = !muted;
+  }
+
+  setCameraOff(off: boolean): void {
+    for (const track of this.local.getVideoTracks()) track.enabled = !off;
+  }
+
+  /** Send `track` instead of the camera (screen share), or the camera again with null. */
+  async replaceVideo(track: MediaStreamTrack | null): Promise<void> {
+    this.outgoingVideo = track ?? this.local.getVideoTracks()[0] ?? null;
+    const sender = this.pc?.getSenders().find((s) => s.track?.kind === "video" || (s.track === null && this.outgoingVideo));
+    if (sender) await sender.replaceTrack(this.outgoingVideo);
+  }
+
+  async leave(): Promise<void> {
+    this.ended = true;
+    clearInterval(this.statsTimer);
+    window.removeEventListener("offline", this.onOffline);
+    const socket = this.live?.socket;
+    if (socket?.connected) {
+      try {
+        await socket.timeout(2000).emitWithAck("leave", {});
+      } catch {
+        // Leaving anyway: the server times our place out.
+      }
+    }
+    this.live?.close();
+    this.closeConnection();
+  }
+}
