@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 import subprocess
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 
 from realtime.demo import DEMO_PASSWORD
 from tests.realtime.test_cli import Server, serving
@@ -91,6 +92,7 @@ class Console:
 
     def watch(self, page: Page, name: str) -> None:
         def on_console(message: Any) -> None:
+            print(f"[{name} console.{message.type}] {message.text}")  # shown when a test fails
             if message.type == "error":
                 self.errors.append(f"{name}: {message.text} ({message.location.get('url')})")
 
@@ -101,25 +103,40 @@ class Console:
 OpenPage = Callable[..., Page]
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item,
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Keep each phase's report on the test, so fixtures can tell a failed test."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 @pytest.fixture
-def open_page(browser: Browser, base_url: str) -> Iterator[OpenPage]:
+def open_page(
+    browser: Browser, base_url: str, request: pytest.FixtureRequest
+) -> Iterator[OpenPage]:
     """`open_page("client", viewport=PHONE)`: a page in a fresh context (its own storage)."""
     console = Console()
-    contexts: list[BrowserContext] = []
+    pages: dict[str, Page] = {}
 
     def open_one(name: str, viewport: ViewportSize | None = None) -> Page:
         context = browser.new_context(base_url=base_url, viewport=viewport or DESKTOP)
         context.set_default_timeout(10_000)
-        contexts.append(context)
         page = context.new_page()
         console.watch(page, name)
+        pages[name] = page
         return page
 
     try:
         yield open_one
     finally:
-        for context in contexts:
-            context.close()
+        report = getattr(request.node, "report_call", None)
+        for name, page in pages.items():
+            if report is not None and report.failed:
+                shot(page, f"FAILED-{request.node.name}-{name}")
+            page.context.close()
     assert console.errors == []
 
 
@@ -128,7 +145,7 @@ def log_in(page: Page, email: str, password: str = DEMO_PASSWORD, then: str = "/
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"**{then}")
+    page.wait_for_url(lambda url: urlsplit(url).path == then)
 
 
 def shot(page: Page, name: str) -> None:

@@ -66,6 +66,7 @@ export class Call {
   private ignoreOffer = false;
   private statsTimer: ReturnType<typeof setInterval> | undefined;
   private disconnectedTimer: ReturnType<typeof setTimeout> | undefined;
+  private watchdog: ReturnType<typeof setInterval> | undefined;
   private ended = false;
   private state: CallState = "joining";
   private outgoingVideo: MediaStreamTrack | null = null;
@@ -95,6 +96,7 @@ export class Call {
       else if (this.state !== "joining") this.setState("reconnecting", "Reconnecting…");
     });
     socket.on("peer-joined", (peer: PeerInfo) => {
+      this.trace(`peer-joined ${peer.peer_id}`);
       this.remote = peer;
       this.events.peer(peer);
       this.newConnection();
@@ -119,6 +121,7 @@ export class Call {
     });
     socket.on("signal", (signal: Signal) => void this.onSignal(signal));
     socket.on("error", (error: { code: string; message: string }) => {
+      this.trace(`server error ${error.code}: ${error.message}`);
       if (error.code === "taken_over") {
         this.ended = true;
         this.setState("ended", "You joined this session from another window.");
@@ -132,7 +135,12 @@ export class Call {
     if (!this.ended) this.setState("reconnecting", "You are offline. We will reconnect when your network is back.");
   };
 
+  private trace(what: string): void {
+    console.debug(`call: ${what} (signaling ${this.pc?.signalingState ?? "-"}, connection ${this.pc?.connectionState ?? "-"})`);
+  }
+
   private setState(state: CallState, detail = ""): void {
+    this.trace(`state ${state}`);
     this.state = state;
     this.events.state(state, detail);
   }
@@ -195,12 +203,14 @@ export class Call {
       this.events.remoteStream(remoteStream);
     };
     pc.onicecandidate = ({ candidate }) => {
+      this.trace(`local candidate ${candidate ? "" : "(end)"} to ${this.remote?.peer_id ?? "nobody"}`);
       if (candidate && this.remote) this.send({ candidate: candidate.toJSON() });
     };
     pc.onnegotiationneeded = async () => {
       if (pc !== this.pc) return;
       try {
         this.makingOffer = true;
+        this.trace("negotiation needed: offering");
         await pc.setLocalDescription();
         if (pc.localDescription) this.send({ description: pc.localDescription.toJSON() as RTCSessionDescriptionInit });
       } catch {
@@ -215,6 +225,16 @@ export class Call {
         this.setState("connected", "");
       }
     };
+    // A connection that does not come up within a few seconds (candidates lost in a collision,
+    // a network change mid-negotiation) gets an ICE restart, from the coach's side only so that
+    // both do not restart at once.
+    clearInterval(this.watchdog);
+    this.watchdog = setInterval(() => {
+      if (pc !== this.pc || pc.connectionState === "connected" || this.joined?.role !== "coach") return;
+      if (pc.signalingState !== "stable" || !this.live?.socket.connected) return;
+      this.trace("not connected after 6 s: restarting ICE");
+      pc.restartIce();
+    }, 6000);
     pc.onconnectionstatechange = () => {
       if (pc !== this.pc) return;
       clearTimeout(this.disconnectedTimer);
@@ -232,6 +252,7 @@ export class Call {
 
   private closeConnection(): void {
     clearTimeout(this.disconnectedTimer);
+    clearInterval(this.watchdog);
     if (this.pc) {
       this.pc.onnegotiationneeded = null;
       this.pc.onconnectionstatechange = null;
@@ -249,6 +270,7 @@ export class Call {
   }
 
   private async onSignal({ from, description, candidate }: Signal): Promise<void> {
+    this.trace(`signal from ${from}: ${description ? description.type : "candidate"}`);
     if (!this.remote || from !== this.remote.peer_id) return;
     if (!this.pc) this.newConnection();
     const pc = this.pc;
@@ -260,7 +282,8 @@ export class Call {
       if (this.ignoreOffer) return;
       try {
         await pc.setRemoteDescription(description);
-      } catch {
+      } catch (error) {
+        this.trace(`remote ${description.type} refused: ${String(error)}`);
         // The other side started a new connection (it reloaded): start ours afresh too.
         this.newConnection();
         if (description.type !== "offer" || !this.pc) return;

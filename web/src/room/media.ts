@@ -46,10 +46,11 @@ export function levelMeter(stream: MediaStream, meter: HTMLMeterElement): () => 
   }, 66);
   void context.resume();
   return () => {
+    if (!running) return;
     running = false;
     clearInterval(timer);
     source.disconnect();
-    void context.close();
+    if (context.state !== "closed") void context.close().catch(() => undefined);
   };
 }
 

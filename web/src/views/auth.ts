@@ -57,7 +57,7 @@ export function login(main: HTMLElement, _: string[], query: URLSearchParams): v
         signIn(answer.user, answer.tokens);
         navigate(afterLogin(query, answer.user));
       } catch (error) {
-        if (error instanceof ApiError && error.code.includes("two_factor")) otpField.hidden = false;
+        if (error instanceof ApiError && error.code.startsWith("otp_")) otpField.hidden = false;
         note.replaceChildren(errorBox(explain(error)));
       }
     });

@@ -1,0 +1,68 @@
+"""Sessions whose room is open now, written straight into the test server's SQLite database.
+
+The booking flow cannot make one (slots need notice), so, like the demo seed, this writes a
+confirmed booking starting about now between the demo client and a demo coach who is given
+the demo password. Each call uses a coach of its own, so no two live bookings overlap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import create_engine, select, update
+from sqlalchemy.orm import Session
+
+from booking.storage.bookings import Booking
+from booking.storage.coaches import Coach
+from realtime.auth.models import User
+from realtime.demo import CLIENT_EMAIL, COACH_EMAIL
+
+
+@dataclass(frozen=True)
+class OpenSession:
+    booking_id: str
+    coach_email: str
+    coach_name: str
+
+
+def open_session(server_dir: Path, session_type: str, coach_number: int) -> OpenSession:
+    """A confirmed `session_type` booking from a minute ago for 30 minutes, with coachNN."""
+    engine = create_engine(f"sqlite:///{server_dir / 'var' / 'flourish.db'}")
+    coach_email = f"coach{coach_number:02d}@demo.flourish.example"
+    now = datetime.now(UTC).replace(microsecond=0)  # noqa: TID251 (the server runs on real time)
+    try:
+        with Session(engine) as session, session.begin():
+            demo_hash = session.scalar(select(User.password_hash).where(User.email == COACH_EMAIL))
+            session.execute(
+                update(User).where(User.email == coach_email).values(password_hash=demo_hash)
+            )
+            client_id = session.scalar(select(User.id).where(User.email == CLIENT_EMAIL))
+            coach = session.scalars(
+                select(Coach).join(User, User.id == Coach.user_id).where(User.email == coach_email)
+            ).one()
+            start, end = now - timedelta(minutes=1), now + timedelta(minutes=29)
+            assert client_id is not None
+            booking = Booking(
+                coach_id=coach.id,
+                client_id=client_id,
+                session_type=session_type,
+                duration=30,
+                starts_at=start,
+                ends_at=end,
+                blocked_from=start,
+                blocked_to=end,
+                status="confirmed",
+                price_minor=5000,
+                currency=coach.currency,
+                commission_bps=coach.commission_bps,
+                confirmed_at=now - timedelta(days=1),
+                created_at=now - timedelta(days=1),
+                updated_at=now - timedelta(days=1),
+            )
+            session.add(booking)
+            session.flush()
+            return OpenSession(str(booking.id), coach_email, coach.display_name)
+    finally:
+        engine.dispose()

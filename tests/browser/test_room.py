@@ -1,0 +1,114 @@
+"""Coach and client meet in the session room: video both ways, recovery after a network drop,
+and audio only for a phone session."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from realtime.demo import CLIENT_EMAIL
+from tests.browser.conftest import PHONE, OpenPage, log_in, shot
+from tests.browser.sessions import open_session
+from tests.realtime.test_cli import Server
+
+
+def enter(page: Page, booking_id: str, check: str) -> None:
+    """The pre-join check, then join."""
+    page.goto(f"/sessions/{booking_id}")
+    page.get_by_role("button", name=check).click()
+    join = page.get_by_role("button", name="Join session")
+    expect(join).to_be_enabled()
+    expect(page.locator(".network")).to_contain_text("media connections work", timeout=15_000)
+    heard(page)
+    join.click()
+
+
+def heard(page: Page) -> None:
+    """The level meter moves: the fake microphone's beeps reach it."""
+    for _ in range(80):  # 8 s
+        if float(page.locator("meter").get_attribute("data-level") or 0) > 0:
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError("the microphone level meter never moved")
+
+
+def inbound(page: Page, kind: str) -> int:
+    value = page.locator(".quality").get_attribute(f"data-inbound-{kind}-bytes")
+    return int(value or 0)
+
+
+def rising(page: Page, kind: str) -> None:
+    """Inbound RTP bytes of `kind` (getStats, once a second) grow within a few seconds."""
+    before = inbound(page, kind)
+    for _ in range(16):  # 8 s
+        page.wait_for_timeout(500)
+        if inbound(page, kind) > before:
+            return
+    raise AssertionError(f"inbound {kind} bytes stuck at {before}")
+
+
+def connected(page: Page) -> None:
+    expect(page.locator("section.room")).to_have_attribute(
+        "data-state", "connected", timeout=15_000
+    )
+
+
+@pytest.mark.timeout(120)
+def test_video_call_both_ways_and_recovers_after_going_offline(
+    open_page: OpenPage, server: Server
+) -> None:
+    session = open_session(server.log.parent, "video", coach_number=1)
+    coach = open_page("coach")
+    log_in(coach, session.coach_email, then="/coach")
+    client = open_page("client", viewport=PHONE)
+    log_in(client, CLIENT_EMAIL)
+
+    enter(coach, session.booking_id, "Check camera and microphone")
+    expect(coach.locator("section.room")).to_have_attribute("data-state", "waiting")
+    expect(coach.get_by_role("status").filter(has_text="Waiting for")).to_be_visible()
+    shot(coach, "room-waiting")
+    enter(client, session.booking_id, "Check camera and microphone")
+    for page in (coach, client):
+        connected(page)
+        rising(page, "video")
+        rising(page, "audio")
+    expect(coach.get_by_role("button", name="Share screen")).to_be_visible()
+    expect(client.get_by_role("button", name="Share screen")).to_have_count(0)
+    shot(coach, "room-call-desktop")
+    shot(client, "room-call-phone")
+
+    client.context.set_offline(True)
+    expect(client.locator("section.room")).to_have_attribute("data-state", "reconnecting")
+    shot(client, "room-reconnecting-phone")
+    client.wait_for_timeout(1500)
+    client.context.set_offline(False)
+    for page in (client, coach):
+        connected(page)
+        rising(page, "video")
+        rising(page, "audio")
+
+    coach.get_by_role("button", name="Mute").click()
+    expect(coach.get_by_role("button", name="Unmute")).to_have_attribute("aria-pressed", "true")
+    client.get_by_role("button", name="Leave").click()
+    expect(client.get_by_role("heading", name="The session has ended")).to_be_visible()
+    shot(client, "room-ended-phone")
+    expect(coach.locator("section.room")).to_have_attribute("data-state", "waiting")
+
+
+@pytest.mark.timeout(90)
+def test_phone_session_is_audio_only(open_page: OpenPage, server: Server) -> None:
+    session = open_session(server.log.parent, "phone", coach_number=2)
+    coach = open_page("coach")
+    log_in(coach, session.coach_email, then="/coach")
+    client = open_page("client")
+    log_in(client, CLIENT_EMAIL)
+
+    for page in (coach, client):
+        enter(page, session.booking_id, "Check microphone")
+    for page in (coach, client):
+        connected(page)
+        rising(page, "audio")
+        assert inbound(page, "video") == 0
+        expect(page.locator("video")).to_have_count(0)
+        expect(page.get_by_role("button", name="Camera off")).to_have_count(0)
+    shot(client, "room-phone-call")
