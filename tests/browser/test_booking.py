@@ -101,3 +101,13 @@ def test_client_filters_books_and_pays_while_a_viewer_sees_the_slot_go(
     shot(client, "my-sessions")
     client.set_viewport_size(PHONE)
     shot(client, "my-sessions-phone")
+
+    # Cancel it: the refund is shown before confirming.
+    booked.first.get_by_role("button", name="Cancel").click()
+    dialog = client.get_by_role("dialog")
+    expect(dialog.locator(".refund")).to_contain_text("refunded")
+    dialog.get_by_label("Why are you canceling?").fill("Plans changed")
+    shot(client, "cancel-dialog-phone")
+    dialog.get_by_role("button", name="Cancel session").click()
+    expect(client.get_by_text("Session canceled.")).to_be_visible()
+    expect(same_on_viewer).to_have_count(1)  # freed, and the viewer hears of it

@@ -93,6 +93,8 @@ def test_video_call_both_ways_and_recovers_after_going_offline(
     expect(client.get_by_role("heading", name="The session has ended")).to_be_visible()
     shot(client, "room-ended-phone")
     expect(coach.locator("section.room")).to_have_attribute("data-state", "waiting")
+    coach.get_by_role("button", name="Leave").click()
+    expect(coach.get_by_role("heading", name="The session has ended")).to_be_visible()
 
 
 @pytest.mark.timeout(90)
@@ -112,3 +114,6 @@ def test_phone_session_is_audio_only(open_page: OpenPage, server: Server) -> Non
         expect(page.locator("video")).to_have_count(0)
         expect(page.get_by_role("button", name="Camera off")).to_have_count(0)
     shot(client, "room-phone-call")
+    for page in (client, coach):
+        page.get_by_role("button", name="Leave").click()
+        expect(page.get_by_role("heading", name="The session has ended")).to_be_visible()

@@ -194,3 +194,19 @@ export function explain(error: unknown): string {
   }
   return error instanceof Error ? error.message : String(error);
 }
+
+let routes: Promise<Set<string>> | null = null;
+
+/** Whether the server has a route (from its OpenAPI document), so the client does not probe
+ * for features that later issues add and collect 404s. */
+export function has(method: string, path: string): Promise<boolean> {
+  routes ??= fetch("/api/openapi.json")
+    .then((r) => r.json())
+    .then((doc: { paths: Record<string, Record<string, unknown>> }) => {
+      const found = new Set<string>();
+      for (const [route, ops] of Object.entries(doc.paths)) for (const m of Object.keys(ops)) found.add(`${m.toUpperCase()} ${route}`);
+      return found;
+    })
+    .catch(() => new Set<string>());
+  return routes.then((found) => found.has(`${method.toUpperCase()} ${path}`));
+}

@@ -63,6 +63,11 @@ export class Call {
   private remote: PeerInfo | null = null;
   private joined: Joined | null = null;
   private makingOffer = false;
+  /** Set on the side that was there first: it answers the newcomer's offer instead of offering
+   * too, as two first offers crossing (glare) can leave Chromium's polite side gathering no
+   * candidates at all. */
+  private awaitingOffer = false;
+  private lastDescriptionAt = 0;
   private ignoreOffer = false;
   private statsTimer: ReturnType<typeof setInterval> | undefined;
   private disconnectedTimer: ReturnType<typeof setTimeout> | undefined;
@@ -99,16 +104,24 @@ export class Call {
       this.trace(`peer-joined ${peer.peer_id}`);
       this.remote = peer;
       this.events.peer(peer);
-      this.newConnection();
+      this.newConnection(true);
     });
     socket.on("peer-reconnected", (peer: PeerInfo) => {
       this.remote = peer;
       this.events.peer(peer);
       if (this.pc) {
         this.setState("connecting", `${peer.display_name} is back. Reconnecting the call…`);
-        this.pc.restartIce();
+        // If they reloaded, their new connection offers first; else we restart ICE.
+        const pc = this.pc;
+        const since = Date.now();
+        setTimeout(() => {
+          if (pc === this.pc && this.lastDescriptionAt < since) {
+            this.trace("restarting ICE for the reconnected peer");
+            pc.restartIce();
+          }
+        }, 1500);
       } else {
-        this.newConnection();
+        this.newConnection(true);
       }
     });
     socket.on("peer-left", ({ peer_id, reason }: { peer_id: string; reason: string }) => {
@@ -184,9 +197,10 @@ export class Call {
     }
   }
 
-  private newConnection(): void {
+  private newConnection(awaitOffer = false): void {
     this.closeConnection();
     if (!this.joined) return;
+    this.awaitingOffer = awaitOffer;
     this.setState("connecting", "Connecting…");
     const pc = new RTCPeerConnection({
       iceServers: this.joined.ice_servers,
@@ -208,6 +222,10 @@ export class Call {
     };
     pc.onnegotiationneeded = async () => {
       if (pc !== this.pc) return;
+      if (this.awaitingOffer) {
+        this.trace("negotiation needed: waiting for the newcomer's offer");
+        return;
+      }
       try {
         this.makingOffer = true;
         this.trace("negotiation needed: offering");
@@ -233,6 +251,7 @@ export class Call {
       if (pc !== this.pc || pc.connectionState === "connected" || this.joined?.role !== "coach") return;
       if (pc.signalingState !== "stable" || !this.live?.socket.connected) return;
       this.trace("not connected after 6 s: restarting ICE");
+      this.awaitingOffer = false;
       pc.restartIce();
     }, 6000);
     pc.onconnectionstatechange = () => {
@@ -262,6 +281,7 @@ export class Call {
     this.pc = null;
     this.makingOffer = false;
     this.ignoreOffer = false;
+    this.awaitingOffer = false;
   }
 
   private send(payload: { description?: RTCSessionDescriptionInit; candidate?: RTCIceCandidateInit }): void {
@@ -277,6 +297,8 @@ export class Call {
     if (!pc) return;
     const polite = this.joined?.role === "client";
     if (description) {
+      this.lastDescriptionAt = Date.now();
+      if (description.type === "offer") this.awaitingOffer = false;
       const collision = description.type === "offer" && (this.makingOffer || pc.signalingState !== "stable");
       this.ignoreOffer = !polite && collision;
       if (this.ignoreOffer) return;

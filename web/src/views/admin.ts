@@ -24,6 +24,7 @@ function applicationCard(app: Application, decided: () => void): HTMLElement {
     { class: "card application", "data-application": app.id },
     h("h3", {}, app.coach_display_name ?? "Applicant"),
     h("p", { class: "meta" }, `${app.kind} application · submitted ${dateTime(app.submitted_at)} · ${app.status}`),
+    app.decision_reason ? h("p", {}, `Reason: ${app.decision_reason}`) : null,
     h("h4", {}, "Credentials"),
     h("ul", {}, app.credentials.map((c) => h("li", {}, `${c.license_type} no. ${c.license_number}, ${c.issuing_region ? `${c.issuing_region}, ` : ""}${c.issuing_country}, valid until ${c.expires_on}`))),
     h("h4", {}, "References"),
@@ -37,7 +38,7 @@ function applicationCard(app: Application, decided: () => void): HTMLElement {
     void busy(approve, "Approving…", async () => {
       try {
         await post(`/api/admin/applications/${app.id}/approve`, {});
-        fill(note, `Approved: ${app.coach_display_name ?? "the coach"} is now listed.`);
+        fill(note, `Approved: ${app.coach_display_name ?? "the coach"} is now verified and listed.`);
         decided();
       } catch (error) {
         fill(note, errorBox(explain(error)));
@@ -124,9 +125,17 @@ export async function admin(main: HTMLElement, _: string[], query: URLSearchPara
     const details = await Promise.all(queue.items.map((item) => get<Application>(`/api/admin/applications/${item.id}`)));
     fill(
       list,
-      details.length ? details.map((app) => applicationCard(app, () => {
-        list.querySelector(`[data-application="${app.id}"] .actions`)?.remove();
-      })) : h("p", {}, `No ${state} applications.`),
+      details.length
+        ? details.map((app) => {
+            const card = applicationCard(app, () => {
+              for (const control of card.querySelectorAll<HTMLButtonElement | HTMLTextAreaElement>("button, textarea")) control.disabled = true;
+              card.dataset.decided = "1";
+              void commission(commissionSection); // an approved coach can now be given a tier
+            });
+            if (app.status !== "pending") for (const el of card.querySelectorAll(".actions, .field")) el.remove();
+            return card;
+          })
+        : h("p", {}, `No ${state} applications.`),
     );
   } catch (error) {
     fill(list, errorBox(explain(error)));

@@ -1,4 +1,206 @@
-// The coach dashboard (filled in below).
-export function coachHome(main: HTMLElement): void {
-  main.textContent = "Coach dashboard";
+// The coach dashboard: apply with credentials; once a coach, verification status, profile and
+// rates, availability and time off, upcoming sessions with client details, earnings.
+
+import { ApiError, explain, get, has, me, patch, post } from "../api";
+import { busy, errorBox, field, fill, h, spinner, status } from "../dom";
+import { money } from "../format";
+import { focusHeading } from "../router";
+import type { Booking, CoachSelf, Price } from "../types";
+import { profileForm } from "./profileform";
+import { hoursEditor, scheduleSection } from "./schedule";
+import { bookingItem } from "./sessions";
+
+export async function coachHome(main: HTMLElement): Promise<void> {
+  main.append(h("h1", {}, "Coach dashboard"), spinner("Loading your profile…"));
+  focusHeading(main);
+  let self: CoachSelf | null = null;
+  try {
+    self = await get<CoachSelf>("/api/coaches/me");
+  } catch (error) {
+    if (!(error instanceof ApiError && error.code === "not_a_coach")) {
+      main.querySelector(".loading")?.replaceWith(errorBox(explain(error)));
+      return;
+    }
+  }
+  main.querySelector(".loading")?.remove();
+  if (!self) {
+    await applyForm(main);
+    return;
+  }
+  const v = self.verification;
+  const latest = self.applications[0];
+  const banner =
+    v.status === "pending"
+      ? "Your application is waiting for review. We check credentials and references within a few days."
+      : v.status === "rejected"
+        ? `Your application was not approved${latest?.decision_reason ? `: ${latest.decision_reason}` : "."}`
+        : v.listed
+          ? `You are verified and listed in the directory${v.reverify_by ? ` until ${new Date(v.reverify_by).toLocaleDateString(undefined, { dateStyle: "long" })}` : ""}.`
+          : "You are verified but not listed (verification lapsed or no hours).";
+  const sessions = h("section", { class: "card", "aria-labelledby": "upcoming-title" });
+  const earnings = h("section", { class: "card", "aria-labelledby": "earnings-title" });
+  const schedule = h("section", { class: "card", "aria-labelledby": "schedule-title" });
+  const profile = h("section", { class: "card", "aria-labelledby": "profile-title" });
+  main.append(
+    h("p", { class: `verification ${v.status}`, role: "status" }, banner, ` Commission: ${self.commission_bps / 100}%.`),
+    sessions,
+    earnings,
+    schedule,
+    profile,
+  );
+  await Promise.all([upcoming(sessions), earningsSection(earnings), scheduleSection(schedule), profileSection(profile, self)]);
+}
+
+async function upcoming(section: HTMLElement): Promise<void> {
+  fill(section, h("h2", { id: "upcoming-title" }, "Upcoming sessions"), spinner("Loading sessions…"));
+  try {
+    const answer = await get<{ items: Booking[] }>("/api/bookings", { role: "coach", when: "upcoming", limit: 20 });
+    const items = answer.items.filter((b) => b.status !== "held" && b.status !== "expired");
+    const list = h("ul", { class: "bookings" });
+    for (const booking of items) {
+      const item = bookingItem(booking, () => void upcoming(section));
+      const details = h("details", { class: "client-details" }, h("summary", {}, "Client details"));
+      details.addEventListener("toggle", () => {
+        if (!details.open || details.dataset.loaded) return;
+        details.dataset.loaded = "1";
+        void (async () => {
+          try {
+            const d = await get<{ focus_area: string | null; notes_for_coach: string | null; preferred_name: string | null }>(`/api/bookings/${booking.id}/details`);
+            details.append(
+              h("dl", {},
+                h("dt", {}, "Preferred name"), h("dd", {}, d.preferred_name ?? "—"),
+                h("dt", {}, "Wants to work on"), h("dd", {}, d.focus_area ?? "—"),
+                h("dt", {}, "Notes"), h("dd", {}, d.notes_for_coach ?? "—")),
+            );
+          } catch (error) {
+            details.append(errorBox(explain(error)));
+          }
+        })();
+      });
+      item.append(details);
+      list.append(item);
+    }
+    fill(section, h("h2", { id: "upcoming-title" }, "Upcoming sessions"), items.length ? list : h("p", {}, "No upcoming sessions."));
+  } catch (error) {
+    fill(section, h("h2", { id: "upcoming-title" }, "Upcoming sessions"), errorBox(explain(error)));
+  }
+}
+
+/** Earnings by period, when the server has the endpoint (it comes with Stripe payouts). */
+async function earningsSection(section: HTMLElement): Promise<void> {
+  fill(section, h("h2", { id: "earnings-title" }, "Earnings"));
+  if (!(await has("get", "/api/coaches/me/earnings"))) {
+    section.append(h("p", { class: "hint" }, "Your earnings appear here once payouts are enabled."));
+    return;
+  }
+  try {
+    const answer = await get<Record<string, unknown>>("/api/coaches/me/earnings");
+    const periods = (answer.periods ?? answer.items ?? [answer]) as Record<string, unknown>[];
+    const money_ = (value: unknown) => (value && typeof value === "object" && "minor" in value ? money(value as Price) : String(value ?? "—"));
+    const columns = ["gross", "commission", "refunds", "paid_out", "pending"];
+    section.append(
+      h("div", { class: "table-wrap" }, h("table", { class: "earnings" },
+        h("thead", {}, h("tr", {}, h("th", {}, "Period"), columns.map((c) => h("th", {}, c.replace("_", " "))))),
+        h("tbody", {}, periods.map((p) => h("tr", {}, h("th", { scope: "row" }, String(p.period ?? p.label ?? "Total")), columns.map((c) => h("td", {}, money_(p[c])))))),
+      )),
+    );
+  } catch (error) {
+    section.append(errorBox(explain(error)));
+  }
+}
+
+async function profileSection(section: HTMLElement, self: CoachSelf): Promise<void> {
+  const form = await profileForm(self);
+  const save = h("button", { type: "submit", class: "primary" }, "Save profile");
+  const note = status();
+  const element = h("form", {}, h("h2", { id: "profile-title" }, "Profile and rates"), form.element, note, save);
+  element.addEventListener("submit", (event) => {
+    event.preventDefault();
+    void busy(save, "Saving…", async () => {
+      try {
+        await patch("/api/coaches/me", form.value());
+        fill(note, "Profile saved.");
+      } catch (error) {
+        fill(note, errorBox(explain(error)));
+      }
+    });
+  });
+  fill(section, element);
+}
+
+function credentialFields(n: number): { element: HTMLElement; value(): Record<string, unknown> } {
+  const type = h("input", { name: `license_type-${n}`, required: n === 1, placeholder: "LMFT" });
+  const number = h("input", { name: `license_number-${n}`, required: n === 1 });
+  const country = h("input", { name: `issuing_country-${n}`, required: n === 1, pattern: "[A-Z]{2}", maxlength: 2, placeholder: "US" });
+  const region = h("input", { name: `issuing_region-${n}`, pattern: "[A-Z]{2}-[A-Z0-9]{1,3}", placeholder: "US-CA" });
+  const expires = h("input", { type: "date", name: `expires_on-${n}`, required: n === 1 });
+  return {
+    element: h("fieldset", { class: "credential" }, h("legend", {}, `Credential ${n}`), h("div", { class: "row" },
+      field("Licence or certification", type), field("Number", number), field("Country (2 letters)", country), field("Region (optional)", region), field("Valid until", expires))),
+    value: () => ({ license_type: type.value, license_number: number.value, issuing_country: country.value.toUpperCase(), issuing_region: region.value || null, expires_on: expires.value }),
+  };
+}
+
+function referenceFields(n: number): { element: HTMLElement; value(): Record<string, unknown> } {
+  const name = h("input", { name: `ref_name-${n}`, required: true });
+  const email = h("input", { type: "email", name: `ref_email-${n}`, required: true });
+  const relationship = h("input", { name: `ref_relationship-${n}`, required: true, placeholder: "Clinical supervisor" });
+  return {
+    element: h("fieldset", { class: "reference" }, h("legend", {}, `Reference ${n}`), h("div", { class: "row" }, field("Name", name), field("Email", email), field("How they know your work", relationship))),
+    value: () => ({ name: name.value, email: email.value, relationship: relationship.value }),
+  };
+}
+
+async function applyForm(main: HTMLElement): Promise<void> {
+  const [form, agreement] = await Promise.all([
+    profileForm(undefined, me()?.display_name),
+    get<{ version: string; title: string; body: string }>("/api/agreements/current"),
+  ]);
+  const hours = hoursEditor([0, 1, 2, 3, 4].map((weekday) => ({ weekday, start: "09:00", end: "17:00" })));
+  const credentials = [credentialFields(1), credentialFields(2)];
+  const references = [referenceFields(1), referenceFields(2)];
+  const accept = h("input", { type: "checkbox", name: "agreement", required: true });
+  const submit = h("button", { type: "submit", class: "primary" }, "Submit application");
+  const note = status();
+  const element = h(
+    "form",
+    { class: "card apply" },
+    h("h2", {}, "Apply to coach on Flourish"),
+    h("p", {}, "Tell clients about yourself, and give us your credentials and two professional references. An admin reviews every application."),
+    form.element,
+    h("h3", {}, "Weekly hours"),
+    hours.element,
+    h("h3", {}, "Credentials"),
+    credentials.map((c) => c.element),
+    h("h3", {}, "References"),
+    references.map((r) => r.element),
+    h("h3", {}, agreement.title),
+    h("div", { class: "agreement", tabindex: 0, role: "document", "aria-label": agreement.title }, agreement.body),
+    h("label", { class: "check" }, accept, ` I accept the professional agreement (version ${agreement.version}).`),
+    note,
+    submit,
+  );
+  element.addEventListener("submit", (event) => {
+    event.preventDefault();
+    void busy(submit, "Submitting…", async () => {
+      try {
+        await post("/api/coaches/me/application", {
+          ...form.value(),
+          weekly_hours: hours.value(),
+          credentials: credentials.map((c) => c.value()).filter((c) => c.license_type),
+          references: references.map((r) => r.value()),
+          agreement_version: agreement.version,
+        });
+        await coachHomeAgain(main);
+      } catch (error) {
+        fill(note, errorBox(explain(error)));
+      }
+    });
+  });
+  main.append(element);
+}
+
+async function coachHomeAgain(main: HTMLElement): Promise<void> {
+  main.replaceChildren();
+  await coachHome(main);
 }

@@ -7,9 +7,8 @@ import { language, minorUnits, viewerZone } from "../format";
 import { focusHeading, navigate } from "../router";
 import type { CoachCard, Named } from "../types";
 import { coachCard } from "./common";
+import { CURRENCIES, LANGUAGES } from "./profileform";
 
-const LANGUAGES = ["en", "es", "fr", "de", "pt-BR", "ar", "hi", "bn", "ko", "vi", "zh-Hans"];
-const CURRENCIES = ["USD", "EUR", "GBP", "CAD", "AUD", "NZD"];
 
 interface Page {
   items: CoachCard[];

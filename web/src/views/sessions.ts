@@ -1,7 +1,7 @@
 // My sessions: upcoming and past, join when the room is open, reschedule, cancel with the
 // refund shown before confirming.
 
-import { ApiError, accessToken, explain, get, idempotencyKey, me, post } from "../api";
+import { ApiError, accessToken, explain, get, has, idempotencyKey, me, post } from "../api";
 import { busy, errorBox, field, fill, h, select, spinner, status } from "../dom";
 import { addDays, clock, dateTime, isoDate, money, SESSION_TYPES, statusLabel, viewerZone } from "../format";
 import { focusHeading } from "../router";
@@ -44,6 +44,7 @@ interface RefundQuote {
 
 /** The refund the server would make now; null when it cannot say (no payments endpoint). */
 async function refundQuote(booking: Booking): Promise<Price | null> {
+  if (!(await has("get", "/api/bookings/{id}/refund-quote"))) return null;
   try {
     const quote = await get<RefundQuote>(`/api/bookings/${booking.id}/refund-quote`);
     return quote.refund;

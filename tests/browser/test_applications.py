@@ -1,0 +1,92 @@
+"""A new coach applies with credentials in the UI; an admin approves the application in the
+UI; the coach then appears in the directory."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from realtime.demo import ADMIN_EMAIL
+from tests.browser.conftest import PHONE, OpenPage, log_in, shot
+
+NAME = "Dr Hana Sato"
+
+
+def directory_in_japanese(page: Page) -> None:
+    """No demo coach offers sessions in Japanese: the filter shows only the new coach."""
+    page.goto("/?language=ja")
+    expect(page.get_by_role("status").filter(has_text="coach")).to_be_visible()
+
+
+@pytest.mark.timeout(90)
+def test_coach_applies_admin_approves_and_the_coach_is_listed(open_page: OpenPage) -> None:
+    coach = open_page("coach")
+    coach.goto("/register?role=coach")
+    coach.get_by_label("Your name").fill(NAME)
+    coach.get_by_label("Email").fill("hana.sato@example.com")
+    coach.get_by_label("Password").fill("a-long-enough-password")
+    expect(coach.get_by_label("I want to")).to_have_value("coach")
+    coach.get_by_role("button", name="Create account").click()
+    coach.wait_for_url("**/coach")
+
+    apply = coach.locator("form.apply")
+    apply.get_by_label("About you").fill("I help couples talk about hard things.")
+    apply.get_by_label("Years of experience").fill("9")
+    apply.get_by_label("Japanese", exact=True).check()
+    apply.get_by_label("English", exact=True).check()
+    apply.get_by_label("Couples therapy", exact=True).check()
+    apply.get_by_label("Video sessions").check()
+    apply.get_by_label("Video rate per hour").fill("120")
+    apply.get_by_label("Licence or certification").first.fill("LMFT")
+    apply.get_by_label("Number").first.fill("LMFT-88231")
+    apply.get_by_label("Country (2 letters)").first.fill("US")
+    apply.get_by_label("Region (optional)").first.fill("US-CA")
+    apply.get_by_label("Valid until").first.fill("2031-06-30")
+    for n, (name, email) in enumerate(
+        [("Mia Park", "mia@clinic.example"), ("Leo Grant", "leo@clinic.example")]
+    ):
+        reference = apply.locator("fieldset.reference").nth(n)
+        reference.get_by_label("Name").fill(name)
+        reference.get_by_label("Email").fill(email)
+        reference.get_by_label("How they know your work").fill("Clinical supervisor")
+    apply.get_by_label("I accept the professional agreement", exact=False).check()
+    shot(coach, "coach-apply")
+    apply.get_by_role("button", name="Submit application").click()
+    expect(coach.get_by_text("Your application is waiting for review")).to_be_visible()
+
+    visitor = open_page("visitor", viewport=PHONE)
+    directory_in_japanese(visitor)
+    expect(visitor.get_by_role("link", name=NAME)).to_have_count(0)
+
+    admin = open_page("admin")
+    log_in(admin, ADMIN_EMAIL, then="/admin")
+    card = admin.locator("li.application", has_text=NAME)
+    expect(card).to_contain_text("LMFT no. LMFT-88231")
+    expect(card).to_contain_text("Mia Park (Clinical supervisor)")
+    shot(admin, "admin-applications")
+    card.get_by_role("button", name="Approve").click()
+    expect(card.get_by_role("status")).to_contain_text("now verified and listed")
+
+    commission = admin.locator("section", has=admin.get_by_role("heading", name="Commission tiers"))
+    commission.get_by_label("Coach").select_option(label=NAME)
+    commission.get_by_label("Commission tier").select_option("1500")
+    commission.get_by_role("button", name="Set commission").click()
+    expect(commission.get_by_role("status")).to_contain_text(f"{NAME} now pays 15% commission")
+
+    directory_in_japanese(visitor)
+    expect(visitor.get_by_role("link", name=NAME)).to_be_visible()
+    shot(visitor, "directory-phone")
+    coach.reload()
+    expect(coach.get_by_text("You are verified and listed")).to_be_visible()
+    expect(coach.get_by_text("Commission: 15%")).to_be_visible()
+
+    coach.get_by_label("Open on Friday").uncheck()
+    coach.get_by_role("button", name="Save weekly hours").click()
+    expect(coach.get_by_text("Weekly hours saved.")).to_be_visible()
+    coach.get_by_label("From (UTC)").fill("2031-01-05T09:00")
+    coach.get_by_label("Until (UTC)").fill("2031-01-09T17:00")
+    coach.get_by_label("Note (only you see it)").fill("Conference")
+    coach.get_by_role("button", name="Add time off").click()
+    expect(coach.get_by_text("2031-01-05 09:00 – 2031-01-09 17:00 (Conference)")).to_be_visible()
+    expect(coach.get_by_role("heading", name="Profile and rates")).to_be_visible()
+    shot(coach, "coach-dashboard")
