@@ -70,11 +70,12 @@ def server(built_client: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
         running.process.terminate()
         try:
             running.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
+        except subprocess.TimeoutExpired as slow:
             running.process.kill()
             running.process.wait(timeout=10)
             tail = "\n".join(running.log.read_text().splitlines()[-30:])
-            raise AssertionError(f"flourish serve ignored SIGTERM for 30 s; its log ends:\n{tail}")
+            message = f"flourish serve ignored SIGTERM for 30 s; its log ends:\n{tail}"
+            raise AssertionError(message) from slow
 
 
 @pytest.fixture(scope="session")
