@@ -43,7 +43,7 @@ def create_app(
     *,
     clock: Clock | None = None,
     passwords: Passwords | None = None,
-    client_dist: Path = webclient.DIST,
+    client_dist: Path | None = None,
 ) -> web.Application:
     app = web.Application(
         middlewares=[request_id_middleware, metrics.metrics_middleware, problems_middleware],
@@ -76,5 +76,5 @@ def create_app(
     app.router.add_get("/api/openapi.json", openapi.openapi_endpoint)
     add_routes(app, *ROUTE_TABLES)
     # Last: its fallback answers every GET that no route above claimed.
-    webclient.add_routes(app, client_dist)
+    webclient.add_routes(app, client_dist or webclient.dist_of(settings))
     return app

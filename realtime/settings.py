@@ -127,6 +127,12 @@ VARIABLES: tuple[Variable, ...] = (
         "24",
         "Hours before a session inside which only the coach's consent moves it.",
     ),
+    Variable(
+        "WEB_DIST",
+        "",
+        "Directory of the built browser client, served at `/`; empty: the checkout's "
+        "`web/dist` (the Docker image sets its own).",
+    ),
     Variable("LOG_LEVEL", "INFO", "`DEBUG`, `INFO`, `WARNING` or `ERROR`."),
     Variable("LOG_FORMAT", "json", "`json` (one object a line) or `text`."),
 )
@@ -168,6 +174,7 @@ class Settings:
     signal_rate: int = 50
     hold_minutes: int = 10
     reschedule_notice_hours: int = 24
+    web_dist: str = ""
     log_level: str = "INFO"
     log_format: str = "json"
 
@@ -307,6 +314,7 @@ def load(environ: Mapping[str, str], *, var_dir: Path = Path("var")) -> Settings
         reschedule_notice_hours=_int(
             "RESCHEDULE_NOTICE_HOURS", raw("RESCHEDULE_NOTICE_HOURS"), 0, 14 * 24
         ),
+        web_dist=raw("WEB_DIST"),
         log_level=log_level,
         log_format=log_format,
     )

@@ -21,10 +21,12 @@ from pathlib import Path
 
 from aiohttp import web
 
-from realtime.errors import Code, NotFound
+from realtime.settings import Settings
 
 DIST = Path(__file__).resolve().parents[1] / "web" / "dist"
-RESERVED = ("/api/", "/api", "/socket.io", "/healthz", "/readyz", "/metrics")
+# The server's own paths: the fallback route's pattern excludes them, so they keep their own
+# 404 and 405 answers whatever the method.
+RESERVED = r"(?!(?:api|socket\.io|healthz|readyz|metrics)(?:/|$))"
 CLIENT_DIST = web.AppKey("client_dist", Path)
 
 CSP = "; ".join(
@@ -56,11 +58,16 @@ NOT_BUILT = """<!doctype html>
 """
 
 
+def dist_of(settings: Settings) -> Path:
+    """`WEB_DIST`, else the checkout's `web/dist`."""
+    return Path(settings.web_dist) if settings.web_dist else DIST
+
+
 def add_routes(app: web.Application, dist: Path = DIST) -> None:
     """Serve the client from `dist`. Add last: the fallback matches every other GET."""
     app[CLIENT_DIST] = dist
     app.router.add_get("/", page)
-    app.router.add_get("/{path:.*}", file_or_page)
+    app.router.add_get("/{path:" + RESERVED + ".*}", file_or_page)
 
 
 async def page(request: web.Request) -> web.StreamResponse:
@@ -74,9 +81,6 @@ async def page(request: web.Request) -> web.StreamResponse:
 
 
 async def file_or_page(request: web.Request) -> web.StreamResponse:
-    path = request.path
-    if path.startswith(RESERVED):
-        raise NotFound(Code.NOT_FOUND, "No such resource.")
     dist = request.app[CLIENT_DIST]
     relative = request.match_info["path"]
     if relative and not relative.startswith(".") and "/." not in relative:
@@ -91,5 +95,5 @@ async def file_or_page(request: web.Request) -> web.StreamResponse:
             return web.FileResponse(target, headers=headers)
         if relative.startswith("assets/") or "." in relative.rsplit("/", 1)[-1]:
             # A missing file, not a client route: a 404 rather than the page in its place.
-            raise NotFound(Code.NOT_FOUND, "No such file.")
+            raise web.HTTPNotFound()
     return await page(request)

@@ -167,7 +167,10 @@ def test_the_healthcheck_asks_a_route_the_app_has() -> None:
 
 def test_the_dockerfile_installs_every_package_and_runs_unprivileged() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
-    assert re.findall(r"^FROM (\S+)", dockerfile, re.MULTILINE) == ["python:3.11-slim"]
+    # A Node stage builds the web client; the image itself is the Python one.
+    assert re.findall(r"^FROM (\S+)", dockerfile, re.MULTILINE)[-1] == "python:3.11-slim"
+    assert "COPY --from=web /web/dist /srv/web\n" in dockerfile
+    assert "ENV WEB_DIST=/srv/web\n" in dockerfile
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
     for pattern in pyproject["tool"]["setuptools"]["packages"]["find"]["include"]:
         package = pattern.rstrip("*")

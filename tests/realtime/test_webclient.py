@@ -81,3 +81,15 @@ async def test_an_unbuilt_client_says_how_to_build_it(
     response = await client.get("/")
     assert response.status == 503
     assert "scripts/serve" in await response.text()
+
+
+async def test_any_method_on_an_unknown_api_path_is_still_a_404(
+    aiohttp_client: AiohttpClient, embedded_stack: Stack, tmp_path: Path, dist: Path
+) -> None:
+    client = await serve(aiohttp_client, embedded_stack, tmp_path, dist)
+    for method in ("GET", "POST", "DELETE"):
+        for path in ("/api/nowhere", "/api", "/socket.io/x", "/metrics/x"):
+            response = await client.request(method, path)
+            assert response.status == 404, (method, path)
+            assert response.content_type == "application/problem+json"
+    assert (await client.get("/apis-are-not-reserved")).status == 200
