@@ -79,7 +79,6 @@ export interface Booking {
   price: Price;
   created_at: string;
   actions: string[];
-  refund?: Price | null;
   client_name?: string;
 }
 

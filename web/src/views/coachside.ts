@@ -2,7 +2,7 @@
 // rates, availability and time off, upcoming sessions with client details, earnings.
 
 import { ApiError, explain, get, has, me, patch, post } from "../api";
-import { busy, errorBox, field, fill, h, spinner, status } from "../dom";
+import { append, busy, errorBox, field, fill, h, spinner, status } from "../dom";
 import { money } from "../format";
 import { focusHeading } from "../router";
 import type { Booking, CoachSelf, Price } from "../types";
@@ -86,7 +86,21 @@ async function upcoming(section: HTMLElement): Promise<void> {
   }
 }
 
-/** Earnings by period, when the server has the endpoint (it comes with Stripe payouts). */
+interface Figures {
+  gross: Price;
+  commission: Price;
+  refunds: Price;
+  net: Price;
+  paid_out: Price;
+}
+
+interface Earnings {
+  balances: (Figures & { pending: Price; available: Price })[];
+  periods: (Figures & { period: string })[];
+  payouts: { id: string; amount: Price; status: string; created_at: string; paid_at: string | null }[];
+}
+
+/** Earnings by month, when the server has the route (it comes with payments). */
 async function earningsSection(section: HTMLElement): Promise<void> {
   fill(section, h("h2", { id: "earnings-title" }, "Earnings"));
   if (!(await has("get", "/api/coaches/me/earnings"))) {
@@ -94,15 +108,29 @@ async function earningsSection(section: HTMLElement): Promise<void> {
     return;
   }
   try {
-    const answer = await get<Record<string, unknown>>("/api/coaches/me/earnings");
-    const periods = (answer.periods ?? answer.items ?? [answer]) as Record<string, unknown>[];
-    const money_ = (value: unknown) => (value && typeof value === "object" && "minor" in value ? money(value as Price) : String(value ?? "—"));
-    const columns = ["gross", "commission", "refunds", "paid_out", "pending"];
-    section.append(
-      h("div", { class: "table-wrap" }, h("table", { class: "earnings" },
-        h("thead", {}, h("tr", {}, h("th", {}, "Period"), columns.map((c) => h("th", {}, c.replace("_", " "))))),
-        h("tbody", {}, periods.map((p) => h("tr", {}, h("th", { scope: "row" }, String(p.period ?? p.label ?? "Total")), columns.map((c) => h("td", {}, money_(p[c])))))),
+    const found = await get<Earnings>("/api/coaches/me/earnings", { period: "month" });
+    const columns = ["gross", "commission", "refunds", "net", "paid_out"] as const;
+    const head = (first: string, extra: string[] = []) =>
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, first), [...columns, ...extra].map((c) => h("th", { scope: "col" }, c.replace("_", " ")))));
+    if (!found.balances.length) {
+      section.append(h("p", {}, "No earnings yet: they appear after your first paid session."));
+      return;
+    }
+    append(
+      section,
+      [h("div", { class: "table-wrap" }, h("table", { class: "earnings" },
+        h("caption", {}, "All time"),
+        head("Currency", ["pending", "available"]),
+        h("tbody", {}, found.balances.map((b) => h("tr", {}, h("th", { scope: "row" }, b.gross.currency), columns.map((c) => h("td", {}, money(b[c]))), h("td", {}, money(b.pending)), h("td", {}, money(b.available))))),
       )),
+      h("div", { class: "table-wrap" }, h("table", { class: "earnings" },
+        h("caption", {}, "By month"),
+        head("Month"),
+        h("tbody", {}, [...found.periods].reverse().map((p) => h("tr", {}, h("th", { scope: "row" }, p.period), columns.map((c) => h("td", {}, money(p[c])))))),
+      )),
+      found.payouts.length
+        ? h("p", { class: "hint" }, `Last payout: ${money(found.payouts[0].amount)}, ${found.payouts[0].status}${found.payouts[0].paid_at ? ` on ${new Date(found.payouts[0].paid_at).toLocaleDateString()}` : ""}.`)
+        : null],
     );
   } catch (error) {
     section.append(errorBox(explain(error)));

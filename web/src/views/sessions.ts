@@ -38,16 +38,18 @@ export function calendarLink(booking: Booking): HTMLButtonElement {
   return button;
 }
 
-interface RefundQuote {
+interface Quote {
+  paid: Price;
   refund: Price;
+  rule: string | null;
 }
 
-/** The refund the server would make now; null when it cannot say (no payments endpoint). */
-async function refundQuote(booking: Booking): Promise<Price | null> {
-  if (!(await has("get", "/api/bookings/{id}/refund-quote"))) return null;
+/** What cancelling now refunds, from the server (GET /api/bookings/{id}/cancellation, which
+ * comes with payments); null when this server has no such route. */
+async function refundQuote(booking: Booking): Promise<Quote | null> {
+  if (!(await has("get", "/api/bookings/{id}/cancellation"))) return null;
   try {
-    const quote = await get<RefundQuote>(`/api/bookings/${booking.id}/refund-quote`);
-    return quote.refund;
+    return await get<Quote>(`/api/bookings/${booking.id}/cancellation`);
   } catch {
     return null;
   }
@@ -83,8 +85,10 @@ function cancelDialog(booking: Booking, done: () => void): HTMLDialogElement {
   const isClient = me()?.role === "client";
   void (async () => {
     const quote = await refundQuote(booking);
-    if (!isClient) refundLine.textContent = `Your client gets a full refund of ${money(booking.price)}.`;
-    else if (quote) refundLine.textContent = `You will be refunded ${money(quote)} of ${money(booking.price)}.`;
+    if (quote && quote.paid.minor === 0) refundLine.textContent = "Nothing has been paid, so nothing is refunded.";
+    else if (quote && !isClient) refundLine.textContent = `Your client will be refunded ${money(quote.refund)} of ${money(quote.paid)}.`;
+    else if (quote) refundLine.textContent = `You will be refunded ${money(quote.refund)} of ${money(quote.paid)}${quote.rule === "client_late" ? " (less than 24 hours before the start)" : ""}.`;
+    else if (!isClient) refundLine.textContent = `Your client gets a full refund of ${money(booking.price)}.`;
     else if (booking.status === "held") refundLine.textContent = "Nothing has been paid yet.";
     else refundLine.textContent = `Under our cancellation policy you will be refunded ${money(policyRefund(booking))} of ${money(booking.price)} (full refund 24 hours or more before the start, half after).`;
   })();
@@ -99,10 +103,11 @@ function cancelDialog(booking: Booking, done: () => void): HTMLDialogElement {
     }
     void busy(confirm, "Canceling…", async () => {
       try {
-        const canceled = await post<Booking>(`/api/bookings/${booking.id}/cancel`, { reason: reason.value }, idempotencyKey());
+        const canceled = await post<Booking & { refund?: Price | { amount: Price } | null }>(`/api/bookings/${booking.id}/cancel`, { reason: reason.value }, idempotencyKey());
         dialog.close();
         done();
-        const refunded = canceled.refund ? ` ${money(canceled.refund)} is on its way back to you.` : "";
+        const refund = canceled.refund && "amount" in canceled.refund ? canceled.refund.amount : canceled.refund;
+        const refunded = refund && refund.minor > 0 ? ` ${money(refund)} is on its way back${isClient ? " to you" : " to your client"}.` : "";
         announce(`Session canceled.${refunded}`);
       } catch (error) {
         fill(note, errorBox(explain(error)));
@@ -163,7 +168,9 @@ export function bookingItem(booking: Booking, refresh: () => void): HTMLElement 
   const actions = h("div", { class: "actions" });
   if (open) actions.append(h("a", { href: `/sessions/${booking.id}`, class: "button primary" }, "Join session"));
   else if (["confirmed"].includes(booking.status)) {
-    actions.append(h("span", { class: "hint" }, `Room opens at ${clock(new Date(Date.parse(booking.starts_at) - JOIN_EARLY_MS).toISOString())}`));
+    const opens = new Date(Date.parse(booking.starts_at) - JOIN_EARLY_MS).toISOString();
+    const today = new Date(opens).toDateString() === new Date().toDateString();
+    actions.append(h("span", { class: "hint" }, `Room opens ${today ? `at ${clock(opens)}` : dateTime(opens)}`));
   }
   if (booking.status === "held") actions.append(h("a", { href: `/book/${booking.id}`, class: "button" }, "Finish booking"));
   if (booking.status === "confirmed") actions.append(calendarLink(booking));
