@@ -176,3 +176,15 @@ def shot(page: Page, name: str) -> None:
 def api(base_url: str, path: str) -> Any:
     with urllib.request.urlopen(base_url + path, timeout=10) as response:
         return json.loads(response.read())
+
+
+UNLABELLED = """() => [...document.querySelectorAll("input, select, textarea, button, meter, video")]
+  .filter((el) => el.getClientRects().length > 0)
+  .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute("aria-label")
+    && !el.getAttribute("aria-labelledby") && !(el.tagName === "BUTTON" && el.textContent.trim()))
+  .map((el) => el.outerHTML.slice(0, 120))"""
+
+
+def assert_labelled(page: Page) -> None:
+    """Every visible control has a name a screen reader can read."""
+    assert page.evaluate(UNLABELLED) == []

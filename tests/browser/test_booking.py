@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from realtime.demo import CLIENT_EMAIL
-from tests.browser.conftest import PHONE, OpenPage, api, log_in, shot
+from tests.browser.conftest import PHONE, OpenPage, api, assert_labelled, log_in, shot
 
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "fr": "French", "de": "German"}
 
@@ -41,9 +41,10 @@ def test_client_filters_books_and_pays_while_a_viewer_sees_the_slot_go(
     specialty = coach["specialties"][0]["name"]
     language = next(LANGUAGE_NAMES[code] for code in coach["languages"] if code in LANGUAGE_NAMES)
 
-    viewer = open_page("viewer")
+    viewer = open_page("viewer", viewport=PHONE)
     viewer.goto(f"/coaches/{coach['id']}")
     expect(viewer.locator("button.slot").first).to_be_visible()
+    shot(viewer, "coach-profile-phone")
 
     client = open_page("client")
     log_in(client, CLIENT_EMAIL)
@@ -58,6 +59,7 @@ def test_client_filters_books_and_pays_while_a_viewer_sees_the_slot_go(
     expect(card).to_be_visible()
     expect(client.get_by_role("status").filter(has_text="coach")).to_be_visible()
     shot(client, "directory-filtered")
+    assert_labelled(client)
     card.click()
 
     expect(client.get_by_role("heading", name=coach["display_name"])).to_be_visible()
@@ -66,13 +68,15 @@ def test_client_filters_books_and_pays_while_a_viewer_sees_the_slot_go(
     first_slot = client.locator("button.slot").first
     expect(first_slot).to_be_visible()
     shot(client, "coach-profile")
+    assert_labelled(client)
     start = first_slot.get_attribute("data-start")
     assert start
     same_on_viewer = viewer.locator(f'button.slot[data-start="{start}"]')
     expect(same_on_viewer).to_have_count(1)
     viewer.evaluate("window.notReloaded = true")
 
-    first_slot.click()
+    first_slot.focus()  # by keyboard: slots are buttons
+    client.keyboard.press("Enter")
     client.wait_for_url("**/book/*")
     # The viewer's page drops the slot on `slots:changed`, without a reload.
     expect(same_on_viewer).to_have_count(0)
@@ -81,12 +85,14 @@ def test_client_filters_books_and_pays_while_a_viewer_sees_the_slot_go(
     expect(client.get_by_role("list", name="Booking steps")).to_be_visible()
     client.get_by_label("What would you like to work on?").fill("Arguing less about chores")
     shot(client, "booking-details")
+    assert_labelled(client)
     client.get_by_role("button", name="Continue to payment").click()
     pay = client.get_by_role("button", name="Pay")
     expect(pay).to_be_visible()
     expect(client.get_by_label("Card number")).to_have_value("4242 4242 4242 4242")
     shot(client, "booking-payment")
-    pay.click()
+    assert_labelled(client)
+    client.get_by_label("Card number").press("Enter")  # submits the form
 
     expect(client.get_by_role("heading", name="You're booked")).to_be_visible()
     shot(client, "booking-confirmed")
@@ -108,6 +114,7 @@ def test_client_filters_books_and_pays_while_a_viewer_sees_the_slot_go(
     expect(dialog.locator(".refund")).to_contain_text("refunded")
     dialog.get_by_label("Why are you canceling?").fill("Plans changed")
     shot(client, "cancel-dialog-phone")
+    assert_labelled(client)
     dialog.get_by_role("button", name="Cancel session").click()
     expect(client.get_by_text("Session canceled.")).to_be_visible()
     expect(same_on_viewer).to_have_count(1)  # freed, and the viewer hears of it

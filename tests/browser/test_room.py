@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from realtime.demo import CLIENT_EMAIL
-from tests.browser.conftest import PHONE, OpenPage, log_in, shot
+from tests.browser.conftest import PHONE, OpenPage, assert_labelled, log_in, shot
 from tests.browser.sessions import open_session
 from tests.realtime.test_cli import Server
 
@@ -20,6 +20,7 @@ def enter(page: Page, booking_id: str, check: str) -> None:
     expect(join).to_be_enabled()
     expect(page.locator(".network")).to_contain_text("media connections work", timeout=15_000)
     heard(page)
+    assert_labelled(page)
     join.click()
 
 
@@ -75,6 +76,7 @@ def test_video_call_both_ways_and_recovers_after_going_offline(
     expect(coach.get_by_role("button", name="Share screen")).to_be_visible()
     expect(client.get_by_role("button", name="Share screen")).to_have_count(0)
     shot(coach, "room-call-desktop")
+    assert_labelled(coach)
     shot(client, "room-call-phone")
 
     client.context.set_offline(True)
