@@ -178,7 +178,7 @@ def api(base_url: str, path: str) -> Any:
         return json.loads(response.read())
 
 
-UNLABELLED = """() => [...document.querySelectorAll("input, select, textarea, button, meter, video")]
+UNLABELLED = """() => [...document.querySelectorAll("input, select, textarea, button, meter")]
   .filter((el) => el.getClientRects().length > 0)
   .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute("aria-label")
     && !el.getAttribute("aria-labelledby") && !(el.tagName === "BUTTON" && el.textContent.trim()))
