@@ -12,7 +12,7 @@ from tests.browser.sessions import open_session
 from tests.realtime.test_cli import Server
 
 
-def enter(page: Page, booking_id: str, check: str) -> None:
+def enter(page: Page, booking_id: str, check: str, screenshot: str = "") -> None:
     """The pre-join check, then join."""
     page.goto(f"/sessions/{booking_id}")
     page.get_by_role("button", name=check).click()
@@ -21,6 +21,8 @@ def enter(page: Page, booking_id: str, check: str) -> None:
     expect(page.locator(".network")).to_contain_text("media connections work", timeout=15_000)
     heard(page)
     assert_labelled(page)
+    if screenshot:
+        shot(page, screenshot)
     join.click()
 
 
@@ -64,11 +66,11 @@ def test_video_call_both_ways_and_recovers_after_going_offline(
     client = open_page("client", viewport=PHONE)
     log_in(client, CLIENT_EMAIL)
 
-    enter(coach, session.booking_id, "Check camera and microphone")
+    enter(coach, session.booking_id, "Check camera and microphone", "room-check-desktop")
     expect(coach.locator("section.room")).to_have_attribute("data-state", "waiting")
     expect(coach.get_by_role("status").filter(has_text="Waiting for")).to_be_visible()
     shot(coach, "room-waiting")
-    enter(client, session.booking_id, "Check camera and microphone")
+    enter(client, session.booking_id, "Check camera and microphone", "room-check-phone")
     for page in (coach, client):
         connected(page)
         rising(page, "video")

@@ -163,7 +163,7 @@ export async function room(main: HTMLElement, [bookingId]: string[]): Promise<()
     quality.dataset.inboundVideoBytes = String(q.inboundVideoBytes);
     const words = { good: "good", fair: "fair: video may stutter", poor: "poor: try turning your camera off", unknown: "connecting" };
     const rtt = q.rttMs === null ? "" : ` · ${Math.round(q.rttMs)} ms`;
-    quality.textContent = `Connection ${words[q.level]}${rtt}`;
+    quality.textContent = section.dataset.state === "reconnecting" ? "Connection interrupted" : `Connection ${words[q.level]}${rtt}`;
   }
 
   join.addEventListener("click", () => {
