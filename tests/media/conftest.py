@@ -81,8 +81,8 @@ def coturn(tmp_path: Path) -> Iterator[Turn]:
         f"--listening-port={port}", f"--min-port={low}", f"--max-port={low + 31}",
         "--no-tls", "--no-dtls", "--fingerprint", "--use-auth-secret",
         f"--static-auth-secret={secret}", "--realm=test", "--allow-loopback-peers", "--no-cli",
-        f"--pidfile={tmp_path / 'turnserver.pid'}", f"--log-file={log}", "--simple-log", "--verbose",
-        f"--db={tmp_path / 'turndb'}",
+        f"--pidfile={tmp_path / 'turnserver.pid'}", f"--log-file={log}", "--simple-log",
+        "--verbose", f"--db={tmp_path / 'turndb'}",
     ]  # fmt: skip
     with (tmp_path / "turnserver.out").open("w") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)

@@ -23,5 +23,5 @@ def test_every_example_is_a_valid_payload() -> None:
             event.payload.model_validate(event.example)
         for server_event in namespace.server_events:
             fields = typing.get_type_hints(server_event.payload)
-            required = server_event.payload.__required_keys__
+            required: frozenset[str] = server_event.payload.__required_keys__
             assert required <= set(server_event.example) <= set(fields), server_event.name
