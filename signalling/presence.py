@@ -66,6 +66,9 @@ class Presence(Protocol):
     async def members(self, room: str) -> dict[str, Member]:
         """Everyone in the room, by user id."""
 
+    async def everyone(self, rooms: list[str]) -> dict[str, dict[str, Member]]:
+        """`members` of several rooms in one round trip (the heartbeat's sweep)."""
+
     async def swap(self, room: str, member: Member, ttl: float) -> Member | None:
         """Put `member` in their place (the room kept `ttl` seconds more); the one before."""
 
@@ -123,6 +126,16 @@ class RedisPresence:
     async def members(self, room: str) -> dict[str, Member]:
         stored = await self.redis.hgetall(self._room(room))
         return {_text(user): Member.decode(raw) for user, raw in stored.items()}
+
+    async def everyone(self, rooms: list[str]) -> dict[str, dict[str, Member]]:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for room in rooms:
+                pipe.hgetall(self._room(room))
+            stored = await pipe.execute()
+        return {
+            room: {_text(user): Member.decode(raw) for user, raw in places.items()}
+            for room, places in zip(rooms, stored, strict=True)
+        }
 
     async def swap(self, room: str, member: Member, ttl: float) -> Member | None:
         key = self._room(room)
@@ -182,6 +195,9 @@ class MemoryPresence:
 
     async def members(self, room: str) -> dict[str, Member]:
         return {user: Member.decode(raw) for user, raw in self.rooms.get(room, {}).items()}
+
+    async def everyone(self, rooms: list[str]) -> dict[str, dict[str, Member]]:
+        return {room: await self.members(room) for room in rooms}
 
     async def swap(self, room: str, member: Member, ttl: float) -> Member | None:
         places = self.rooms.setdefault(room, {})

@@ -329,8 +329,8 @@ class SessionSignalling:
         if not rooms:
             return
         nodes = await self.presence.nodes()
-        for room in rooms:
-            for member in (await self.presence.members(room)).values():
+        for room, members in (await self.presence.everyone(sorted(rooms))).items():
+            for member in members.values():
                 if member.gone(nodes, now, self.grace):
                     await self._remove(room, member, "timeout")
 
