@@ -122,6 +122,9 @@ class SessionSignalling:
         try:
             token = SessionAuth.model_validate(auth or {}).token
             principal = await self.authenticator.principal(token)
+            await self.presence.mark_online(
+                self.node, {str(principal.user_id)}, self._now(), self.grace
+            )
         except ValidationError:
             raise refused(Code.BAD_PAYLOAD, "auth: expected {token: <access token>}") from None
         except AppError as exc:
@@ -130,23 +133,30 @@ class SessionSignalling:
             log.exception("session connect failed")
             raise refused(Code.INTERNAL, "Something went wrong on our side.") from None
         self.callers[sid] = principal
-        user = str(principal.user_id)
-        self.sockets_of[user] += 1
-        await self.presence.mark_online(self.node, {user}, self._now(), self.grace)
+        self.sockets_of[str(principal.user_id)] += 1
         self.timers.after(f"join:{sid}", self.settings.join_timeout, lambda: self._unjoined(sid))
 
     async def disconnect(self, sid: str, reason: object = None) -> None:
         caller = self.callers.pop(sid, None)
         self.timers.cancel(f"join:{sid}")
-        if caller is not None:
-            user = str(caller.user_id)
-            self.sockets_of[user] -= 1
-            if self.sockets_of[user] <= 0:
-                del self.sockets_of[user]
-                await self.presence.mark_offline(self.node, user)
         seat = self.local.remove(sid)
-        if seat is None:
-            return
+        try:
+            if caller is not None:
+                await self._offline(str(caller.user_id))
+            if seat is not None:
+                await self._away(sid, seat)
+        except Exception:
+            # The heartbeat's sweep removes the place after the grace period all the same.
+            log.exception("session disconnect not recorded")
+
+    async def _offline(self, user: str) -> None:
+        self.sockets_of[user] -= 1
+        if self.sockets_of[user] <= 0:
+            del self.sockets_of[user]
+            await self.presence.mark_offline(self.node, user)
+
+    async def _away(self, sid: str, seat: Seat) -> None:
+        """Keep the seat's place for the grace period, unless a newer socket holds it."""
         place = (await self.presence.members(seat.booking_id)).get(seat.user_id)
         if place is None or place.sid != sid:
             return  # taken over by a newer socket, or already gone
@@ -266,6 +276,8 @@ class SessionSignalling:
         place = (await self.presence.members(seat.booking_id)).get(seat.user_id)
         if place is not None and place.sid == sid:
             await self._remove(seat.booking_id, place, "left")
+        # Connected and in no room again: the join timeout applies once more.
+        self.timers.after(f"join:{sid}", self.settings.join_timeout, lambda: self._unjoined(sid))
         return ok()
 
     async def unknown(self, event: str, sid: str, *_: object) -> Ack:

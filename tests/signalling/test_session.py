@@ -256,7 +256,10 @@ async def test_a_socket_that_never_joins_is_closed(
     assert (await idle.next("error"))["code"] == "join_timeout"
     await idle.gone.wait()
     assert not joined.gone.is_set()
-    assert (await joined.call("leave", {})) == {"ok": True}
+    assert (await joined.call("leave", {})) == {"ok": True}  # in no room again
+    clock.advance(services.settings.join_timeout)
+    assert (await joined.next("error"))["code"] == "join_timeout"
+    await joined.gone.wait()
 
 
 async def test_signals_arrive_in_the_order_they_were_sent(
