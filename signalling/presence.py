@@ -23,11 +23,14 @@ TTL) is only garbage collection.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import asdict, dataclass, field, replace
 from typing import Protocol
 
 import orjson
 import redis.asyncio as aioredis
+
+from realtime.clock import Clock
 
 
 @dataclass(frozen=True)
@@ -239,3 +242,15 @@ class MemoryPresence:
 
     async def close(self) -> None:
         self.rooms.clear()
+
+
+class OnlineCoaches:
+    """`booking.services.coaches.OnlineStatus` over presence: who has a `/session` socket."""
+
+    def __init__(self, presence: Presence, clock: Clock) -> None:
+        self.presence = presence
+        self.clock = clock
+
+    async def online(self, user_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+        found = await self.presence.online([str(u) for u in user_ids], self.clock.now().timestamp())
+        return {u for u in user_ids if str(u) in found}

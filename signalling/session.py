@@ -346,11 +346,6 @@ class SessionSignalling:
                 if member.gone(nodes, now, self.grace):
                     await self._remove(room, member, "timeout")
 
-    async def online(self, user_ids: list[uuid.UUID]) -> set[uuid.UUID]:
-        """Those of these users (coaches, for the directory) with the app open on any node."""
-        found = await self.presence.online([str(u) for u in user_ids], self._now())
-        return {u for u in user_ids if str(u) in found}
-
     def _now(self) -> float:
         return self.clock.now().timestamp()
 
