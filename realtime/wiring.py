@@ -34,7 +34,7 @@ from realtime.metrics import CLOCK, METRICS, Metrics
 from realtime.settings import Settings, SettingsError
 from realtime.tasks import running
 from signalling.availability import Availability, SocketFeed
-from signalling.presence import MemoryPresence, Presence, RedisPresence
+from signalling.presence import MemoryPresence, OnlineCoaches, Presence, RedisPresence
 from signalling.session import SessionSignalling
 
 # How often each process looks for holds whose time is up.
@@ -85,12 +85,14 @@ async def services(
     }
     authenticator = Authenticator(db, tokens)
     signalling = None
+    online: OnlineCoaches | None = None
     if sio is not None:
         presence: Presence = (
             RedisPresence(settings.redis_url, settings.redis_prefix)
             if settings.redis_url
             else MemoryPresence()
         )
+        online = OnlineCoaches(presence, clock)
         signalling = SessionSignalling(
             sio, settings, clock, authenticator, scheduling.sessions, presence
         )
@@ -106,7 +108,7 @@ async def services(
                 tokens=tokens,
                 authenticator=authenticator,
                 accounts=Accounts(settings, clock, db, live, passwords, tokens, metrics),
-                coaching=Coaching.build(db, clock, settings.secret_key),
+                coaching=Coaching.build(db, clock, settings.secret_key, online),
                 scheduling=scheduling,
                 signalling=signalling,
             )

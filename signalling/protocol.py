@@ -337,8 +337,9 @@ socket.on("peer-reconnected", () => pc.restartIce());
         ),
         ClientEvent(
             name=SIGNAL,
-            summary="Relay a description or a candidate to a peer of your room, who gets "
-            "`signal` with `from` set to your `peer_id`. Usually sent without an ack.",
+            summary="Relay a description or a candidate (at least one of the two) to a peer of "
+            "your room, who gets `signal` with `from` set to your `peer_id` and the rest as sent. "
+            "Usually sent without an ack; refusals also come as `error` events.",
             payload=SignalIn,
             example={"to": "p-4fQx2", "candidate": CANDIDATE_EXAMPLE},
             ack=OkAck,

@@ -119,6 +119,8 @@ def _errors(errors: Errors) -> str:
 
 
 def _model(model: type[BaseModel], shapes: dict[str, type]) -> str:
+    if not model.model_fields:
+        return "No fields: send `{}`.\n"
     rows = ["| field | type | required | meaning |\n|---|---|---|---|\n"]
     for name, info in model.model_fields.items():
         required = "yes" if info.is_required() else "no"

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import secrets
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Literal
@@ -88,6 +89,7 @@ class SessionSignalling:
         self.node = uuid.uuid4().hex
         self.grace = float(settings.reconnect_grace)
         self.callers: dict[str, Principal] = {}
+        self.sockets_of: Counter[str] = Counter()  # user id -> sockets on this node
         self.local = LocalRooms()
         self.timers = Timers(clock)
 
@@ -120,6 +122,9 @@ class SessionSignalling:
         try:
             token = SessionAuth.model_validate(auth or {}).token
             principal = await self.authenticator.principal(token)
+            await self.presence.mark_online(
+                self.node, {str(principal.user_id)}, self._now(), self.grace
+            )
         except ValidationError:
             raise refused(Code.BAD_PAYLOAD, "auth: expected {token: <access token>}") from None
         except AppError as exc:
@@ -128,14 +133,30 @@ class SessionSignalling:
             log.exception("session connect failed")
             raise refused(Code.INTERNAL, "Something went wrong on our side.") from None
         self.callers[sid] = principal
+        self.sockets_of[str(principal.user_id)] += 1
         self.timers.after(f"join:{sid}", self.settings.join_timeout, lambda: self._unjoined(sid))
 
     async def disconnect(self, sid: str, reason: object = None) -> None:
-        self.callers.pop(sid, None)
+        caller = self.callers.pop(sid, None)
         self.timers.cancel(f"join:{sid}")
         seat = self.local.remove(sid)
-        if seat is None:
-            return
+        try:
+            if caller is not None:
+                await self._offline(str(caller.user_id))
+            if seat is not None:
+                await self._away(sid, seat)
+        except Exception:
+            # The heartbeat's sweep removes the place after the grace period all the same.
+            log.exception("session disconnect not recorded")
+
+    async def _offline(self, user: str) -> None:
+        self.sockets_of[user] -= 1
+        if self.sockets_of[user] <= 0:
+            del self.sockets_of[user]
+            await self.presence.mark_offline(self.node, user)
+
+    async def _away(self, sid: str, seat: Seat) -> None:
+        """Keep the seat's place for the grace period, unless a newer socket holds it."""
         place = (await self.presence.members(seat.booking_id)).get(seat.user_id)
         if place is None or place.sid != sid:
             return  # taken over by a newer socket, or already gone
@@ -255,6 +276,8 @@ class SessionSignalling:
         place = (await self.presence.members(seat.booking_id)).get(seat.user_id)
         if place is not None and place.sid == sid:
             await self._remove(seat.booking_id, place, "left")
+        # Connected and in no room again: the join timeout applies once more.
+        self.timers.after(f"join:{sid}", self.settings.join_timeout, lambda: self._unjoined(sid))
         return ok()
 
     async def unknown(self, event: str, sid: str, *_: object) -> Ack:
@@ -312,12 +335,14 @@ class SessionSignalling:
         self.timers.after("heartbeat", self.grace / 4, self._heartbeat)
         now = self._now()
         await self.presence.beat(self.node, now)
+        if self.sockets_of:
+            await self.presence.mark_online(self.node, set(self.sockets_of), now, self.grace)
         rooms = self.local.rooms()
         if not rooms:
             return
         nodes = await self.presence.nodes()
-        for room in rooms:
-            for member in (await self.presence.members(room)).values():
+        for room, members in (await self.presence.everyone(sorted(rooms))).items():
+            for member in members.values():
                 if member.gone(nodes, now, self.grace):
                     await self._remove(room, member, "timeout")
 

@@ -24,7 +24,7 @@ from aiortc import (
     RTCSessionDescription,
 )
 from aiortc.mediastreams import AudioStreamTrack
-from aiortc.rtcconfiguration import RTCIceTransportPolicy
+from aiortc.rtcconfiguration import RTCBundlePolicy, RTCIceTransportPolicy
 from aiortc.sdp import candidate_from_sdp
 from av import AudioFrame
 
@@ -75,7 +75,11 @@ class Endpoint:
         self.peer = peer
         servers = [RTCIceServer(**server) for server in ice_servers]
         policy = RTCIceTransportPolicy.RELAY if relay else RTCIceTransportPolicy.ALL
-        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=servers, iceTransportPolicy=policy))
+        # One transport for audio and data (one TURN allocation), as browsers negotiate.
+        configuration = RTCConfiguration(
+            iceServers=servers, iceTransportPolicy=policy, bundlePolicy=RTCBundlePolicy.MAX_BUNDLE
+        )
+        self.pc = RTCPeerConnection(configuration)
         self.pc.addTrack(ToneTrack())
         self.loud_frames: asyncio.Queue[int] = asyncio.Queue()
         self.messages: asyncio.Queue[str] = asyncio.Queue()
@@ -153,7 +157,14 @@ class Endpoint:
                 await asyncio.sleep(0.02)
             await self.opened.wait()
 
-        await asyncio.wait_for(up(), WAIT)
+        try:
+            await asyncio.wait_for(up(), WAIT)
+        except TimeoutError:
+            pc = self.pc
+            raise AssertionError(
+                f"not connected: ice {pc.iceConnectionState}, connection {pc.connectionState}, "
+                f"channel open {self.opened.is_set()}, remote candidates {self.remote_candidates}"
+            ) from None
 
     async def hears(self, frames: int = 5) -> None:
         """Until `frames` loud audio frames arrived."""

@@ -149,3 +149,29 @@ async def test_peers_of_a_crashed_node_leave_within_the_grace_period(
     assert await member.next("peer-left") == {"peer_id": "coach-peer", "reason": "timeout"}
     assert await place(services, booked, "coach") is None
     assert await place(services, booked, "client") is not None
+
+
+async def test_a_coach_is_online_while_a_session_socket_is_open(
+    client: Client, services: Services, clock: FakeClock, peers: Joiner
+) -> None:
+    booked = await book(client, services)
+
+    async def online() -> bool:
+        response = await client.get(f"/api/coaches/{booked.coach_id}")
+        assert response.status == 200, await response.text()
+        shown: bool = (await response.json())["online"]
+        return shown
+
+    assert not await online()
+    first, second = await peers(booked.coach), await peers(booked.coach)
+    assert await online()
+    await first.close()
+    await second.call("leave", {})  # a round trip: the first socket's close is handled by now
+    assert await online()
+    await second.close()
+
+    async def offline() -> None:
+        while await online():  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(offline(), WAIT)
