@@ -64,8 +64,8 @@ export class Call {
   private joined: Joined | null = null;
   private makingOffer = false;
   /** Set on the side that was there first: it answers the newcomer's offer instead of offering
-   * too, as two first offers crossing (glare) can leave Chromium's polite side gathering no
-   * candidates at all. */
+   * too, so the first negotiation never collides (a collision once left the polite side with
+   * no local candidates); the watchdog below lifts it if no offer comes. */
   private awaitingOffer = false;
   private lastDescriptionAt = 0;
   private ignoreOffer = false;

@@ -159,7 +159,15 @@ export async function directory(main: HTMLElement, _: string[], query: URLSearch
   const results = h("ul", { class: "coach-list", "aria-label": "Coaches" });
   const summary = h("p", { class: "summary", role: "status", "aria-live": "polite" });
   const more = h("button", { type: "button", hidden: true }, "More coaches");
-  main.append(h("details", { class: "filter-box", open: true }, h("summary", {}, "Filters"), form), summary, results, more);
+  // Open on wide screens; on a phone the results come first, the filters a tap away.
+  const active = [...query.keys()].filter((k) => k !== "sort").length;
+  const wide = window.matchMedia("(min-width: 641px)").matches;
+  main.append(
+    h("details", { class: "filter-box", open: wide }, h("summary", {}, active ? `Filters (${active} on)` : "Filters"), form),
+    summary,
+    results,
+    more,
+  );
   focusHeading(main);
 
   const apiQuery: Record<string, string | string[]> = {};
