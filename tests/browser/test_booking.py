@@ -28,7 +28,9 @@ def bookable_coach(base_url: str) -> dict[str, Any]:
         window = f"from={today}&to={today + timedelta(days=7)}&tz=UTC"
         offer = f"session_type=video&duration={first['durations'][0]}"
         slots = api(base_url, f"/api/coaches/{coach['id']}/slots?{window}&{offer}")["slots"]
-        if len(slots) >= 2:
+        # The last one, booked below, must be 2 days ahead: far enough to move it.
+        later = datetime.now(UTC) + timedelta(days=2)  # noqa: TID251
+        if len(slots) >= 2 and datetime.fromisoformat(slots[-1]["start"]) > later:
             return dict(coach)
     raise AssertionError("no demo coach with free video slots this week")
 
@@ -65,19 +67,20 @@ def test_client_filters_books_and_pays_while_a_viewer_sees_the_slot_go(
     expect(client.get_by_role("heading", name=coach["display_name"])).to_be_visible()
     for section in ("Credentials", "Reviews", "Rates", "Languages", "Specialties"):
         expect(client.get_by_role("heading", name=section, exact=True)).to_be_visible()
-    first_slot = client.locator("button.slot").first
-    expect(first_slot).to_be_visible()
+    slot = client.locator("button.slot").last
+    expect(slot).to_be_visible()
     shot(client, "coach-profile")
     assert_labelled(client)
-    start = first_slot.get_attribute("data-start")
+    start = slot.get_attribute("data-start")
     assert start
     same_on_viewer = viewer.locator(f'button.slot[data-start="{start}"]')
     expect(same_on_viewer).to_have_count(1)
     viewer.evaluate("window.notReloaded = true")
 
-    first_slot.focus()  # by keyboard: slots are buttons
+    slot.focus()  # by keyboard: slots are buttons
     client.keyboard.press("Enter")
     client.wait_for_url("**/book/*")
+    booking_id = client.url.rsplit("/", 1)[-1]
     # The viewer's page drops the slot on `slots:changed`, without a reload.
     expect(same_on_viewer).to_have_count(0)
     assert viewer.evaluate("window.notReloaded") is True
@@ -102,14 +105,21 @@ def test_client_filters_books_and_pays_while_a_viewer_sees_the_slot_go(
     assert "BEGIN:VCALENDAR" in path.read_text()
 
     client.get_by_role("link", name="My sessions").first.click()
-    booked = client.locator("li.booking", has_text=coach["display_name"])
-    expect(booked.first).to_be_visible()
+    booked = client.locator(f'li.booking[data-booking="{booking_id}"]')
+    expect(booked).to_contain_text(coach["display_name"])
     shot(client, "my-sessions")
     client.set_viewport_size(PHONE)
     shot(client, "my-sessions-phone")
 
-    # Cancel it: the refund is shown before confirming.
-    booked.first.get_by_role("button", name="Cancel").click()
+    # Move it to another free time, then cancel it: the refund is shown before confirming.
+    booked.get_by_role("button", name="Reschedule").click()
+    new_time = booked.get_by_label("New time")
+    expect(new_time.locator("option").nth(1)).to_be_attached()
+    new_time.select_option(index=1)
+    booked.get_by_role("button", name="Move session").click()
+    expect(client.get_by_text("Session moved.")).to_be_visible()
+    expect(same_on_viewer).to_have_count(1)  # the old time is free again, live
+    booked.get_by_role("button", name="Cancel").click()
     dialog = client.get_by_role("dialog")
     expect(dialog.locator(".refund")).to_contain_text("refunded")
     dialog.get_by_label("Why are you canceling?").fill("Plans changed")
@@ -117,4 +127,3 @@ def test_client_filters_books_and_pays_while_a_viewer_sees_the_slot_go(
     assert_labelled(client)
     dialog.get_by_role("button", name="Cancel session").click()
     expect(client.get_by_text("Session canceled.")).to_be_visible()
-    expect(same_on_viewer).to_have_count(1)  # freed, and the viewer hears of it

@@ -33,6 +33,7 @@ export interface User {
 interface Tokens {
   access_token: string;
   refresh_token: string;
+  expires_in?: number;
 }
 
 const STORE = "flourish.auth";
@@ -40,6 +41,8 @@ const STORE = "flourish.auth";
 interface Stored {
   tokens: Tokens;
   user: User;
+  /** When the access token expires (ms since the epoch), to refresh it a little before. */
+  expiresAt?: number;
 }
 
 function load(): Stored | null {
@@ -73,8 +76,12 @@ export function accessToken(): string | null {
   return current?.tokens.access_token ?? null;
 }
 
+function expiry(tokens: Tokens): number | undefined {
+  return tokens.expires_in ? Date.now() + tokens.expires_in * 1000 : undefined;
+}
+
 export function signIn(user: User, tokens: Tokens): void {
-  save({ user, tokens });
+  save({ user, tokens, expiresAt: expiry(tokens) });
 }
 
 export function updateUser(user: User): void {
@@ -90,6 +97,11 @@ export async function signOut(): Promise<void> {
     }
   }
   save(null);
+}
+
+/** Refresh shortly before the access token expires, rather than after a 401. */
+export async function fresh(): Promise<void> {
+  if (current?.expiresAt && Date.now() > current.expiresAt - 30_000) await refresh();
 }
 
 let refreshing: Promise<boolean> | null = null;
@@ -109,7 +121,7 @@ export function refresh(): Promise<boolean> {
         return false;
       }
       const body = (await response.json()) as { user: User; tokens: Tokens };
-      save({ user: body.user, tokens: body.tokens });
+      save({ user: body.user, tokens: body.tokens, expiresAt: expiry(body.tokens) });
       return true;
     } finally {
       refreshing = null;
@@ -141,6 +153,7 @@ export async function request<T>(
   body?: unknown,
   options: { idempotencyKey?: string; retried?: boolean } = {},
 ): Promise<T> {
+  if (!path.startsWith("/api/auth/")) await fresh();
   const headers: Record<string, string> = { Accept: "application/json" };
   const token = accessToken();
   if (token) headers.Authorization = `Bearer ${token}`;

@@ -6,7 +6,7 @@
 // code) is retried only after refreshing an expired token.
 
 import { io, type Socket } from "socket.io-client";
-import { accessToken, refresh } from "./api";
+import { accessToken, fresh, refresh } from "./api";
 
 export interface Live {
   socket: Socket;
@@ -32,7 +32,10 @@ export function connect(namespace: string, auth: boolean): Live {
     const delay = attempt === 0 ? 0 : Math.min(5000, 500 * 2 ** attempt);
     attempt += 1;
     timer = setTimeout(() => {
-      if (!closed && !socket.connected) socket.connect();
+      // An access token about to expire is refreshed first: the server checks it at connect.
+      void fresh().then(() => {
+        if (!closed && !socket.connected) socket.connect();
+      });
     }, delay);
   };
   const online = () => {
@@ -43,6 +46,7 @@ export function connect(namespace: string, auth: boolean): Live {
   socket.on("connect", () => {
     attempt = 0;
   });
+
   socket.on("disconnect", (reason) => {
     // The server closing us (`taken_over`, `join_timeout`) or our own close: stay closed.
     if (reason !== "io server disconnect" && reason !== "io client disconnect") again();
