@@ -3,6 +3,7 @@ UI; the coach then appears in the directory."""
 
 from __future__ import annotations
 
+import pyotp
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -95,3 +96,13 @@ def test_coach_applies_admin_approves_and_the_coach_is_listed(open_page: OpenPag
     expect(coach.get_by_role("heading", name="Profile and rates")).to_be_visible()
     shot(coach, "coach-dashboard")
     assert_labelled(coach)
+
+    # Two-factor login (required of coaches in production; optional here).
+    coach.goto("/two-factor?next=/coach")
+    secret = coach.locator("code.secret").inner_text()
+    coach.get_by_label("Code from the app").fill(pyotp.TOTP(secret).now())
+    coach.get_by_role("button", name="Turn on").click()
+    expect(coach.get_by_role("heading", name="Two-factor login is on")).to_be_visible()
+    expect(coach.locator("ul.recovery li")).to_have_count(10)
+    coach.get_by_role("button", name="I have saved them").click()
+    coach.wait_for_url("**/coach")

@@ -12,6 +12,7 @@ import { coachHome } from "./views/coachside";
 import { directory } from "./views/directory";
 import { room } from "./views/room";
 import { sessions } from "./views/sessions";
+import { twoFactorSetup } from "./views/twofactor";
 
 function nav(): void {
   const user = me();
@@ -58,6 +59,7 @@ route(/^\/sessions$/, signedIn(sessions));
 route(/^\/sessions\/([0-9a-f-]{36})$/, signedIn(room));
 route(/^\/coach$/, signedIn(coachHome, "coach"));
 route(/^\/admin$/, signedIn(admin, "admin"));
+route(/^\/two-factor$/, signedIn(twoFactorSetup));
 
 onAuthChange(nav);
 nav();

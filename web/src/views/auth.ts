@@ -55,7 +55,8 @@ export function login(main: HTMLElement, _: string[], query: URLSearchParams): v
         if (otp.value) body.otp = otp.value;
         const answer = await post<LoggedIn>("/api/auth/login", body);
         signIn(answer.user, answer.tokens);
-        navigate(afterLogin(query, answer.user));
+        const next = afterLogin(query, answer.user);
+        navigate(answer.two_factor_setup_required ? `/two-factor?next=${encodeURIComponent(next)}` : next);
       } catch (error) {
         if (error instanceof ApiError && error.code.startsWith("otp_")) otpField.hidden = false;
         note.replaceChildren(errorBox(explain(error)));
@@ -112,7 +113,8 @@ export function register(main: HTMLElement, _: string[], query: URLSearchParams)
           time_zone: viewerZone(),
         });
         signIn(answer.user, answer.tokens);
-        navigate(afterLogin(query, answer.user));
+        const next = afterLogin(query, answer.user);
+        navigate(answer.two_factor_setup_required ? `/two-factor?next=${encodeURIComponent(next)}` : next);
       } catch (error) {
         note.replaceChildren(errorBox(explain(error)));
       }

@@ -163,7 +163,7 @@ function announce(text: string): void {
 
 export function bookingItem(booking: Booking, refresh: () => void): HTMLElement {
   const role = me()?.role;
-  const other = role === "coach" ? (booking.client_name ?? "Your client") : booking.coach_name;
+  const other = role === "coach" ? (booking.client_name ?? "your client") : booking.coach_name;
   const open = roomOpen(booking);
   const actions = h("div", { class: "actions" });
   if (open) actions.append(h("a", { href: `/sessions/${booking.id}`, class: "button primary" }, "Join session"));
@@ -177,7 +177,7 @@ export function bookingItem(booking: Booking, refresh: () => void): HTMLElement 
   const item = h(
     "li",
     { class: "card booking", "data-booking": booking.id, "data-status": booking.status },
-    h("h3", {}, `${SESSION_TYPES[booking.session_type] ?? booking.session_type} with ${other}`),
+    h("h3", {}, `${SESSION_TYPES[booking.session_type] ?? booking.session_type} session with ${other}`),
     h("p", {}, `${dateTime(booking.starts_at)}–${clock(booking.ends_at)} · ${booking.duration} min · ${money(booking.price)}`),
     h("p", { class: `badge-status ${booking.status}` }, statusLabel(booking.status)),
     actions,
