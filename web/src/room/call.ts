@@ -204,7 +204,8 @@ export class Call {
     this.setState("connecting", "Connecting…");
     const pc = new RTCPeerConnection({
       iceServers: this.joined.ice_servers,
-      iceTransportPolicy: this.relayOnly ? "relay" : "all",
+      // Relay only if the server gave a TURN server to relay through.
+      iceTransportPolicy: this.relayOnly && this.hasTurn() ? "relay" : "all",
     });
     this.pc = pc;
     const remoteStream = new MediaStream();
@@ -267,6 +268,11 @@ export class Call {
         pc.restartIce();
       }
     };
+  }
+
+  private hasTurn(): boolean {
+    const urls = (this.joined?.ice_servers ?? []).flatMap((server) => server.urls);
+    return urls.some((url) => url.startsWith("turn:") || url.startsWith("turns:"));
   }
 
   private closeConnection(): void {
