@@ -47,6 +47,8 @@ export interface Quality {
   lossPercent: number | null;
   inboundAudioBytes: number;
   inboundVideoBytes: number;
+  /** The local end of the connection in use: `host`, `srflx` or `relay` (through TURN). */
+  route: string | null;
 }
 
 export interface CallEvents {
@@ -343,6 +345,7 @@ export class Call {
     let lost = 0;
     let received = 0;
     let rtt: number | null = null;
+    let localCandidate: unknown = null;
     report.forEach((stat: Record<string, unknown>) => {
       if (stat.type === "inbound-rtp") {
         const bytes = Number(stat.bytesReceived ?? 0);
@@ -352,8 +355,11 @@ export class Call {
         received += Number(stat.packetsReceived ?? 0);
       } else if (stat.type === "candidate-pair" && stat.nominated && stat.state === "succeeded") {
         if (typeof stat.currentRoundTripTime === "number") rtt = stat.currentRoundTripTime * 1000;
+        localCandidate = stat.localCandidateId;
       }
     });
+    const local = typeof localCandidate === "string" ? (report.get(localCandidate) as { candidateType?: string } | undefined) : undefined;
+    const route = local?.candidateType ?? null;
     const newLost = lost - this.lastStats.lost;
     const newReceived = received - this.lastStats.received;
     this.lastStats = { lost, received };
@@ -367,7 +373,7 @@ export class Call {
       else if ((loss ?? 0) > 2 || rttValue > 250) level = "fair";
       else level = "good";
     }
-    this.events.quality({ level, rttMs: rtt, lossPercent: loss, inboundAudioBytes: audio, inboundVideoBytes: video });
+    this.events.quality({ level, rttMs: rtt, lossPercent: loss, inboundAudioBytes: audio, inboundVideoBytes: video, route });
   }
 
   setMuted(muted: boolean): void {

@@ -161,9 +161,11 @@ export async function room(main: HTMLElement, [bookingId]: string[]): Promise<()
     quality.dataset.level = q.level;
     quality.dataset.inboundAudioBytes = String(q.inboundAudioBytes);
     quality.dataset.inboundVideoBytes = String(q.inboundVideoBytes);
+    quality.dataset.route = q.route ?? "";
     const words = { good: "good", fair: "fair: video may stutter", poor: "poor: try turning your camera off", unknown: "connecting" };
     const rtt = q.rttMs === null ? "" : ` · ${Math.round(q.rttMs)} ms`;
-    quality.textContent = section.dataset.state === "reconnecting" ? "Connection interrupted" : `Connection ${words[q.level]}${rtt}`;
+    const relayed = q.route === "relay" ? " · relayed" : "";
+    quality.textContent = section.dataset.state === "reconnecting" ? "Connection interrupted" : `Connection ${words[q.level]}${rtt}${relayed}`;
   }
 
   join.addEventListener("click", () => {
