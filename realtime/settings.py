@@ -57,6 +57,13 @@ VARIABLES: tuple[Variable, ...] = (
         "DATABASE_SCHEMA", "", "PostgreSQL schema to use instead of `public` (tests use one each)."
     ),
     Variable(
+        "DATABASE_POOL_SIZE",
+        "32",
+        "PostgreSQL connections each server process keeps open (up to a quarter more in bursts). "
+        "Size it to the requests one process has in flight: opening a connection costs more "
+        "than several queries.",
+    ),
+    Variable(
         "AUTO_MIGRATE",
         None,
         "Apply migrations at start: default true in development, false in production "
@@ -122,6 +129,7 @@ class Settings:
     port: int = 8080
     database_url: str = "sqlite+aiosqlite:///./var/flourish.db"
     database_schema: str = ""
+    database_pool_size: int = 32
     auto_migrate: bool = True
     redis_url: str = ""
     redis_prefix: str = "flourish:"
@@ -251,6 +259,7 @@ def load(environ: Mapping[str, str], *, var_dir: Path = Path("var")) -> Settings
         port=_int("PORT", raw("PORT"), 1, 65535),
         database_url=database_url,
         database_schema=schema,
+        database_pool_size=_int("DATABASE_POOL_SIZE", raw("DATABASE_POOL_SIZE"), 1, 1000),
         auto_migrate=auto_migrate,
         redis_url=redis_url,
         redis_prefix=raw("REDIS_PREFIX"),

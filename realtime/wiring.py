@@ -65,7 +65,11 @@ async def services(
 ) -> AsyncIterator[Services]:
     """With `sio`, slot changes are told to viewers over socket.io (`SocketFeed`)."""
     clock = clock or SystemClock()
-    db = Database(settings.database_url, schema=settings.database_schema)
+    db = Database(
+        settings.database_url,
+        schema=settings.database_schema,
+        pool_size=settings.database_pool_size,
+    )
     live: LiveState = (
         RedisLiveState(settings.redis_url, settings.redis_prefix)
         if settings.redis_url

@@ -21,6 +21,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 
@@ -31,11 +32,10 @@ from booking.services.bookings import (
     BookingView,
     Party,
     check_slot,
-    expire_stale,
     participant_booking,
     view,
 )
-from booking.services.calendars import CalendarFeed, busy_in, schedule_of
+from booking.services.calendars import CalendarFeed, calendar_near
 from booking.storage import bookings as store
 from booking.storage.bookings import Booking
 from realtime.clock import Clock
@@ -73,7 +73,7 @@ def checked_transition(status: states.Status, event: states.Event) -> states.Sta
 class Moved:
     booking: BookingView
     old: Interval
-    released: list[Booking]
+    released: list[store.Expired]
 
 
 class Changes:
@@ -138,16 +138,18 @@ class Changes:
                     )
                 end = start + timedelta(minutes=booking.duration)
                 window = Interval(start, end)
-                schedule = await schedule_of(session, coach, window)
+                conn = await session.connection()
+                await store.lock_calendar(conn, coach.id)
+                zone = ZoneInfo(coach.time_zone)
+                schedule, near = await calendar_near(conn, coach.id, zone, window, now)
                 check_slot(schedule, start, booking.duration, now)
-                await store.lock_calendar(session, coach.id)
-                released = await expire_stale(session, coach.id, now)
                 own = Interval(booking.blocked_from, booking.blocked_to)
-                busy = [i for i in await busy_in(session, coach.id, window, now) if i != own]
+                busy = [i for i in near.live if i != own]
                 if not slots.is_free(schedule, start, booking.duration, now=now, busy=busy):
                     raise _taken()
                 old = Interval(booking.starts_at, booking.ends_at)
                 guard = slots.blocked(start, end, schedule)
+                released = await store.expire(conn, near.stale_over(guard), now)
                 booking.starts_at, booking.ends_at = start, end
                 booking.blocked_from, booking.blocked_to = guard.start, guard.end
                 booking.reschedule_count += 1

@@ -14,6 +14,7 @@ import random
 import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from sqlalchemy import func, insert, select
@@ -23,7 +24,7 @@ from booking.money import Money
 from booking.policy import slots
 from booking.policy.pricing import session_price
 from booking.policy.slots import Interval
-from booking.services.calendars import schedule_of
+from booking.services.calendars import calendar_near
 from booking.storage.applications import ApplicationEvent, ProfessionalReference
 from booking.storage.bookings import Booking
 from booking.storage.coaches import Coach, CoachOffering
@@ -83,7 +84,8 @@ async def _demo_sessions(session: AsyncSession, now: datetime) -> None:
         return
     duration = min(offering.durations)
     window = Interval(now, now + timedelta(days=21))
-    schedule = await schedule_of(session, coach, window)
+    conn = await session.connection()
+    schedule, _ = await calendar_near(conn, coach.id, ZoneInfo(coach.time_zone), window, now)
     free = slots.free_slots(schedule, window, duration, now=now, busy=[])
     upcoming = [free[0], free[len(free) // 2]] if free else []
     hour = now.replace(minute=0, second=0, microsecond=0)
