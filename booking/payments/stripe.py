@@ -12,6 +12,7 @@ events we act on into `PaymentEvent` or `RefundEvent`; any other event type is `
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from dataclasses import dataclass
@@ -172,7 +173,7 @@ def parse_webhook(payload: bytes, signature: str | None, secret: str) -> Verifie
     except (stripe.SignatureVerificationError, ValueError, UnicodeDecodeError) as exc:
         raise BadSignature(str(exc)) from None
     kind = str(event.type)
-    data: Any = event.data.object
+    data: dict[str, Any] = json.loads(payload)["data"]["object"]  # plain JSON, as signed
     if kind in PAYMENT_EVENTS:
         body: PaymentEvent | RefundEvent | Ignored = PaymentEvent(
             NAME, str(data["id"]), PAYMENT_EVENTS[kind], _money(data), _booking_id(data)

@@ -47,6 +47,7 @@ from booking.payments.provider import (
     PaymentStatus,
 )
 from booking.policy import states
+from booking.policy.commission import Split, split
 from booking.services.bookings import BookingView, Party, expire_stale, participant_booking, view
 from booking.services.calendars import CalendarFeed
 from booking.services.changes import checked_transition, effective_status
@@ -85,6 +86,7 @@ class PaymentView:
 class Started:
     start: PaymentStart
     payment: PaymentView
+    split: Split
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,7 @@ class Payments:
                     raise _hold_expired("Hold the slot again to book it.")
                 checked_transition(status, states.Event.PAY)
                 amount = Money(booking.price_minor, booking.currency)
+                parts = split(amount, booking.commission_bps)
         except AppError as exc:  # logged for the admins: ids and the code, nothing private
             log.warning(
                 "payment for booking %s by user %s refused: %s", booking_id, party.user_id, exc.code
@@ -144,7 +147,7 @@ class Payments:
             raise PaymentRequired(Code.PAYMENT_FAILED, str(exc)) from None
         payment = await self._keep(booking_id, started, amount)
         log.info("payment %s started for booking %s", payment.id, booking_id)
-        return Started(started, payment)
+        return Started(started, payment, parts)
 
     async def _keep(
         self, booking_id: uuid.UUID, started: PaymentStart, amount: Money
