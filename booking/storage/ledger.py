@@ -22,7 +22,6 @@ from booking.storage.bookings import Booking
 from booking.storage.refunds import PENDING, PaymentRefund
 from realtime.db import Base, UtcDateTime, new_id
 
-
 # The account of what the platform owes a coach (booking.policy.ledger.Account.COACH_PAYABLE).
 COACH_PAYABLE = "coach_payable"
 

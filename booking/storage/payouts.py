@@ -89,4 +89,7 @@ async def accounts(session: AsyncSession, provider: str) -> dict[uuid.UUID, str]
             PayoutAccount.provider == provider
         )
     )
-    return dict(rows.tuples())
+    found: dict[uuid.UUID, str] = {}
+    for coach_id, ref in rows:
+        found[coach_id] = ref
+    return found

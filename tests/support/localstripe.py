@@ -74,7 +74,7 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
         except urllib.error.HTTPError:
             return  # answering (401 without a key): it is up
         except OSError:
-            time.sleep(0.05)  # noqa: ASYNC251 - a sync fixture, before any loop runs
+            time.sleep(0.05)
             continue
         return
     raise RuntimeError("localstripe did not start")

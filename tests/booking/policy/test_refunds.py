@@ -13,11 +13,10 @@ from booking.policy.refunds import Cause, RefundPolicy, Rule, cancel_event, refu
 START = datetime(2026, 3, 10, 14, 0, tzinfo=UTC)
 PAID = Money(10001, "USD")
 NOTHING = Money(0, "USD")
+DEFAULT = RefundPolicy()
 
 
-def quote(
-    cause: Cause, hours_before: float, policy: RefundPolicy = RefundPolicy()
-) -> tuple[int, Rule]:
+def quote(cause: Cause, hours_before: float, policy: RefundPolicy = DEFAULT) -> tuple[int, Rule]:
     at = START - timedelta(hours=hours_before)
     q = refund_for(paid=PAID, refunded=NOTHING, starts_at=START, at=at, cause=cause, policy=policy)
     return q.amount.minor, q.rule
