@@ -208,3 +208,45 @@ async def test_an_event_for_an_unknown_booking_changes_nothing(
     async with services.db.session() as session:
         assert await session.scalar(select(func.count()).select_from(Booking)) == 0
         assert await session.scalar(select(func.count()).select_from(WebhookEvent)) == 0
+
+
+async def test_a_refused_refund_stays_pending_and_is_retried_once(
+    client: Client,
+    services: Services,
+    member: Caller,
+    admin: Caller,
+    pro: tuple[Caller, str],
+    stripe_client: stripe.StripeClient,
+) -> None:
+    """Stripe says the payment succeeded, but the refund is refused at first (localstripe
+    refuses to refund an intent that was never charged, until it is)."""
+    booking = await held(client, member, pro[1])
+    payment = await (await start_payment(client, member, booking["id"])).json()
+    ref = payment["client_secret"].split("_secret_")[0]
+    obj = {
+        "id": ref,
+        "object": "payment_intent",
+        "amount": 10000,
+        "currency": "usd",
+        "metadata": {"booking_id": booking["id"]},
+    }
+    succeeded = event("payment_intent.succeeded", obj)
+    assert (await post_event(client, succeeded, signature(succeeded, WEBHOOK_SECRET))).status == 200
+
+    canceled = await (await cancel(client, member, booking["id"])).json()
+    assert canceled["status"] == "canceled_by_client"
+    assert (canceled["refund"]["status"], canceled["refund"]["amount"]["minor"]) == (
+        "pending",
+        10000,
+    )
+    assert (await get_json(client, "/api/admin/ledger", admin))["accounts"][0]["balance_minor"] == (
+        10000
+    )  # cash: nothing went back yet
+
+    await pay_in_browser(stripe_client, payment)
+    assert await services.scheduling.refunds.retry_pending() == 1
+    assert await services.scheduling.refunds.retry_pending() == 0
+    at_stripe = await stripe_client.v1.refunds.list_async(params={"payment_intent": ref})
+    assert [r.amount for r in at_stripe.data] == [10000]
+    ledger = await get_json(client, "/api/admin/ledger", admin)
+    assert {row["balance_minor"] for row in ledger["accounts"]} == {0}
