@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from booking.storage.bookings import Payment
+from booking.policy import states
+from booking.storage.bookings import Booking, Payment
 from booking.storage.refunds import PaymentRefund
+from realtime.auth.models import Role
 from realtime.wiring import Services
 from tests.booking.api.test_changes import cancel
 from tests.booking.api.test_holds import TUESDAY_9AM
 from tests.booking.api.test_payment import booked, held, pro
-from tests.booking.support import Caller, Client, get_json, problem
+from tests.booking.support import Caller, Client, get_json, make_user, problem
 from tests.support.clock import FakeClock
 
 __all__ = ["pro"]  # the fixture, shared
@@ -155,3 +158,54 @@ async def test_refunds_are_for_admins(
     booking = await booked(client, member, pro[1])
     response = await admin_refund(client, member, booking["id"], 100, "USD")
     assert response.status == 403
+
+
+async def test_refused_payments_are_logged_for_admins(
+    client: Client,
+    services: Services,
+    member: Caller,
+    pro: tuple[Caller, str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    confirmed = await booked(client, member, pro[1])
+    stranger = await make_user(services, Role.CLIENT, "Sam Stranger")
+    with caplog.at_level(logging.WARNING, logger="booking.services.payments"):
+        again = await client.post(
+            f"/api/bookings/{confirmed['id']}/payment", headers=member.headers
+        )
+        theirs = await client.post(
+            f"/api/bookings/{confirmed['id']}/payment", headers=stranger.headers
+        )
+    assert (await problem(again, 409))["code"] == "illegal_transition"
+    assert (await problem(theirs, 404))["code"] == "booking_not_found"
+    logged = [r.getMessage() for r in caplog.records]
+    assert any("illegal_transition" in m and confirmed["id"] in m for m in logged)
+    assert any("booking_not_found" in m and str(stranger.user_id) in m for m in logged)
+
+
+@pytest.mark.parametrize(
+    ("outcome", "event", "refunded"),
+    [("no_show_coach", "no_show_coach", 10000), ("no_show_client", "no_show_client", 0)],
+)
+async def test_no_shows_refund_by_the_policy(
+    client: Client,
+    services: Services,
+    member: Caller,
+    pro: tuple[Caller, str],
+    outcome: str,
+    event: str,
+    refunded: int,
+) -> None:
+    """The sessions issue marks no-shows; this is the call it makes, in its transaction."""
+    booking = await booked(client, member, pro[1])
+    refunds = services.scheduling.refunds
+    async with services.db.session() as session:
+        row = await session.get(Booking, uuid.UUID(booking["id"]))
+        assert row is not None
+        row.status = outcome
+        refund_id = await refunds.owe(session, row, states.Event(event), services.clock.now())
+    if refund_id is not None:
+        await refunds.make(refund_id)
+    async with services.db.session() as session:
+        payment = (await session.scalars(select(Payment))).one()
+    assert payment.refunded_minor == refunded
