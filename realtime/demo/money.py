@@ -67,7 +67,7 @@ async def seed_money(
     bookings = (await session.scalars(select(Booking).where(Booking.coach_id == coach.id))).all()
     for booking in bookings:
         if booking.confirmed_at is not None:
-            await _paid(session, booking)
+            await _paid(session, booking, now)
     for paid_days_ago, covered in PAYOUTS:
         share = split(price, coach.commission_bps).coach_share
         amount = Money(share.minor * len(covered), price.currency)
@@ -93,10 +93,11 @@ async def seed_money(
     )
 
 
-async def _paid(session: AsyncSession, booking: Booking) -> None:
-    """A succeeded demo payment for the booking, its charge, and its refund if canceled."""
+async def _paid(session: AsyncSession, booking: Booking, now: datetime) -> None:
+    """A succeeded demo payment for the booking, its charge, and its refund if canceled; paid
+    when it was confirmed, and never in the future."""
     assert booking.confirmed_at is not None
-    at = booking.confirmed_at
+    at = min(booking.confirmed_at, now)
     payment = Payment(
         booking_id=booking.id,
         provider="demo",
