@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from booking.money import CURRENCIES, Money
 from booking.policy import ledger
 from booking.policy.commission import MAX_BPS, MIN_BPS, split
+from booking.policy.pricing import session_price
 from booking.policy.refunds import Cause, RefundPolicy, refund_for
 
 START = datetime(2026, 3, 10, 14, 0, tzinfo=UTC)
@@ -74,7 +75,8 @@ def test_charges_partial_refunds_and_payouts_balance(
 
 
 @given(
-    price=prices,
+    rate=st.integers(min_value=100, max_value=1_000_000),
+    duration=st.sampled_from([15, 30, 45, 50, 60, 90, 120]),
     bps=commissions,
     currency=currencies,
     hours_before=st.floats(min_value=-48, max_value=24 * 30, allow_nan=False),
@@ -82,14 +84,16 @@ def test_charges_partial_refunds_and_payouts_balance(
     late_bps=st.integers(min_value=0, max_value=10000),
 )
 def test_refunds_by_policy_stay_within_what_was_paid(
-    price: int,
+    rate: int,
+    duration: int,
     bps: int,
     currency: str,
     hours_before: float,
     cause: Cause,
     late_bps: int,
 ) -> None:
-    paid = Money(price, currency)
+    paid = session_price(Money(rate, currency), duration)  # the coach's rate for the session
+    price = paid.minor
     quote = refund_for(
         paid=paid,
         refunded=Money(0, currency),
