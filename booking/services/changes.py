@@ -8,8 +8,10 @@ checks a new hold, so a move can never land on a slot another client just took.
 
 Cancel ends a held or confirmed booking: the client abandons a hold or cancels a confirmed
 session, the coach cancels a confirmed one. The reason is private and stored encrypted (key
-purpose "booking-cancel-note"). Refunds on cancellation follow the payments issue; until then
-no money moves here.
+purpose "booking-cancel-note"). The refund the policy grants (`booking.policy.refunds`) is
+written in the same transaction as the cancellation and made at the provider right after it
+commits (`booking.services.refunds`); if the provider fails, the booking stays canceled and the
+refund pending, and the refund job makes it later.
 
 Every status change goes through `booking.policy.states`; an event the booking's status does
 not accept is a 409 `illegal_transition`, never a silent change.
@@ -21,10 +23,12 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 
+from booking.policy import refunds as refund_rules
 from booking.policy import slots, states
 from booking.policy.reschedules import Verdict, may_reschedule
 from booking.policy.slots import Interval
@@ -42,6 +46,9 @@ from realtime.clock import Clock
 from realtime.db import Database, retrying
 from realtime.errors import Code, Conflict, FieldError, Unprocessable
 from realtime.keys import fernet
+
+if TYPE_CHECKING:  # refunds imports this module's helpers; Changes gets one by constructor
+    from booking.services.refunds import Refunds, RefundView
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +77,12 @@ def checked_transition(status: states.Status, event: states.Event) -> states.Sta
 
 
 @dataclass(frozen=True)
+class Canceled:
+    booking: BookingView
+    refund: RefundView | None
+
+
+@dataclass(frozen=True)
 class Moved:
     booking: BookingView
     old: Interval
@@ -85,7 +98,9 @@ class Changes:
         secret_key: str,
         *,
         notice_hours: int,
+        refunds: Refunds,
     ) -> None:
+        self.refunds = refunds
         self.db = db
         self.clock = clock
         self.feed = feed
@@ -184,20 +199,16 @@ class Changes:
             )
         return Conflict(Code.RESCHEDULE_NEEDS_CONSENT, message)
 
-    async def cancel(self, party: Party, booking_id: uuid.UUID, reason: str) -> BookingView:
-        """Cancel a held or confirmed booking, as its client or its coach."""
+    async def cancel(self, party: Party, booking_id: uuid.UUID, reason: str) -> Canceled:
+        """Cancel a held or confirmed booking, as its client or its coach, refunding what the
+        policy grants."""
         now = self.clock.now()
         async with self.db.session() as session:
             booking, coach = await participant_booking(
                 session, Party(party.user_id), booking_id, lock=True
             )
             status = effective_status(booking, now)
-            if coach.user_id == party.user_id:
-                event = states.Event.CANCEL_BY_COACH
-            elif status is states.Status.HELD:
-                event = states.Event.ABANDON
-            else:
-                event = states.Event.CANCEL_BY_CLIENT
+            event = refund_rules.cancel_event(status, by_coach=coach.user_id == party.user_id)
             after = checked_transition(status, event)
             if not await store.set_status(session, booking, after.value, expected=booking.status):
                 raise Conflict(
@@ -215,10 +226,14 @@ class Changes:
                 from_status=status.value,
                 actor_id=party.user_id,
             )
+            refund_id = await self.refunds.owe(session, booking, event, now)
             result = view(booking, coach)
         log.info("booking %s canceled (%s) by user %s", booking_id, event.value, party.user_id)
         await self.feed.slots_changed(result.coach_id, result.starts_at, result.ends_at, "released")
-        return result
+        refund = None
+        if refund_id is not None:
+            refund = await self.refunds.made_or_pending(refund_id)
+        return Canceled(result, refund)
 
 
 def _taken() -> Conflict:

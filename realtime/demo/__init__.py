@@ -4,7 +4,8 @@ Deterministic (`random.Random(2026)`; only ids differ between runs), idempotent 
 once the demo admin exists) and written in one transaction straight to the storage models:
 36 verified coaches with reviews, badges and approved applications, 2 applicants waiting for an
 admin, 1 coach whose verification has lapsed, the three accounts in `LOGINS`, and the demo
-client's sessions with the demo coach (two upcoming, one completed, one canceled). Every other
+client's sessions with the demo coach (two upcoming, one completed, one canceled), with the
+demo coach's payments, refund, payouts and ledger (`realtime.demo.money`). Every other
 demo account has a password hash nothing matches, so only those three can log in.
 """
 
@@ -32,6 +33,7 @@ from booking.storage.reviews import Review
 from realtime.app import SERVICES
 from realtime.auth.models import Role, User
 from realtime.demo import texts
+from realtime.demo.money import seed_money
 from realtime.demo.profiles import TABLES, Added, Rows, add_coach, draft_coach, user_row
 from realtime.wiring import Services
 
@@ -118,6 +120,11 @@ async def _demo_sessions(session: AsyncSession, now: datetime) -> None:
                 updated_at=min(now, end),
             )
         )
+    await session.flush()
+    others = await session.scalars(
+        select(User.id).where(User.email.like("reviewer%@demo.flourish.example")).limit(4)
+    )
+    await seed_money(session, coach, schedule, list(others), price, duration, now)
 
 
 def demo_rows(now: datetime, password_hash: str) -> Rows:
