@@ -311,6 +311,8 @@ async def run(args: argparse.Namespace) -> bool:
             "LOG_LEVEL": "WARNING",
             "REDIS_URL": "" if args.no_redis else REDIS_URL,
             "REDIS_PREFIX": prefix,
+            # One connection per request in flight, so the pool never opens and closes any.
+            "DATABASE_POOL_SIZE": str(args.concurrency),
         }
         slots = free_slots(world, now)
         async with serving(environment, args.processes) as servers:

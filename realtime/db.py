@@ -70,7 +70,7 @@ class Database:
     """The engine and its session factory. `session()` is one unit of work."""
 
     def __init__(
-        self, url: str, *, schema: str = "", pool_size: int = 32, echo: bool = False
+        self, url: str, *, schema: str = "", pool_size: int = 20, echo: bool = False
     ) -> None:
         self.url = url
         self.schema = schema
@@ -89,13 +89,6 @@ class Database:
             if schema:
                 kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
-        # PostgreSQL: a second, smaller pool whose connections stay in autocommit, for
-        # `autocommit()` (switching a pooled connection in and out of it costs each checkout).
-        self.autocommitting: AsyncEngine | None = None
-        if not self.is_sqlite:
-            self.autocommitting = create_async_engine(
-                url, **{**kwargs, "pool_size": max(pool_size // 2, 1)}, isolation_level="AUTOCOMMIT"
-            )
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin_immediate)
@@ -119,11 +112,12 @@ class Database:
         """A Core connection for statements that each stand alone (a read, one insert). On
         PostgreSQL each commits on its own, which saves the BEGIN and COMMIT round trips; on
         SQLite they share one transaction that commits at the end."""
-        if self.autocommitting is None:
+        if self.is_sqlite:
             async with self.engine.begin() as conn:
                 yield conn
         else:
-            async with self.autocommitting.connect() as conn:
+            async with self.engine.connect() as conn:
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
                 yield conn
 
     async def ping(self) -> None:
@@ -132,8 +126,6 @@ class Database:
 
     async def close(self) -> None:
         await self.engine.dispose()
-        if self.autocommitting is not None:
-            await self.autocommitting.dispose()
 
 
 # PostgreSQL's deadlock_detected and serialization_failure: the transaction lost a race and

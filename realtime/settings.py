@@ -58,10 +58,11 @@ VARIABLES: tuple[Variable, ...] = (
     ),
     Variable(
         "DATABASE_POOL_SIZE",
-        "32",
+        "20",
         "PostgreSQL connections each server process keeps open (up to a quarter more in bursts). "
-        "Size it to the requests one process has in flight: opening a connection costs more "
-        "than several queries.",
+        "Size it to the requests one process has in flight (opening a connection costs more "
+        "than several queries), and keep processes x 1.25 x this under PostgreSQL's "
+        "`max_connections`.",
     ),
     Variable(
         "AUTO_MIGRATE",
@@ -144,7 +145,7 @@ class Settings:
     port: int = 8080
     database_url: str = "sqlite+aiosqlite:///./var/flourish.db"
     database_schema: str = ""
-    database_pool_size: int = 32
+    database_pool_size: int = 20
     auto_migrate: bool = True
     redis_url: str = ""
     redis_prefix: str = "flourish:"
