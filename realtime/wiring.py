@@ -36,6 +36,8 @@ from realtime.metrics import CLOCK, METRICS, Metrics
 from realtime.settings import Settings, SettingsError
 from realtime.tasks import running
 from signalling.availability import Availability, SocketFeed
+from signalling.presence import MemoryPresence, OnlineCoaches, Presence, RedisPresence
+from signalling.session import SessionSignalling
 
 # How often each process looks for holds whose time is up.
 HOLD_SWEEP_SECONDS = 15
@@ -56,6 +58,7 @@ class Services:
     accounts: Accounts
     coaching: Coaching
     scheduling: Scheduling
+    signalling: SessionSignalling | None = None
 
 
 @asynccontextmanager
@@ -83,6 +86,16 @@ async def services(
     metrics = Metrics()
     passwords = passwords or Passwords()
     feed = feed or (SocketFeed(sio) if sio is not None else NoFeed())
+    authenticator = Authenticator(db, tokens)
+    online: OnlineCoaches | None = None
+    presence: Presence | None = None
+    if sio is not None:
+        presence = (
+            RedisPresence(settings.redis_url, settings.redis_prefix)
+            if settings.redis_url
+            else MemoryPresence()
+        )
+        online = OnlineCoaches(presence, clock)
     try:
         async with payment_providers(settings) as (provider, transfers):
             scheduling = Scheduling.build(settings, db, clock, feed, provider, transfers)
@@ -92,7 +105,12 @@ async def services(
                 "retry-refunds": (REFUND_RETRY_SECONDS, scheduling.refunds.retry_pending),
                 "pay-coaches": (settings.payout_interval_hours * 3600, scheduling.payouts.run),
             }
-            async with running(clock, jobs):
+            signalling = None
+            if sio is not None and presence is not None:
+                signalling = SessionSignalling(
+                    sio, settings, clock, authenticator, scheduling.sessions, presence
+                )
+            async with running(clock, jobs), _signalling(signalling):
                 yield Services(
                     settings=settings,
                     clock=clock,
@@ -101,14 +119,24 @@ async def services(
                     metrics=metrics,
                     passwords=passwords,
                     tokens=tokens,
-                    authenticator=Authenticator(db, tokens),
+                    authenticator=authenticator,
                     accounts=Accounts(settings, clock, db, live, passwords, tokens, metrics),
-                    coaching=Coaching.build(db, clock, settings.secret_key),
+                    coaching=Coaching.build(db, clock, settings.secret_key, online),
                     scheduling=scheduling,
+                    signalling=signalling,
                 )
     finally:
         await live.close()
         await db.close()
+
+
+@asynccontextmanager
+async def _signalling(signalling: SessionSignalling | None) -> AsyncIterator[None]:
+    if signalling is None:
+        yield
+        return
+    async with signalling.running():
+        yield
 
 
 @asynccontextmanager
@@ -137,6 +165,8 @@ async def payment_providers(
 def serve_sockets(sio: socketio.AsyncServer, s: Services) -> None:
     """Put every socket.io namespace's handlers on the server."""
     Availability(sio, s.authenticator, s.coaching.coaches).register()
+    if s.signalling is not None:
+        s.signalling.register()
 
 
 def provide(app: web.Application, s: Services) -> None:

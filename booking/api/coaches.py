@@ -76,6 +76,9 @@ class CoachProfileOut(CoachCardOut):
     approach: str
     credentials: list[PublicCredentialOut]
     reviews: list[ReviewOut] = Field(description="The newest five.")
+    online: bool = Field(
+        description="The coach has the app open now (a live `/session` connection on any server)."
+    )
 
 
 class VerificationOut(Output):

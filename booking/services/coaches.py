@@ -73,6 +73,20 @@ class CoachProfile(CoachCard):
     approach: str
     credentials: list[PublicCredential]
     reviews: list[ReviewView]
+    online: bool = False
+
+
+class OnlineStatus(Protocol):
+    """Who has the app open now (signalling presence, shared by every server process)."""
+
+    async def online(self, user_ids: list[uuid.UUID]) -> set[uuid.UUID]: ...
+
+
+class NobodyOnline:
+    """No presence to ask (a services graph built without socket.io)."""
+
+    async def online(self, user_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+        return set()
 
 
 @dataclass(frozen=True)
@@ -155,9 +169,10 @@ def _clock_time(minute: int) -> str:
 
 
 class Coaches:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, presence: OnlineStatus | None = None) -> None:
         self.db = db
         self.clock = clock
+        self.presence = presence or NobodyOnline()
 
     async def own(self, user_id: uuid.UUID) -> CoachSelf:
         """The caller's own coach profile."""
@@ -190,6 +205,7 @@ class Coaches:
             (card,) = await cards(session, [coach])
             credentials = await _current_credentials(session, coach.id)
             summary, reviews = await rating_summary(session, coach, PROFILE_REVIEWS)
+            online = await self.presence.online([coach.user_id])
             return CoachProfile(
                 **{**vars(card), "rating": summary},
                 bio=coach.bio,
@@ -205,6 +221,7 @@ class Coaches:
                     for c in credentials
                 ],
                 reviews=reviews,
+                online=coach.user_id in online,
             )
 
     async def set_commission(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from booking.services.agreements import Agreements
 from booking.services.applications import Applications
 from booking.services.badges import Badges
-from booking.services.coaches import Coaches
+from booking.services.coaches import Coaches, OnlineStatus
 from booking.services.directory import Directory
 from booking.services.favourites import Favourites
 from booking.services.reviews import Reviews
@@ -29,13 +29,15 @@ class Coaching:
     reviews: Reviews
 
     @classmethod
-    def build(cls, db: Database, clock: Clock, secret_key: str) -> Coaching:
+    def build(
+        cls, db: Database, clock: Clock, secret_key: str, presence: OnlineStatus | None = None
+    ) -> Coaching:
         cursor_key = derive(secret_key, "list-cursor")
         return cls(
             specialties=Specialties(db),
             agreements=Agreements(db),
             applications=Applications(db, clock, cursor_key),
-            coaches=Coaches(db, clock),
+            coaches=Coaches(db, clock, presence),
             directory=Directory(db, clock, cursor_key),
             badges=Badges(db, clock),
             favourites=Favourites(db, clock),

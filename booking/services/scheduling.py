@@ -17,6 +17,7 @@ from booking.services.ledger import Ledger
 from booking.services.payments import Payments
 from booking.services.payouts import Payouts
 from booking.services.refunds import Refunds
+from booking.services.sessions import Sessions
 from booking.services.webhooks import StripeWebhooks
 from realtime.clock import Clock
 from realtime.db import Database
@@ -31,6 +32,7 @@ class Scheduling:
     changes: Changes
     calendar: Calendar
     availability: Availability
+    sessions: Sessions
     refunds: Refunds
     payouts: Payouts
     ledger: Ledger
@@ -67,6 +69,7 @@ class Scheduling:
             ),
             calendar=Calendar(db, clock),
             availability=Availability(db, clock, feed),
+            sessions=Sessions(db, clock, join_early_minutes=settings.join_early_minutes),
             refunds=refunds,
             payouts=Payouts(db, clock, transfers),
             ledger=Ledger(db, clock),

@@ -115,7 +115,9 @@ async def test_demo_client_has_sessions_and_can_book(services: Services, client:
     upcoming = await (
         await client.get("/api/bookings", params={"when": "upcoming"}, headers=headers)
     ).json()
-    assert [b["status"] for b in upcoming["items"]] == ["confirmed", "confirmed"]
+    # The two live sessions (video, chat) starting now, then two later video sessions.
+    assert [b["status"] for b in upcoming["items"]] == ["confirmed"] * 4
+    assert [b["session_type"] for b in upcoming["items"]][2:] == ["video", "video"]
     past = await (
         await client.get("/api/bookings", params={"when": "past"}, headers=headers)
     ).json()
@@ -158,9 +160,10 @@ async def test_demo_coach_has_earnings_and_payouts(services: Services, client: C
     assert response.status == 200, await response.text()
     earned = await response.json()
     (balance,) = earned["balances"]
-    # 4 earlier and 1 recent completed, 1 canceled and 2 upcoming sessions, all at one price
-    price = balance["gross"]["minor"] // 8
-    assert balance["gross"]["minor"] == 8 * price
+    # 4 earlier and 1 recent completed, 1 canceled, 2 upcoming sessions and the live video
+    # session (realtime.demo.live), all at one price
+    price = balance["gross"]["minor"] // 9
+    assert balance["gross"]["minor"] == 9 * price
     assert balance["refunds"]["minor"] == price  # the cancellation 30 h ahead: in full
     assert balance["paid_out"]["minor"] > 0
     assert balance["available"]["minor"] > 0
