@@ -1,0 +1,336 @@
+"""Signalling benchmark: our `/session` relay against a bare python-socketio relay.
+
+    .venv/bin/python -m bench.signalling [--sizes 100,500,1000] [--servers bare,ours,ours2]
+                                         [--generators 2] [--seconds 5] [--rate 1000]
+                                         [--quick] [--json PATH]
+
+Servers (bench/signalling_servers.py), each started afresh for every size, in processes of
+their own on loopback ports: `bare` (bench/relay.py: python-socketio's defaults on aiohttp),
+`ours` (`flourish serve`, one node: authentication, validation, Redis presence; a PostgreSQL
+schema and Redis prefix of its own with a confirmed booking per room) and `ours2` (two nodes
+sharing them, the two peers of every room on different nodes, so each signal crosses Redis).
+
+Load: the official Node `socket.io-client` (bench/node/load.mjs) in `--generators` processes,
+WebSocket transport, one engine.io connection per socket, rooms of two. Signals are an SDP
+offer or answer (about 3 KB) one time in ten and a trickled ICE candidate (about 200 B) else.
+For each server and size (connections):
+
+1. memory: 2 warm-up rooms signal and leave, then every socket connects and joins and stays
+   idle for a moment; resident memory per connection is the growth of the server's VmRSS
+   (/proc/<pid>/status, summed over its nodes) divided by the connections;
+2. capacity: every room ping-pongs (A signals B, B answers A, at once, again), a closed loop;
+   after a warm-up, relayed signals per second, round trips, and the server's CPU time
+   (/proc/<pid>/stat) per relayed signal; the generators' CPU (busiest process, % of a core)
+   shows they were not the limit;
+3. latency: an open loop at a fixed `--rate` of signals per second in all, spread over every
+   socket, each stamped with its send time; one-way p50/p99 from send to receipt.
+
+Prints a table, the ratios ours/bare and PASS/FAIL against the targets for `ours` (at least the
+bare relay's capacity, p99 under 20 ms at 1,000 signals/s, no more memory per idle connection
+than the bare relay); exit status 1 on a miss. `--quick`: 100 connections, short phases. The
+schema and the runs' Redis keys are dropped at the end. Needs node (npm ci in bench/node is run
+when the lock file changed), and for `ours` PostgreSQL and Redis (BENCH_POSTGRES_URL,
+BENCH_REDIS_URL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from bench import signalling_load
+from bench.signalling_load import Load, generators
+from bench.signalling_servers import SERVERS, Running, World, started
+
+TARGET_P99_MS = 20.0
+WARM_UP_ROOMS = 2
+
+
+@dataclass(frozen=True)
+class Options:
+    sizes: tuple[int, ...] = (100, 500, 1000)
+    servers: tuple[str, ...] = SERVERS
+    generators: int = 2
+    seconds: float = 5.0  # measured part of each loop
+    warm_up: float = 1.0  # each loop runs this long before it is measured
+    idle: float = 2.0  # seconds the joined sockets stay idle before memory is read
+    rate: int = 1000  # open loop: signals per second in all
+    profile: Path | None = None  # run the servers under cProfile, write the profiles here
+
+
+@dataclass
+class Result:
+    """One server at one size. Times in ms, CPU in µs per relayed signal."""
+
+    server: str
+    connections: int
+    joined: int = 0
+    memory_kb_per_connection: float = 0.0
+    relayed_per_second: float = 0.0
+    round_trips_per_second: float = 0.0
+    round_trip_p50_ms: float = 0.0
+    round_trip_p99_ms: float = 0.0
+    server_cpu_us_per_signal: float = 0.0
+    server_cpu_cores: float = 0.0  # during the closed loop
+    generator_cpu_busiest: float = 0.0  # share of one core, busiest process, closed loop
+    generator_cpu_us_per_signal: float = 0.0  # all processes: sending and receiving it
+    open_offered_per_second: int = 0
+    open_relayed_per_second: float = 0.0
+    open_p50_ms: float = 0.0
+    open_p99_ms: float = 0.0
+    open_max_ms: float = 0.0
+    open_server_cpu_cores: float = 0.0
+    errors: dict[str, int] = field(default_factory=dict)
+
+
+async def measure(options: Options) -> list[Result]:
+    """Every server at every size, sizes in turn so that the servers share the machine's mood."""
+    signalling_load.install()
+    world: World | None = None
+    try:
+        if any(name != "bare" for name in options.servers):
+            world = World()
+            await world.seed(max(options.sizes) // 2 + WARM_UP_ROOMS)
+        results = []
+        for size in options.sizes:
+            for name in options.servers:
+                profile = options.profile / f"{name}-{size}" if options.profile else None
+                async with started(name, size // 2 + WARM_UP_ROOMS, world, profile) as server:
+                    result = await measure_one(server, size, options)
+                results.append(result)
+                print(_line(result), file=sys.stderr)
+        return results
+    finally:
+        if world is not None:
+            await world.drop()
+
+
+async def measure_one(server: Running, size: int, options: Options) -> Result:
+    result = Result(server.name, size)
+    errors: Counter[str] = Counter()
+    warm_up, rooms = server.rooms[:WARM_UP_ROOMS], server.rooms[WARM_UP_ROOMS:]
+    async with generators(options.generators) as load:
+        await load.connect(warm_up)
+        await load.all({"cmd": "closed"})
+        await asyncio.sleep(0.3)
+        await load.stop()
+        await load.disconnect()
+        await asyncio.sleep(0.5)
+        rss_before = server.rss_bytes()
+
+        result.joined, refused = await load.connect(rooms)
+        errors.update(refused)
+        await asyncio.sleep(options.idle)
+        result.memory_kb_per_connection = (server.rss_bytes() - rss_before) / 1024 / max(size, 1)
+
+        await load.all({"cmd": "closed"})
+        closed = await _loop(server, load, options, errors)
+        marks = closed.marks
+        result.relayed_per_second = marks.received / marks.seconds
+        result.round_trips_per_second = len(marks.latencies_ms) / marks.seconds
+        result.round_trip_p50_ms, result.round_trip_p99_ms = _p50_p99(marks.latencies_ms)
+        result.server_cpu_us_per_signal = closed.server_cpu / max(marks.received, 1) * 1e6
+        result.server_cpu_cores = closed.server_cpu / marks.seconds
+        result.generator_cpu_busiest = max(closed.generator_cpu) / marks.seconds
+        result.generator_cpu_us_per_signal = (
+            sum(closed.generator_cpu) / max(marks.received, 1) * 1e6
+        )
+
+        result.open_offered_per_second = options.rate
+        rate = options.rate / options.generators
+        await load.all({"cmd": "open", "rate": rate})
+        opened = await _loop(server, load, options, errors)
+        marks = opened.marks
+        result.open_relayed_per_second = marks.received / marks.seconds
+        result.open_p50_ms, result.open_p99_ms = _p50_p99(marks.latencies_ms)
+        result.open_max_ms = max(marks.latencies_ms, default=0.0)
+        result.open_server_cpu_cores = opened.server_cpu / marks.seconds
+        await load.disconnect()
+    result.errors = dict(errors)
+    return result
+
+
+@dataclass
+class Phase:
+    marks: signalling_load.Marks
+    server_cpu: float
+    generator_cpu: list[float]
+
+
+async def _loop(server: Running, load: Load, options: Options, errors: Counter[str]) -> Phase:
+    """Measure a running loop: warm up, mark, `seconds`, mark; then stop it."""
+    await asyncio.sleep(options.warm_up)
+    first = await load.mark()
+    errors.update(first.errors)
+    server_before, load_before = server.cpu_seconds(), load.cpu_seconds()
+    await asyncio.sleep(options.seconds)
+    marks = await load.mark()
+    server_cpu = server.cpu_seconds() - server_before
+    generator_cpu = [b - a for a, b in zip(load_before, load.cpu_seconds(), strict=True)]
+    errors.update(marks.errors)
+    in_flight, stopped = await load.stop()
+    errors.update(stopped)
+    if in_flight:
+        errors[f"signals lost in flight: {in_flight}"] += 1
+    return Phase(marks, server_cpu, generator_cpu)
+
+
+def _p50_p99(values: list[float]) -> tuple[float, float]:
+    if len(values) < 2:
+        return (values[0], values[0]) if values else (0.0, 0.0)
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    return cuts[49], cuts[98]
+
+
+def _line(r: Result) -> str:
+    return (
+        f"{r.server} at {r.connections}: {r.relayed_per_second:,.0f} signals/s, "
+        f"{r.server_cpu_us_per_signal:.0f} µs CPU/signal, open p99 {r.open_p99_ms:.1f} ms, "
+        f"{r.memory_kb_per_connection:.0f} KB/connection"
+    )
+
+
+def report(results: Sequence[Result], options: Options) -> bool:
+    """Print the table, the ratios and the verdicts; whether every target was met."""
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(
+        f"\n{options.generators} generator processes (node socket.io-client, WebSocket); closed "
+        f"and open loops {options.warm_up:g} s warm-up + {options.seconds:g} s measured; open "
+        f"loop at {options.rate:,} signals/s. Load average at the end: {load} on "
+        f"{os.cpu_count()} cores.\n"
+    )
+    print(
+        "| server | conns | joined | relayed/s | round trips/s | RTT p50/p99 ms | "
+        "server µs/signal | server cores | generator µs/signal, core (busiest) | "
+        f"open p50/p99/max ms @{options.rate} | KB/idle conn |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in results:
+        print(
+            f"| {r.server} | {r.connections} | {r.joined} | {r.relayed_per_second:,.0f} | "
+            f"{r.round_trips_per_second:,.0f} | {r.round_trip_p50_ms:.1f} / "
+            f"{r.round_trip_p99_ms:.1f} | {r.server_cpu_us_per_signal:.0f} | "
+            f"{r.server_cpu_cores:.2f} | {r.generator_cpu_us_per_signal:.0f}, "
+            f"{r.generator_cpu_busiest:.0%} | "
+            f"{r.open_p50_ms:.1f} / {r.open_p99_ms:.1f} / {r.open_max_ms:.1f} | "
+            f"{r.memory_kb_per_connection:.0f} |"
+        )
+    for r in results:
+        for reason, count in sorted(r.errors.items()):
+            print(f"\n{r.server} at {r.connections}: {count} x {reason}")
+    return _verdicts(results)
+
+
+def _verdicts(results: Sequence[Result]) -> bool:
+    bare = {r.connections: r for r in results if r.server == "bare"}
+    ours = [r for r in results if r.server != "bare"]
+    if bare and ours:
+        print("\n| ours / bare | conns | capacity | µs/signal | open p99 | KB/idle conn |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for r in ours:
+            b = bare.get(r.connections)
+            if b is not None:
+                print(
+                    f"| {r.server} | {r.connections} | "
+                    f"{_ratio(r.relayed_per_second, b.relayed_per_second)} | "
+                    f"{_ratio(r.server_cpu_us_per_signal, b.server_cpu_us_per_signal)} | "
+                    f"{_ratio(r.open_p99_ms, b.open_p99_ms)} | "
+                    f"{_ratio(r.memory_kb_per_connection, b.memory_kb_per_connection)} |"
+                )
+    passed = True
+    print()
+    for r in results:
+        if r.server != "ours":
+            continue
+        checks = [(r.open_p99_ms < TARGET_P99_MS, f"p99 {r.open_p99_ms:.1f} ms; target < 20 ms")]
+        b = bare.get(r.connections)
+        if b is not None:
+            checks.append(
+                (
+                    r.relayed_per_second >= b.relayed_per_second,
+                    f"{r.relayed_per_second:,.0f} signals/s; target >= bare relay's "
+                    f"{b.relayed_per_second:,.0f}",
+                )
+            )
+            checks.append(
+                (
+                    r.memory_kb_per_connection <= b.memory_kb_per_connection,
+                    f"{r.memory_kb_per_connection:.0f} KB per idle connection; target <= bare "
+                    f"relay's {b.memory_kb_per_connection:.0f}",
+                )
+            )
+        checks.append((r.joined == r.connections, f"{r.joined} of {r.connections} joined"))
+        for ok, text in checks:
+            passed = passed and ok
+            print(f"{'PASS' if ok else 'FAIL'}: ours at {r.connections}: {text}")
+    return passed
+
+
+def _ratio(ours: float, bare: float) -> str:
+    return f"{ours / bare:.2f}" if bare else "-"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.signalling",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--sizes", default="100,500,1000", help="connections, comma-separated")
+    parser.add_argument("--servers", default=",".join(SERVERS), help="of bare,ours,ours2")
+    parser.add_argument("--generators", type=int, default=2, help="node processes")
+    parser.add_argument("--seconds", type=float, default=5.0, help="measured part of a loop")
+    parser.add_argument("--rate", type=int, default=1000, help="open loop signals/s")
+    parser.add_argument("--quick", action="store_true", help="100 connections, short loops")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="run the servers under cProfile and write <server>-<size>-<node>.prof files to "
+        "this directory (slows them: read where the time goes, not how much)",
+    )
+    args = parser.parse_args(argv)
+    servers = tuple(args.servers.split(","))
+    if unknown := set(servers) - set(SERVERS):
+        parser.error(f"unknown servers: {', '.join(sorted(unknown))}")
+    options = Options(
+        sizes=tuple(int(s) for s in args.sizes.split(",")),
+        servers=servers,
+        generators=args.generators,
+        seconds=args.seconds,
+        rate=args.rate,
+        profile=args.profile,
+    )
+    if args.quick:
+        options = Options(
+            sizes=(100,),
+            servers=servers,
+            generators=args.generators,
+            seconds=1.5,
+            warm_up=0.5,
+            idle=0.5,
+            rate=args.rate,
+            profile=args.profile,
+        )
+    if options.profile:
+        options.profile.mkdir(parents=True, exist_ok=True)
+    started_at = time.perf_counter()
+    results = asyncio.run(measure(options))
+    passed = report(results, options)
+    print(f"\n{time.perf_counter() - started_at:.0f} s in all")
+    if args.json is not None:
+        args.json.write_text(json.dumps([asdict(r) for r in results], indent=2))
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
