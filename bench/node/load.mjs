@@ -209,7 +209,9 @@ function connectPeer(spec) {
       socket.close();
       resolve(null);
     };
-    socket.once("connect_error", (err) => fail(`connect_error: ${err.message}`));
+    socket.once("connect_error", (err) =>
+      fail(`connect_error: ${err.message}${err.data ? ` ${JSON.stringify(err.data)}` : ""}`),
+    );
     socket.once("connect", async () => {
       try {
         const ack = await socket.timeout(20000).emitWithAck("join", { booking_id: spec.booking_id });
@@ -275,6 +277,7 @@ function closedLoop() {
 
 function openLoop(rate) {
   mode = "open";
+  if (!peers.length) return;
   const started = performance.now();
   let sent = 0;
   let turn = 0;
