@@ -238,11 +238,13 @@ async def started(
     name: str, rooms: int, world: World | None, profile: Path | None = None
 ) -> AsyncIterator[Running]:
     """Server `name` (one of SERVERS) running, with `rooms` rooms for the generator. With
-    `profile`, each process runs under cProfile and writes `<profile>-<node>.prof` on exit."""
+    `profile`, each process runs under cProfile (bench/profiled.py) and writes
+    `<profile>-<node>.prof` on exit."""
 
     def python(node: int, module: str, *args: str) -> list[str]:
-        under = ["-m", "cProfile", "-o", f"{profile}-{node}.prof"] if profile else []
-        return [sys.executable, *under, "-m", module, *args]
+        if profile is None:
+            return [sys.executable, "-m", module, *args]
+        return [sys.executable, "-m", "bench.profiled", f"{profile}-{node}.prof", module, *args]
 
     if name == "bare":
         port = free_port()
