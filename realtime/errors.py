@@ -78,6 +78,16 @@ class Code(StrEnum):
     # socket.io
     UNKNOWN_EVENT = "unknown_event"
     TOO_MANY_WATCHES = "too_many_watches"
+    # sessions (socket.io /session)
+    SESSION_NOT_OPEN = "session_not_open"
+    SESSION_OVER = "session_over"
+    ROOM_FULL = "room_full"
+    NOT_JOINED = "not_joined"
+    ALREADY_JOINED = "already_joined"
+    PEER_NOT_FOUND = "peer_not_found"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
+    JOIN_TIMEOUT = "join_timeout"
+    TAKEN_OVER = "taken_over"
 
 
 @dataclass

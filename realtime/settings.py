@@ -102,6 +102,25 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("TURN_URLS", "", "Comma-separated TURN URLs given to peers."),
     Variable("TURN_SECRET", "", "coturn `static-auth-secret` for TURN REST credentials.", True),
     Variable("TURN_TTL", "3600", "Seconds a TURN credential stays valid."),
+    Variable(
+        "JOIN_EARLY_MINUTES",
+        "10",
+        "Minutes before a session's start from which its participants may join its room.",
+    ),
+    Variable(
+        "RECONNECT_GRACE",
+        "20",
+        "Seconds a dropped participant keeps their place in a session room before the other "
+        "side is told they left (also how soon a crashed node's peers disappear).",
+    ),
+    Variable(
+        "JOIN_TIMEOUT", "30", "Seconds a `/session` socket may stay connected without joining."
+    ),
+    Variable(
+        "SIGNAL_RATE",
+        "50",
+        "Signals per second one `/session` socket may relay (bursts of twice that pass).",
+    ),
     Variable("HOLD_MINUTES", "10", "Minutes a held slot waits for payment before it is freed."),
     Variable(
         "RESCHEDULE_NOTICE_HOURS",
@@ -143,6 +162,10 @@ class Settings:
     turn_urls: tuple[str, ...] = ()
     turn_secret: str = field(default="", repr=False)
     turn_ttl: int = 3600
+    join_early_minutes: int = 10
+    reconnect_grace: int = 20
+    join_timeout: int = 30
+    signal_rate: int = 50
     hold_minutes: int = 10
     reschedule_notice_hours: int = 24
     log_level: str = "INFO"
@@ -276,6 +299,10 @@ def load(environ: Mapping[str, str], *, var_dir: Path = Path("var")) -> Settings
         turn_urls=turn_urls,
         turn_secret=turn_secret,
         turn_ttl=_int("TURN_TTL", raw("TURN_TTL"), 60, 7 * 86400),
+        join_early_minutes=_int("JOIN_EARLY_MINUTES", raw("JOIN_EARLY_MINUTES"), 0, 24 * 60),
+        reconnect_grace=_int("RECONNECT_GRACE", raw("RECONNECT_GRACE"), 1, 3600),
+        join_timeout=_int("JOIN_TIMEOUT", raw("JOIN_TIMEOUT"), 1, 3600),
+        signal_rate=_int("SIGNAL_RATE", raw("SIGNAL_RATE"), 1, 100000),
         hold_minutes=_int("HOLD_MINUTES", raw("HOLD_MINUTES"), 1, 120),
         reschedule_notice_hours=_int(
             "RESCHEDULE_NOTICE_HOURS", raw("RESCHEDULE_NOTICE_HOURS"), 0, 14 * 24

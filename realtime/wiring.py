@@ -34,6 +34,8 @@ from realtime.metrics import CLOCK, METRICS, Metrics
 from realtime.settings import Settings, SettingsError
 from realtime.tasks import running
 from signalling.availability import Availability, SocketFeed
+from signalling.presence import MemoryPresence, Presence, RedisPresence
+from signalling.session import SessionSignalling
 
 # How often each process looks for holds whose time is up.
 HOLD_SWEEP_SECONDS = 15
@@ -52,6 +54,7 @@ class Services:
     accounts: Accounts
     coaching: Coaching
     scheduling: Scheduling
+    signalling: SessionSignalling | None = None
 
 
 @asynccontextmanager
@@ -80,8 +83,19 @@ async def services(
         "expire-holds": (HOLD_SWEEP_SECONDS, scheduling.bookings.expire_holds),
         "forget-idempotency-keys": (3600, lambda: idempotency.sweep(db, clock)),
     }
+    authenticator = Authenticator(db, tokens)
+    signalling = None
+    if sio is not None:
+        presence: Presence = (
+            RedisPresence(settings.redis_url, settings.redis_prefix)
+            if settings.redis_url
+            else MemoryPresence()
+        )
+        signalling = SessionSignalling(
+            sio, settings, clock, authenticator, scheduling.sessions, presence
+        )
     try:
-        async with running(clock, jobs):
+        async with running(clock, jobs), _signalling(signalling):
             yield Services(
                 settings=settings,
                 clock=clock,
@@ -90,14 +104,24 @@ async def services(
                 metrics=metrics,
                 passwords=passwords,
                 tokens=tokens,
-                authenticator=Authenticator(db, tokens),
+                authenticator=authenticator,
                 accounts=Accounts(settings, clock, db, live, passwords, tokens, metrics),
                 coaching=Coaching.build(db, clock, settings.secret_key),
                 scheduling=scheduling,
+                signalling=signalling,
             )
     finally:
         await live.close()
         await db.close()
+
+
+@asynccontextmanager
+async def _signalling(signalling: SessionSignalling | None) -> AsyncIterator[None]:
+    if signalling is None:
+        yield
+        return
+    async with signalling.running():
+        yield
 
 
 def payment_provider(settings: Settings) -> PaymentProvider:
@@ -115,6 +139,8 @@ def payment_provider(settings: Settings) -> PaymentProvider:
 def serve_sockets(sio: socketio.AsyncServer, s: Services) -> None:
     """Put every socket.io namespace's handlers on the server."""
     Availability(sio, s.authenticator, s.coaching.coaches).register()
+    if s.signalling is not None:
+        s.signalling.register()
 
 
 def provide(app: web.Application, s: Services) -> None:

@@ -17,13 +17,12 @@ from typing import Any
 
 import socketio
 from pydantic import ValidationError
-from socketio import exceptions as socketio_errors
 
 from booking.services.coaches import Coaches
 from realtime.auth.access import Authenticator
 from realtime.errors import AppError, BadRequest, Code
 from realtime.http import field_errors
-from signalling.acks import Ack, answers, error_ack, ok
+from signalling.acks import Ack, answers, error_ack, ok, refused
 from signalling.protocol import (
     AVAILABILITY,
     MAX_WATCHES,
@@ -89,12 +88,12 @@ class Availability:
                 await self.authenticator.principal(token)
         except ValidationError as exc:
             first = field_errors(exc)[0]
-            raise _refused(Code.BAD_PAYLOAD, f"auth.{first.field}: {first.message}") from None
+            raise refused(Code.BAD_PAYLOAD, f"auth.{first.field}: {first.message}") from None
         except AppError as exc:
-            raise _refused(exc.code, exc.message) from None
+            raise refused(exc.code, exc.message) from None
         except Exception:
             log.exception("availability connect failed")
-            raise _refused(Code.INTERNAL, "Something went wrong on our side.") from None
+            raise refused(Code.INTERNAL, "Something went wrong on our side.") from None
 
     async def watch(self, sid: str, payload: WatchIn) -> Ack:
         room = coach_room(payload.coach_id)
@@ -121,8 +120,3 @@ class Availability:
     def _rooms(self, sid: str) -> list[str]:
         rooms: list[str] = self.sio.rooms(sid, namespace=AVAILABILITY)
         return rooms
-
-
-def _refused(code: Code | str, message: str) -> socketio_errors.ConnectionRefusedError:
-    """What the client's `connect_error` gets: `{message, data: {code, message}}`."""
-    return socketio_errors.ConnectionRefusedError(message, {"code": str(code), "message": message})

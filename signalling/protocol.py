@@ -5,31 +5,21 @@ a test fails when the file is stale).
 Incoming payloads are pydantic models with `extra="forbid"` (socket.io hands us parsed JSON, so
 UUIDs and times arrive as strings and are not `strict`); outgoing ones are `TypedDict`s, their
 fields described with `Annotated[..., Doc("...")]`. A namespace is declared as a `Namespace`
-listing its connect rules and events; add it to `NAMESPACES` and regenerate the document.
+(signalling/protodoc.py) listing its connect rules and events; add it to `NAMESPACES` and
+regenerate the document.
 """
 
 from __future__ import annotations
 
-import json
 import sys
-import textwrap
-import types
-import typing
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal, TypedDict, get_args, get_origin
+from typing import Annotated, Literal, NotRequired, Self, TypedDict
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from realtime.errors import Code
-
-
-@dataclass(frozen=True)
-class Doc:
-    """The meaning of a field of an outgoing payload, for the generated document."""
-
-    text: str
+from signalling.protodoc import ClientEvent, Doc, Namespace, ServerEvent, document
 
 
 class Incoming(BaseModel):
@@ -110,38 +100,6 @@ class SlotsChanged(TypedDict):
     ]
 
 
-# Declarations the document is generated from.
-
-
-@dataclass(frozen=True)
-class ClientEvent:
-    name: str
-    summary: str
-    payload: type[Incoming]
-    example: dict[str, Any]
-    ack: type
-    errors: tuple[tuple[Code, str], ...] = ()
-
-
-@dataclass(frozen=True)
-class ServerEvent:
-    name: str
-    summary: str
-    payload: type
-    example: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Namespace:
-    path: str
-    summary: str
-    usage: str
-    auth: type[Incoming]
-    connect_errors: tuple[tuple[Code, str], ...]
-    client_events: tuple[ClientEvent, ...]
-    server_events: tuple[ServerEvent, ...]
-
-
 COACH_ID = "3f2b8f9e-5a53-4b8e-9a55-0c6b2f1d7e41"
 
 AVAILABILITY_NAMESPACE = Namespace(
@@ -203,7 +161,241 @@ socket.on("connect", async () => {
     ),
 )
 
-NAMESPACES: tuple[Namespace, ...] = (AVAILABILITY_NAMESPACE,)
+# /session: the signalling of a live session between its coach and its client.
+
+SESSION = "/session"
+JOIN, SIGNAL, LEAVE = "join", "signal", "leave"
+PEER_JOINED, PEER_LEFT, PEER_RECONNECTED, ERROR = (
+    "peer-joined",
+    "peer-left",
+    "peer-reconnected",
+    "error",
+)
+MAX_SDP = 32_000
+MAX_CANDIDATE = 1_024
+MAX_PEER_ID = 64
+
+
+class SessionAuth(Incoming):
+    token: str = Field(
+        min_length=1, max_length=4096, description="An access token, as in `Authorization: Bearer`."
+    )
+
+
+class JoinIn(Incoming):
+    booking_id: uuid.UUID = Field(description="The booking whose session to join.")
+
+
+class SessionDescription(BaseModel):
+    """An `RTCSessionDescriptionInit`, as the browser makes it (not stripped: SDP ends in CRLF)."""
+
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["offer", "answer", "pranswer", "rollback"] = Field(description="SDP type.")
+    sdp: str = Field("", max_length=MAX_SDP, description=f"The SDP, at most {MAX_SDP} characters.")
+
+
+class IceCandidate(BaseModel):
+    """An `RTCIceCandidateInit`; `candidate: ""` marks the end of candidates."""
+
+    model_config = ConfigDict(extra="forbid")
+    candidate: str = Field(
+        max_length=MAX_CANDIDATE, description=f"The candidate line, at most {MAX_CANDIDATE}."
+    )
+    sdpMid: str | None = Field(None, max_length=64, description="Media stream id.")
+    sdpMLineIndex: int | None = Field(None, ge=0, le=255, description="Index of the m-line.")
+    usernameFragment: str | None = Field(None, max_length=256, description="ICE ufrag.")
+
+
+class SignalIn(Incoming):
+    to: str = Field(
+        min_length=1, max_length=MAX_PEER_ID, description="The `peer_id` of a peer in your room."
+    )
+    description: SessionDescription | None = Field(None, description="An offer or answer.")
+    candidate: IceCandidate | None = Field(None, description="A trickled ICE candidate.")
+
+    @model_validator(mode="after")
+    def _carries_something(self) -> Self:
+        if self.description is None and self.candidate is None:
+            raise ValueError("send a description or a candidate")
+        return self
+
+
+class LeaveIn(Incoming):
+    pass
+
+
+class PeerInfo(TypedDict):
+    peer_id: Annotated[str, Doc("The peer's id in this room; it stays the same on reconnect.")]
+    role: Annotated[Literal["coach", "client"], Doc("The peer's part in the session.")]
+    display_name: Annotated[str, Doc("The name to show.")]
+
+
+class IceServer(TypedDict):
+    urls: Annotated[list[str], Doc("STUN or TURN URLs (`stun:`, `turn:`, `turns:`).")]
+    username: NotRequired[Annotated[str, Doc("TURN only: `<expiry unix time>:<user id>`.")]]
+    credential: NotRequired[
+        Annotated[str, Doc("TURN only: the time-limited password for `username`.")]
+    ]
+
+
+class JoinAck(TypedDict):
+    ok: Annotated[Literal[True], Doc("You are in the room.")]
+    peer_id: Annotated[str, Doc("Your own id in the room (the `from` others see).")]
+    role: Annotated[Literal["coach", "client"], Doc("Your part in the session.")]
+    session_type: Annotated[str, Doc("`video`, `phone` or `chat`.")]
+    peers: Annotated[list[PeerInfo], Doc("Who else is in the room now.")]
+    ice_servers: Annotated[
+        list[IceServer], Doc("Give these to `new RTCPeerConnection({iceServers})`.")
+    ]
+    starts_at: Annotated[str, Doc("The session's start, UTC ISO 8601.")]
+    ends_at: Annotated[str, Doc("The session's end; the room closes then.")]
+
+
+# Functional form: `from` is a Python keyword.
+SignalOut = TypedDict(
+    "SignalOut",
+    {
+        "from": Annotated[str, Doc("The sending peer's `peer_id`.")],
+        "description": NotRequired[Annotated[SessionDescription, Doc("As sent.")]],
+        "candidate": NotRequired[Annotated[IceCandidate, Doc("As sent.")]],
+    },
+)
+
+
+class PeerLeft(TypedDict):
+    peer_id: Annotated[str, Doc("Who left.")]
+    reason: Annotated[
+        Literal["left", "timeout"],
+        Doc("`left` (they said so) or `timeout` (gone, not back within the grace period)."),
+    ]
+
+
+class ErrorEvent(TypedDict):
+    code: Annotated[str, Doc("Stable error code; clients branch on it.")]
+    message: Annotated[str, Doc("What went wrong, in English, for people.")]
+    event: Annotated[str | None, Doc("The client event that was refused, if any.")]
+
+
+BOOKING_ID = "9b1f6c1e-2d0a-4f4e-8a57-3c1d2e4f5a6b"
+SDP_EXAMPLE = "v=0\r\no=- 4611 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n..."
+CANDIDATE_EXAMPLE = {
+    "candidate": "candidate:1 1 UDP 2122252543 192.0.2.7 50000 typ host",
+    "sdpMid": "0",
+    "sdpMLineIndex": 0,
+}
+
+SESSION_NAMESPACE = Namespace(
+    path=SESSION,
+    summary="A live session's coach and client `join` its room and exchange WebRTC offers, "
+    "answers and ICE candidates with `signal`, whatever server node each is connected to. Only "
+    "the booking's two participants get in, only while the booking is confirmed and from "
+    "`JOIN_EARLY_MINUTES` (10) before its start until its end. A participant whose socket drops "
+    "keeps their place (and `peer_id`) for `RECONNECT_GRACE` (20 s): joining again from a new "
+    "socket takes it back, closes the old socket and tells the other side `peer-reconnected` "
+    "(restart ICE, or negotiate a new connection); otherwise the other side gets `peer-left`. "
+    "Every refused event is also told as an `error` event, so fire-and-forget `signal`s learn "
+    "of refusals too. Signals are limited to `SIGNAL_RATE` per second per socket; a socket that "
+    "has not joined within `JOIN_TIMEOUT` seconds is closed. Messages over 64 KiB close the "
+    "socket (Engine.IO's limit).",
+    usage="""\
+const socket = io("/session", { auth: { token }, transports: ["websocket"] });
+const joined = await socket.emitWithAck("join", { booking_id });
+if (!joined.ok) return showError(joined.error.code, joined.error.message);
+const pc = new RTCPeerConnection({ iceServers: joined.ice_servers });
+pc.onicecandidate = ({ candidate }) =>
+  candidate && socket.emit("signal", { to: other, candidate: candidate.toJSON() });
+socket.on("signal", async ({ from, description, candidate }) => { /* setRemote..., addIce... */ });
+socket.on("peer-reconnected", () => pc.restartIce());
+""",
+    auth=SessionAuth,
+    auth_required=True,
+    connect_errors=(
+        (Code.TOKEN_INVALID, "the token is missing, not valid or was revoked"),
+        (Code.TOKEN_EXPIRED, "the token has expired; refresh it and connect again"),
+        (Code.ACCOUNT_DISABLED, "the account is disabled"),
+        (Code.BAD_PAYLOAD, "`auth` is not an object with a `token`"),
+    ),
+    client_events=(
+        ClientEvent(
+            name=JOIN,
+            summary="Enter the session's room (again, after a reconnect: the same place and "
+            "`peer_id`). The others get `peer-joined`, or `peer-reconnected`.",
+            payload=JoinIn,
+            example={"booking_id": BOOKING_ID},
+            ack=JoinAck,
+            errors=(
+                (
+                    Code.BOOKING_NOT_FOUND,
+                    "you are not this booking's client or coach (or no such booking)",
+                ),
+                (Code.BOOKING_NOT_CONFIRMED, "the booking is not confirmed (held, canceled, ...)"),
+                (Code.SESSION_NOT_OPEN, "too early; the message says when the room opens"),
+                (Code.SESSION_OVER, "the session has ended"),
+                (Code.ROOM_FULL, "the room holds as many peers as its session type allows"),
+                (Code.ALREADY_JOINED, "this socket is in another session's room"),
+            ),
+        ),
+        ClientEvent(
+            name=SIGNAL,
+            summary="Relay a description or a candidate to a peer of your room, who gets "
+            "`signal` with `from` set to your `peer_id`. Usually sent without an ack.",
+            payload=SignalIn,
+            example={"to": "p-4fQx2", "candidate": CANDIDATE_EXAMPLE},
+            ack=OkAck,
+            errors=(
+                (Code.NOT_JOINED, "`join` first"),
+                (Code.PEER_NOT_FOUND, "`to` is not a peer of your room"),
+                (Code.PAYLOAD_TOO_LARGE, "a field is over its limit"),
+                (Code.RATE_LIMITED, "more than `SIGNAL_RATE` signals a second; dropped"),
+            ),
+        ),
+        ClientEvent(
+            name=LEAVE,
+            summary="Leave the room at once (the others get `peer-left` with reason `left`); "
+            "the socket stays connected and may `join` again.",
+            payload=LeaveIn,
+            example={},
+            ack=OkAck,
+            errors=((Code.NOT_JOINED, "this socket is in no room"),),
+        ),
+    ),
+    server_events=(
+        ServerEvent(
+            name=PEER_JOINED,
+            summary="Someone joined your room.",
+            payload=PeerInfo,
+            example={"peer_id": "p-4fQx2", "role": "coach", "display_name": "Dr Ann Lee"},
+        ),
+        ServerEvent(
+            name=PEER_RECONNECTED,
+            summary="A peer came back on a new socket within the grace period: renegotiate "
+            "(browsers: `pc.restartIce()`; aiortc: a new `RTCPeerConnection`).",
+            payload=PeerInfo,
+            example={"peer_id": "p-4fQx2", "role": "coach", "display_name": "Dr Ann Lee"},
+        ),
+        ServerEvent(
+            name=PEER_LEFT,
+            summary="A peer left, or dropped and did not come back within the grace period.",
+            payload=PeerLeft,
+            example={"peer_id": "p-4fQx2", "reason": "timeout"},
+        ),
+        ServerEvent(
+            name=SIGNAL,
+            summary="A description or candidate from a peer of your room.",
+            payload=SignalOut,
+            example={"from": "p-4fQx2", "description": {"type": "offer", "sdp": SDP_EXAMPLE}},
+        ),
+        ServerEvent(
+            name=ERROR,
+            summary="A client event was refused (and dropped), or the socket is about to be "
+            "closed (`join_timeout`, `taken_over`).",
+            payload=ErrorEvent,
+            example={"code": "rate_limited", "message": "Slow down.", "event": "signal"},
+        ),
+    ),
+)
+
+NAMESPACES: tuple[Namespace, ...] = (AVAILABILITY_NAMESPACE, SESSION_NAMESPACE)
 
 # Errors any event of any namespace may answer.
 COMMON_ERRORS = (
@@ -241,88 +433,7 @@ A refused connection gets `connect_error` with `{"message", "data": {"code", "me
 
 def markdown(namespaces: tuple[Namespace, ...] = NAMESPACES) -> str:
     """The protocol document."""
-    out = [PREAMBLE, _errors(COMMON_ERRORS), "\n", REFUSALS]
-    shapes: dict[str, type] = {}
-    for namespace in namespaces:
-        out.append(_namespace(namespace, shapes))
-    out.append("## Shared shapes\n\n")
-    pending = [*shapes.values(), ErrorAck, ConnectError]
-    done: set[str] = set()
-    while pending:
-        shape = pending.pop(0)
-        if shape.__name__ in done:
-            continue
-        done.add(shape.__name__)
-        nested: dict[str, type] = {}
-        out.append(f"### `{shape.__name__}`\n\n{_typed_dict(shape, nested)}\n")
-        pending.extend(nested.values())
-    return "".join(out).rstrip("\n") + "\n"
-
-
-def _namespace(namespace: Namespace, shapes: dict[str, type]) -> str:
-    out = [f"## Namespace `{namespace.path}`\n\n{_wrap(namespace.summary)}\n\n"]
-    out.append(f"```js\n{namespace.usage}```\n\n### Connecting\n\n")
-    out.append(f"`auth` (optional):\n\n{_model(namespace.auth)}\n")
-    out.append("Refused with `connect_error` when:\n\n")
-    out.append(_errors(namespace.connect_errors) + "\n")
-    out.append("### Client events\n\n")
-    for event in namespace.client_events:
-        out.append(f"#### `{event.name}`\n\n{_wrap(event.summary)}\n\n{_model(event.payload)}\n")
-        out.append(f"```json\n{json.dumps(event.example)}\n```\n\n")
-        shapes[event.ack.__name__] = event.ack
-        out.append(f"Ack: `{event.ack.__name__}`")
-        out.append(", or `ErrorAck` with:\n\n" + _errors(event.errors) if event.errors else "\n")
-        out.append("\n")
-    out.append("### Server events\n\n")
-    for server_event in namespace.server_events:
-        out.append(f"#### `{server_event.name}`\n\n{_wrap(server_event.summary)}\n\n")
-        out.append(_typed_dict(server_event.payload, shapes) + "\n")
-        out.append(f"```json\n{json.dumps(server_event.example)}\n```\n\n")
-    return "".join(out)
-
-
-def _wrap(text: str) -> str:
-    return textwrap.fill(text, width=100, break_on_hyphens=False, break_long_words=False)
-
-
-def _errors(errors: tuple[tuple[Code, str], ...]) -> str:
-    return "".join(f"- `{code}`: {when}\n" for code, when in errors)
-
-
-def _model(model: type[Incoming]) -> str:
-    rows = ["| field | type | required | meaning |\n|---|---|---|---|\n"]
-    for name, info in model.model_fields.items():
-        required = "yes" if info.is_required() else "no"
-        rows.append(f"| `{name}` | {_type(info.annotation, {})} | {required} ")
-        rows.append(f"| {info.description or ''} |\n")
-    return "".join(rows)
-
-
-def _typed_dict(shape: type, nested: dict[str, type]) -> str:
-    rows = ["| field | type | meaning |\n|---|---|---|\n"]
-    for name, hint in typing.get_type_hints(shape, include_extras=True).items():
-        meaning = next(a.text for a in getattr(hint, "__metadata__", ()) if isinstance(a, Doc))
-        rows.append(f"| `{name}` | {_type(hint, nested)} | {meaning} |\n")
-    return "".join(rows)
-
-
-def _type(hint: Any, nested: dict[str, type]) -> str:
-    """A Python annotation in the words of JSON."""
-    origin = get_origin(hint)
-    if origin is Annotated:
-        return _type(get_args(hint)[0], nested)
-    if origin is Literal:
-        return " or ".join(f"`{json.dumps(v)}`" for v in get_args(hint))
-    if origin in (typing.Union, types.UnionType):
-        return " or ".join(_type(arg, nested) for arg in get_args(hint))
-    if origin is list:
-        return f"array of {_type(get_args(hint)[0], nested)}"
-    if typing.is_typeddict(hint):
-        nested[hint.__name__] = hint
-        return f"`{hint.__name__}`"
-    names = {str: "string", int: "integer", float: "number", bool: "boolean"}
-    names |= {uuid.UUID: "string (UUID)", datetime: "string (ISO 8601)", type(None): "null"}
-    return names.get(hint, getattr(hint, "__name__", str(hint)))
+    return document(PREAMBLE, COMMON_ERRORS, REFUSALS, namespaces, (ErrorAck, ConnectError))
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from booking.services.calendars import CalendarFeed
 from booking.services.changes import Changes
 from booking.services.details import Details
 from booking.services.payments import Payments
+from booking.services.sessions import Sessions
 from realtime.clock import Clock
 from realtime.db import Database
 from realtime.settings import Settings
@@ -25,6 +26,7 @@ class Scheduling:
     changes: Changes
     calendar: Calendar
     availability: Availability
+    sessions: Sessions
 
     @classmethod
     def build(
@@ -48,4 +50,5 @@ class Scheduling:
             ),
             calendar=Calendar(db, clock),
             availability=Availability(db, clock, feed),
+            sessions=Sessions(db, clock, join_early_minutes=settings.join_early_minutes),
         )

@@ -8,9 +8,12 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
+from tests.booking.support import Caller
+from tests.signalling.peers import Peer
 from tests.signalling.viewers import Viewer
 
 Connect = Callable[..., Awaitable[Viewer]]
+Joiner = Callable[[Caller], Awaitable[Peer]]
 
 
 @pytest.fixture
@@ -33,3 +36,19 @@ async def viewers(app_url: str) -> AsyncIterator[Connect]:
     yield connect
     for viewer in made:
         await viewer.close()
+
+
+@pytest.fixture
+async def peers(app_url: str) -> AsyncIterator[Joiner]:
+    """`await peers(caller)`: a peer connected to `/session` as the caller; all closed after."""
+    made: list[Peer] = []
+
+    async def connect(caller: Caller) -> Peer:
+        peer = Peer()
+        made.append(peer)
+        await peer.connect(app_url, {"token": caller.headers["Authorization"][len("Bearer ") :]})
+        return peer
+
+    yield connect
+    for peer in made:
+        await peer.close()

@@ -1,0 +1,48 @@
+"""Who may enter a session's live room, and when.
+
+Only the booking's client and its coach: never an admin, never anyone else (the booking
+services answer a stranger as if the booking did not exist). Only a booking that is `confirmed`
+(or `in_progress`, once something starts sessions): a held, canceled, expired or finished
+booking has no room. Only inside the join window: from `early` before the start (so both can
+check their camera and microphone) until the end; joining after the end is refused even if the
+booking was never completed, as the coach's next session may follow at once.
+
+A room holds at most `ROOM_SIZE[session_type]` participants. Every session type is one coach
+with one client today; the cap is per type so that a phone bridge or a group type can change it
+in one place. A participant who reconnects takes over their own place and does not count twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from booking.policy.states import Status
+
+JOINABLE: frozenset[Status] = frozenset({Status.CONFIRMED, Status.IN_PROGRESS})
+ROOM_SIZE: dict[str, int] = {"video": 2, "phone": 2, "chat": 2}
+
+
+class Entry(StrEnum):
+    OPEN = "open"
+    NOT_CONFIRMED = "not_confirmed"
+    TOO_EARLY = "too_early"
+    OVER = "over"
+
+
+def entry(
+    status: str, starts_at: datetime, ends_at: datetime, now: datetime, early: timedelta
+) -> Entry:
+    """Whether a participant may enter the room now."""
+    if Status(status) not in JOINABLE:
+        return Entry.NOT_CONFIRMED
+    if now >= ends_at:
+        return Entry.OVER
+    if now < starts_at - early:
+        return Entry.TOO_EARLY
+    return Entry.OPEN
+
+
+def room_has_space(session_type: str, others: int) -> bool:
+    """Whether one more participant fits beside `others` (who are not the one joining)."""
+    return others < ROOM_SIZE.get(session_type, 2)

@@ -1,0 +1,61 @@
+"""Admission to a session's live room: the booking facts the signalling edge needs to let a
+participant in (booking.policy.sessions holds the rules)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from booking.policy import sessions
+from booking.policy.sessions import Entry
+from booking.storage import bookings as store
+from booking.storage.coaches import Coach
+from realtime.clock import Clock, utc
+from realtime.db import Database
+from realtime.errors import Code, Conflict, Forbidden, NotFound
+
+
+@dataclass(frozen=True)
+class Admission:
+    booking_id: uuid.UUID
+    role: str  # "coach" or "client"
+    session_type: str
+    starts_at: datetime
+    ends_at: datetime
+
+
+class Sessions:
+    def __init__(self, db: Database, clock: Clock, *, join_early_minutes: int) -> None:
+        self.db = db
+        self.clock = clock
+        self.early = timedelta(minutes=join_early_minutes)
+
+    async def admit(self, user_id: uuid.UUID, booking_id: uuid.UUID) -> Admission:
+        """The caller's place in the booking's room, or the reason they may not enter now."""
+        async with self.db.sessions() as session:
+            booking = await store.by_id(session, booking_id)
+            coach = None if booking is None else await session.get(Coach, booking.coach_id)
+        if booking is None or coach is None or user_id not in (booking.client_id, coach.user_id):
+            raise NotFound(Code.BOOKING_NOT_FOUND, f"You have no booking with id {booking_id}.")
+        starts_at, ends_at = utc(booking.starts_at), utc(booking.ends_at)
+        now = self.clock.now()
+        match sessions.entry(booking.status, starts_at, ends_at, now, self.early):
+            case Entry.NOT_CONFIRMED:
+                raise Conflict(
+                    Code.BOOKING_NOT_CONFIRMED,
+                    f"This booking is {booking.status.replace('_', ' ')}; only a confirmed "
+                    "booking has a session room.",
+                )
+            case Entry.TOO_EARLY:
+                opens = (starts_at - self.early).isoformat().replace("+00:00", "Z")
+                raise Forbidden(Code.SESSION_NOT_OPEN, f"The session room opens at {opens}.")
+            case Entry.OVER:
+                raise Forbidden(Code.SESSION_OVER, "This session has ended.")
+        return Admission(
+            booking_id=booking.id,
+            role="coach" if user_id == coach.user_id else "client",
+            session_type=booking.session_type,
+            starts_at=starts_at,
+            ends_at=ends_at,
+        )

@@ -1,0 +1,177 @@
+"""Who is in which session room, shared by every server process.
+
+A room is one hash per booking, `session:room:<booking id>`, a field per participant (user id)
+holding a `Member`: their stable `peer_id`, role, name, the socket that holds the place and the
+node (server process) it is on, or `away_since` while the socket is gone and the grace period
+runs. Each node writes its own heartbeat (`session:nodes`, node → unix time) every few seconds;
+a member whose node has not beaten for the grace period is gone (the node crashed), so a crash
+costs the other side at most the grace period. Every change that depends on what a member was
+(leaving, going away, being declared gone) is a compare-and-set on the member's stored JSON, so
+two nodes racing on one place cannot both win; joining swaps unconditionally (the newest socket
+takes the place).
+
+`RedisPresence` keeps this in Redis under `REDIS_PREFIX`; `MemoryPresence` keeps the same in one
+process for the embedded default. Both are driven by the same code (signalling/session.py).
+Times are unix seconds from the injected clock's `now()`, so tests move them by hand; Redis
+expiry (the room hash lives until the session's end plus the grace period, set as a relative
+TTL) is only garbage collection.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from typing import Protocol
+
+import orjson
+import redis.asyncio as aioredis
+
+
+@dataclass(frozen=True)
+class Member:
+    user_id: str
+    peer_id: str
+    role: str
+    display_name: str
+    sid: str | None  # None while away
+    node: str
+    away_since: float | None = None
+    # The stored JSON this was read from, for compare-and-set; not part of the value.
+    raw: str = field(default="", compare=False, repr=False)
+
+    def encode(self) -> str:
+        fields = asdict(self)
+        del fields["raw"]
+        return orjson.dumps(fields).decode()
+
+    @classmethod
+    def decode(cls, raw: str | bytes) -> Member:
+        text = _text(raw)
+        return cls(**orjson.loads(text), raw=text)
+
+    def away(self, now: float) -> Member:
+        return replace(self, sid=None, away_since=now, raw="")
+
+    def gone(self, nodes: dict[str, float], now: float, grace: float) -> bool:
+        """Away for longer than the grace period, or held by a node that stopped beating."""
+        if self.away_since is not None:
+            return now - self.away_since >= grace
+        return now - nodes.get(self.node, 0.0) >= grace
+
+
+class Presence(Protocol):
+    async def members(self, room: str) -> dict[str, Member]:
+        """Everyone in the room, by user id."""
+
+    async def swap(self, room: str, member: Member, ttl: float) -> Member | None:
+        """Put `member` in their place (the room kept `ttl` seconds more); the one before."""
+
+    async def replace(self, room: str, expected: Member, new: Member | None) -> bool:
+        """Replace (or, with None, remove) `expected` if the place still holds it exactly."""
+
+    async def beat(self, node: str, now: float) -> None:
+        """This node is alive at `now`."""
+
+    async def nodes(self) -> dict[str, float]:
+        """Every node's last heartbeat."""
+
+    async def forget_node(self, node: str) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+# KEYS[1] room; ARGV: field, expected JSON, new JSON ("" removes). 1 if replaced.
+_REPLACE = """
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
+  if ARGV[3] == '' then redis.call('HDEL', KEYS[1], ARGV[1])
+  else redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) end
+  return 1
+end
+return 0
+"""
+
+
+class RedisPresence:
+    def __init__(self, url: str, prefix: str) -> None:
+        self.redis: aioredis.Redis = aioredis.Redis.from_url(url)
+        self.prefix = f"{prefix}session:"
+        self._replace = self.redis.register_script(_REPLACE)
+
+    def _room(self, room: str) -> str:
+        return f"{self.prefix}room:{room}"
+
+    async def members(self, room: str) -> dict[str, Member]:
+        stored = await self.redis.hgetall(self._room(room))
+        return {_text(user): Member.decode(raw) for user, raw in stored.items()}
+
+    async def swap(self, room: str, member: Member, ttl: float) -> Member | None:
+        key = self._room(room)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hget(key, member.user_id)
+            pipe.hset(key, member.user_id, member.encode())
+            pipe.expire(key, max(int(ttl) + 1, 1))
+            before, _, _ = await pipe.execute()
+        return None if before is None else Member.decode(before)
+
+    async def replace(self, room: str, expected: Member, new: Member | None) -> bool:
+        was = expected.raw or expected.encode()
+        args = [expected.user_id, was, "" if new is None else new.encode()]
+        return bool(await self._replace(keys=[self._room(room)], args=args))
+
+    async def beat(self, node: str, now: float) -> None:
+        await self.redis.hset(f"{self.prefix}nodes", node, repr(now))
+
+    async def nodes(self) -> dict[str, float]:
+        stored = await self.redis.hgetall(f"{self.prefix}nodes")
+        return {_text(node): float(at) for node, at in stored.items()}
+
+    async def forget_node(self, node: str) -> None:
+        await self.redis.hdel(f"{self.prefix}nodes", node)
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+
+
+def _text(value: str | bytes) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+class MemoryPresence:
+    """The same in one process (no Redis). A room goes when its last member is removed; the
+    session's own timers always run here, so none is left behind."""
+
+    def __init__(self) -> None:
+        self.rooms: dict[str, dict[str, str]] = {}
+        self.beats: dict[str, float] = {}
+
+    async def members(self, room: str) -> dict[str, Member]:
+        return {user: Member.decode(raw) for user, raw in self.rooms.get(room, {}).items()}
+
+    async def swap(self, room: str, member: Member, ttl: float) -> Member | None:
+        places = self.rooms.setdefault(room, {})
+        before = places.get(member.user_id)
+        places[member.user_id] = member.encode()
+        return None if before is None else Member.decode(before)
+
+    async def replace(self, room: str, expected: Member, new: Member | None) -> bool:
+        places = self.rooms.get(room, {})
+        if places.get(expected.user_id) != (expected.raw or expected.encode()):
+            return False
+        if new is None:
+            del places[expected.user_id]
+            if not places:  # the last one out: the room goes, as its Redis hash would
+                self.rooms.pop(room, None)
+        else:
+            places[expected.user_id] = new.encode()
+        return True
+
+    async def beat(self, node: str, now: float) -> None:
+        self.beats[node] = now
+
+    async def nodes(self) -> dict[str, float]:
+        return dict(self.beats)
+
+    async def forget_node(self, node: str) -> None:
+        self.beats.pop(node, None)
+
+    async def close(self) -> None:
+        self.rooms.clear()

@@ -1,0 +1,74 @@
+"""This process's share of the session rooms: which of its sockets hold which place.
+
+The authoritative state is `signalling.presence` (Redis in production); this is what the relay
+path reads without a round trip: the socket's seat (room, peer id, the peer ids known to be in
+its room) and, for sockets on this process, peer id → socket id, so a signal between two peers
+on one node never leaves it. A peer's `peer_id` never changes for a booking, and only the
+booking's two participants ever get one, so a cached peer set can only be missing a newcomer,
+which one read of presence fixes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+def room_channel(booking_id: str) -> str:
+    """The socket.io room of everyone in a session's room (for peer-joined, peer-left, ...)."""
+    return f"room:{booking_id}"
+
+
+def peer_channel(peer_id: str) -> str:
+    """The socket.io room of the one socket holding a place: signals reach it on any node."""
+    return f"peer:{peer_id}"
+
+
+class Bucket:
+    """A token bucket: `rate` a second, bursts up to `burst`."""
+
+    __slots__ = ("at", "burst", "rate", "tokens")
+
+    def __init__(self, rate: float, burst: float, now: float) -> None:
+        self.rate = rate
+        self.burst = burst
+        self.tokens = burst
+        self.at = now
+
+    def take(self, now: float) -> bool:
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+@dataclass(eq=False)
+class Seat:
+    sid: str
+    booking_id: str
+    user_id: str
+    peer_id: str
+    role: str
+    display_name: str
+    bucket: Bucket
+    peers: set[str] = field(default_factory=set)
+
+
+class LocalRooms:
+    def __init__(self) -> None:
+        self.seats: dict[str, Seat] = {}
+        self.sockets: dict[str, str] = {}  # peer id -> sid, for seats on this process
+
+    def add(self, seat: Seat) -> None:
+        self.seats[seat.sid] = seat
+        self.sockets[seat.peer_id] = seat.sid
+
+    def remove(self, sid: str) -> Seat | None:
+        seat = self.seats.pop(sid, None)
+        if seat is not None and self.sockets.get(seat.peer_id) == sid:
+            del self.sockets[seat.peer_id]
+        return seat
+
+    def rooms(self) -> set[str]:
+        return {seat.booking_id for seat in self.seats.values()}

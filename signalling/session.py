@@ -1,0 +1,328 @@
+"""The `/session` namespace: a session's coach and client meet in its room and relay WebRTC
+signalling to each other, across server processes.
+
+`join` asks the booking services whether the caller may enter now (booking.policy.sessions),
+then takes the caller's place in presence (signalling.presence): the same place and `peer_id`
+on every join of one participant, so a reconnecting participant takes over from their old
+socket, which is told `taken_over` and closed, and the other side hears `peer-reconnected`. A
+socket that drops leaves its place `away`; a timer gives it `RECONNECT_GRACE` seconds, then
+removes it and tells the room `peer-left`. A node that crashes cannot run that timer: every node
+beats in presence, and each node sweeps the rooms of its own sockets for members whose node
+stopped beating or whose grace ran out. Removals are compare-and-set, so exactly one node tells.
+
+`signal` is the hot path: the seat is read from this process's `LocalRooms`, the bucket is
+checked, the payload validated, and the message emitted straight to the target socket when it
+is on this process (`ignore_queue`: no Redis publish) or to its `peer:<id>` socket.io room
+through the Redis manager otherwise. No database or Redis read per signal.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, Literal
+
+import socketio
+from pydantic import ValidationError
+
+from booking.policy.sessions import room_has_space
+from booking.services.sessions import Sessions
+from media.ice import ice_servers
+from realtime.auth.access import Authenticator, Principal
+from realtime.clock import Clock
+from realtime.errors import AppError, BadRequest, Code
+from realtime.settings import Settings
+from signalling.acks import Ack, answers, error_ack, invalid, ok, refused
+from signalling.presence import Member, Presence
+from signalling.protocol import (
+    ERROR,
+    PEER_JOINED,
+    PEER_LEFT,
+    PEER_RECONNECTED,
+    SESSION,
+    SIGNAL,
+    ErrorEvent,
+    JoinIn,
+    LeaveIn,
+    PeerInfo,
+    PeerLeft,
+    SessionAuth,
+    SignalIn,
+    utc_iso,
+)
+from signalling.rooms import Bucket, LocalRooms, Seat, peer_channel, room_channel
+from signalling.timers import Timers
+
+log = logging.getLogger(__name__)
+
+
+def peer_info(member: Member) -> PeerInfo:
+    return {
+        "peer_id": member.peer_id,
+        "role": "coach" if member.role == "coach" else "client",
+        "display_name": member.display_name,
+    }
+
+
+class SessionSignalling:
+    """The namespace's handlers and its background work (`running()`)."""
+
+    def __init__(
+        self,
+        sio: socketio.AsyncServer,
+        settings: Settings,
+        clock: Clock,
+        authenticator: Authenticator,
+        sessions: Sessions,
+        presence: Presence,
+    ) -> None:
+        self.sio = sio
+        self.settings = settings
+        self.clock = clock
+        self.authenticator = authenticator
+        self.sessions = sessions
+        self.presence = presence
+        self.node = uuid.uuid4().hex
+        self.grace = float(settings.reconnect_grace)
+        self.callers: dict[str, Principal] = {}
+        self.local = LocalRooms()
+        self.timers = Timers(clock)
+
+    def register(self) -> None:
+        on = self.sio.on
+        on("connect", handler=self.connect, namespace=SESSION)
+        on("disconnect", handler=self.disconnect, namespace=SESSION)
+        on("join", handler=answers(JoinIn, self.tell)(self.join), namespace=SESSION)
+        on("signal", handler=self.signal, namespace=SESSION)
+        on("leave", handler=answers(LeaveIn, self.tell)(self.leave), namespace=SESSION)
+        on("*", handler=self.unknown, namespace=SESSION)
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """Beat (and sweep) every quarter of the grace period while the app runs."""
+        await self.presence.beat(self.node, self._now())
+        self.timers.after("heartbeat", self.grace / 4, self._heartbeat)
+        try:
+            yield
+        finally:
+            await self.timers.close()
+            try:
+                await self.presence.forget_node(self.node)
+            finally:
+                await self.presence.close()
+
+    # Connecting
+
+    async def connect(self, sid: str, environ: dict[str, Any], auth: object = None) -> None:
+        try:
+            token = SessionAuth.model_validate(auth or {}).token
+            principal = await self.authenticator.principal(token)
+        except ValidationError:
+            raise refused(Code.BAD_PAYLOAD, "auth: expected {token: <access token>}") from None
+        except AppError as exc:
+            raise refused(exc.code, exc.message) from None
+        except Exception:
+            log.exception("session connect failed")
+            raise refused(Code.INTERNAL, "Something went wrong on our side.") from None
+        self.callers[sid] = principal
+        self.timers.after(f"join:{sid}", self.settings.join_timeout, lambda: self._unjoined(sid))
+
+    async def disconnect(self, sid: str, reason: object = None) -> None:
+        self.callers.pop(sid, None)
+        self.timers.cancel(f"join:{sid}")
+        seat = self.local.remove(sid)
+        if seat is None:
+            return
+        place = (await self.presence.members(seat.booking_id)).get(seat.user_id)
+        if place is None or place.sid != sid:
+            return  # taken over by a newer socket, or already gone
+        away = place.away(self._now())
+        if await self.presence.replace(seat.booking_id, place, away):
+            self.timers.after(
+                f"grace:{seat.booking_id}:{seat.user_id}",
+                self.grace,
+                lambda: self._remove(seat.booking_id, away, "timeout"),
+            )
+
+    async def _unjoined(self, sid: str) -> None:
+        if sid in self.callers and sid not in self.local.seats:
+            message = f"No session joined within {self.settings.join_timeout} s; closing."
+            await self.tell(sid, "join", error_ack(Code.JOIN_TIMEOUT, message))
+            await self.sio.disconnect(sid, namespace=SESSION)
+
+    # Client events
+
+    async def join(self, sid: str, payload: JoinIn) -> Ack:
+        caller = self.callers[sid]
+        if sid in self.local.seats:
+            raise BadRequest(Code.ALREADY_JOINED, "This socket is in a session room; leave first.")
+        admission = await self.sessions.admit(caller.user_id, payload.booking_id)
+        room, user = str(admission.booking_id), str(caller.user_id)
+        now = self._now()
+        members = await self.presence.members(room)
+        nodes = await self.presence.nodes() if members else {}
+        mine = members.pop(user, None)
+        others = [m for m in members.values() if not m.gone(nodes, now, self.grace)]
+        if not room_has_space(admission.session_type, len(others)):
+            raise BadRequest(Code.ROOM_FULL, "This session's room is full.")
+        taking_over = mine is not None and not mine.gone(nodes, now, self.grace)
+        member = Member(
+            user_id=user,
+            peer_id=mine.peer_id if mine is not None and taking_over else secrets.token_urlsafe(8),
+            role=admission.role,
+            display_name=caller.display_name,
+            sid=sid,
+            node=self.node,
+        )
+        keep = admission.ends_at.timestamp() - now + self.grace
+        before = await self.presence.swap(room, member, keep)
+        self.timers.cancel(f"join:{sid}")
+        self.timers.cancel(f"grace:{room}:{user}")
+        await self.sio.enter_room(sid, room_channel(room), namespace=SESSION)
+        await self.sio.enter_room(sid, peer_channel(member.peer_id), namespace=SESSION)
+        bucket = Bucket(self.settings.signal_rate, 2 * self.settings.signal_rate, self._mono())
+        self.local.add(
+            Seat(
+                sid=sid,
+                booking_id=room,
+                user_id=user,
+                peer_id=member.peer_id,
+                role=member.role,
+                display_name=member.display_name,
+                bucket=bucket,
+                peers={m.peer_id for m in others},
+            )
+        )
+        if before is not None and before.sid not in (None, sid):
+            await self._close_replaced(before.sid)
+        if before is not None and not taking_over:
+            await self._tell_room(
+                room, PEER_LEFT, PeerLeft(peer_id=before.peer_id, reason="timeout")
+            )
+        event = PEER_RECONNECTED if taking_over else PEER_JOINED
+        await self._tell_room(room, event, peer_info(member), skip_sid=sid)
+        log.info("session %s: %s joined (%s)", room, member.role, event)
+        return ok(
+            peer_id=member.peer_id,
+            role=member.role,
+            session_type=admission.session_type,
+            peers=[peer_info(m) for m in others],
+            ice_servers=ice_servers(self.settings, user, self.clock.now()),
+            starts_at=utc_iso(admission.starts_at),
+            ends_at=utc_iso(admission.ends_at),
+        )
+
+    async def signal(self, sid: str, raw: object = None) -> Ack:
+        """Relay a description or candidate to a peer of the sender's room (the hot path)."""
+        seat = self.local.seats.get(sid)
+        if seat is None:
+            return await self._refuse(sid, Code.NOT_JOINED, "Join a session before signalling.")
+        if not seat.bucket.take(self._mono()):
+            message = f"More than {self.settings.signal_rate} signals a second; dropped."
+            return await self._refuse(sid, Code.RATE_LIMITED, message)
+        try:
+            target = SignalIn.model_validate(raw).to
+        except ValidationError as exc:
+            ack = invalid(exc)
+            await self.tell(sid, SIGNAL, ack)
+            return ack
+        try:
+            if target not in seat.peers and not await self._knows(seat, target):
+                message = f"No peer {target[:64]!r} in your session room."
+                return await self._refuse(sid, Code.PEER_NOT_FOUND, message)
+            assert isinstance(raw, dict)  # validated as an object above
+            relayed = {"from": seat.peer_id, **raw}
+            del relayed["to"]
+            local = self.local.sockets.get(target)
+            if local is not None:
+                await self.sio.emit(SIGNAL, relayed, to=local, namespace=SESSION, ignore_queue=True)
+            else:
+                await self.sio.emit(SIGNAL, relayed, room=peer_channel(target), namespace=SESSION)
+        except Exception:
+            log.exception("signal failed")
+            return await self._refuse(sid, Code.INTERNAL, "Something went wrong on our side.")
+        return {"ok": True}
+
+    async def leave(self, sid: str, payload: LeaveIn) -> Ack:
+        seat = self.local.remove(sid)
+        if seat is None:
+            raise BadRequest(Code.NOT_JOINED, "This socket is in no session room.")
+        await self.sio.leave_room(sid, room_channel(seat.booking_id), namespace=SESSION)
+        await self.sio.leave_room(sid, peer_channel(seat.peer_id), namespace=SESSION)
+        place = (await self.presence.members(seat.booking_id)).get(seat.user_id)
+        if place is not None and place.sid == sid:
+            await self._remove(seat.booking_id, place, "left")
+        return ok()
+
+    async def unknown(self, event: str, sid: str, *_: object) -> Ack:
+        ack = error_ack(Code.UNKNOWN_EVENT, f"{SESSION} has no event {event[:60]!r}.")
+        await self.tell(sid, event[:60], ack)
+        return ack
+
+    # Telling
+
+    async def tell(self, sid: str, event: str, ack: Ack) -> None:
+        """The `error` event for a refused client event (the socket is on this process)."""
+        told = ErrorEvent(code=ack["error"]["code"], message=ack["error"]["message"], event=event)
+        await self.sio.emit(ERROR, told, to=sid, namespace=SESSION, ignore_queue=True)
+
+    async def _refuse(self, sid: str, code: Code, message: str) -> Ack:
+        ack = error_ack(code, message)
+        await self.tell(sid, SIGNAL, ack)
+        return ack
+
+    async def _tell_room(
+        self, room: str, event: str, payload: Any, *, skip_sid: str | None = None
+    ) -> None:
+        await self.sio.emit(
+            event, payload, room=room_channel(room), skip_sid=skip_sid, namespace=SESSION
+        )
+
+    async def _close_replaced(self, old_sid: str) -> None:
+        """Tell the socket that held the place, wherever it is, and close it."""
+        told = ErrorEvent(
+            code=Code.TAKEN_OVER.value,
+            message="You joined this session from another connection.",
+            event=None,
+        )
+        await self.sio.emit(ERROR, told, to=old_sid, namespace=SESSION)
+        await self.sio.disconnect(old_sid, namespace=SESSION)
+
+    # Presence upkeep
+
+    async def _remove(self, room: str, member: Member, reason: Literal["left", "timeout"]) -> None:
+        """Take `member` out of the room if it still holds its place as `member`; tell the room."""
+        if await self.presence.replace(room, member, None):
+            left = PeerLeft(
+                peer_id=member.peer_id, reason="left" if reason == "left" else "timeout"
+            )
+            await self._tell_room(room, PEER_LEFT, left)
+            log.info("session %s: %s left (%s)", room, member.role, reason)
+
+    async def _knows(self, seat: Seat, peer_id: str) -> bool:
+        """Whether `peer_id` is in the seat's room, reading presence (a newcomer)."""
+        members = await self.presence.members(seat.booking_id)
+        seat.peers = {m.peer_id for m in members.values() if m.user_id != seat.user_id}
+        return peer_id in seat.peers
+
+    async def _heartbeat(self) -> None:
+        self.timers.after("heartbeat", self.grace / 4, self._heartbeat)
+        now = self._now()
+        await self.presence.beat(self.node, now)
+        rooms = self.local.rooms()
+        if not rooms:
+            return
+        nodes = await self.presence.nodes()
+        for room in rooms:
+            for member in (await self.presence.members(room)).values():
+                if member.gone(nodes, now, self.grace):
+                    await self._remove(room, member, "timeout")
+
+    def _now(self) -> float:
+        return self.clock.now().timestamp()
+
+    def _mono(self) -> float:
+        return self.clock.monotonic()
