@@ -185,7 +185,7 @@ class World:
             "DATABASE_SCHEMA": self.schema,
             "SECRET_KEY": self.secret,
             "AUTO_MIGRATE": "false",
-            "LOG_LEVEL": "WARNING",
+            "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
             "REDIS_URL": REDIS_URL,
             "REDIS_PREFIX": prefix,
             # The closed loop sends far more signals per socket than a call does; the limiter
@@ -296,14 +296,22 @@ async def processes(
             running.append(Process(process, f"http://127.0.0.1:{port}"))
         async with aiohttp.ClientSession() as http:
             for server in running:
-                await asyncio.wait_for(_healthy(http, server), 60)
+                try:
+                    await asyncio.wait_for(_healthy(http, server), 60)
+                except TimeoutError:
+                    raise RuntimeError(f"{server.url} did not answer /healthz in 60 s") from None
         yield running
     finally:
         for server in running:
             if server.process.returncode is None:
                 server.process.terminate()
         for server in running:
-            await asyncio.wait_for(server.process.wait(), 30)
+            try:
+                await asyncio.wait_for(server.process.wait(), 30)
+            except TimeoutError:
+                print(f"{server.url} did not stop in 30 s; killed", file=sys.stderr)
+                server.process.kill()
+                await server.process.wait()
 
 
 async def _healthy(http: aiohttp.ClientSession, server: Process) -> None:
