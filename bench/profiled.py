@@ -1,32 +1,55 @@
-"""Run a module under cProfile timed by CPU, not wall-clock, time; write the profile on exit.
+"""Run a module under cProfile (timed by CPU time) or tracemalloc, for `bench.signalling`.
 
-    .venv/bin/python -m bench.profiled OUT.prof MODULE [ARGS...]
+    .venv/bin/python -m bench.profiled cpu OUT MODULE [ARGS...]
+    .venv/bin/python -m bench.profiled memory OUT MODULE [ARGS...]
 
-`python -m cProfile` times functions by the wall clock, so on a shared machine a function
-descheduled mid-call (a socket send waking the receiver) looks slow. Timed by the process's CPU
-time, the profile says what this process itself spent. `bench.signalling --profile` starts the
-servers this way; they write their profile when they stop (SIGTERM ends aiohttp's run_app
-normally).
+`cpu`: `python -m cProfile` times functions by the wall clock, so on a shared machine a
+function descheduled mid-call (a socket send waking the receiver) looks slow. Timed by the
+process's CPU time, the profile says what this process itself spent. Written to OUT.prof when
+the module returns (SIGTERM ends aiohttp's run_app normally).
+
+`memory`: tracemalloc from the start; each SIGUSR1 writes a snapshot to OUT.<n>.snapshot
+(n = 1, 2, ...), so the harness can take one before sockets connect and one after, and
+`bench.profiles` says what the connections hold. Only memory allocated through Python's
+allocators is traced (zlib's is; uvloop's and libuv's own buffers are not).
 """
 
 from __future__ import annotations
 
+import contextlib
 import cProfile
+import itertools
 import runpy
+import signal
 import sys
 import time
+import tracemalloc
+from types import FrameType
 
 
 def main() -> None:
-    out, module, *args = sys.argv[1:]
+    mode, out, module, *args = sys.argv[1:]
     sys.argv = [module, *args]
+    if mode == "memory":
+        tracemalloc.start(8)
+        taken = itertools.count(1)
+
+        def snapshot(signum: int, frame: FrameType | None) -> None:
+            tracemalloc.take_snapshot().dump(f"{out}.{next(taken)}.snapshot")
+
+        signal.signal(signal.SIGUSR1, snapshot)
+        _run(module)
+        return
     profile = cProfile.Profile(time.process_time)
     try:
-        profile.runcall(runpy.run_module, module, run_name="__main__", alter_sys=True)
-    except SystemExit:
-        pass
+        profile.runcall(_run, module)
     finally:
-        profile.dump_stats(out)
+        profile.dump_stats(f"{out}.prof")
+
+
+def _run(module: str) -> None:
+    with contextlib.suppress(SystemExit):
+        runpy.run_module(module, run_name="__main__", alter_sys=True)
 
 
 if __name__ == "__main__":

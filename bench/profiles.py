@@ -1,6 +1,7 @@
 """Where a server's time went: a cProfile file summed by package, and its heaviest functions.
 
     .venv/bin/python -m bench.profiles PROFILE.prof [...]
+    .venv/bin/python -m bench.profiles memory BEFORE.snapshot AFTER.snapshot CONNECTIONS
 
 `bench.signalling --profile DIR` writes one profile per server process. Own time (`tottime`)
 is summed by the package a function lives in (`aiohttp`, `engineio`, `socketio`, `redis`,
@@ -15,6 +16,7 @@ from __future__ import annotations
 import pstats
 import re
 import sys
+import tracemalloc
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -79,12 +81,41 @@ def summarise(path: Path, top: int = 15) -> str:
     return "\n".join(lines)
 
 
+def memory(before: Path, after: Path, connections: int, top: int = 15) -> str:
+    """What `connections` joined sockets hold: the growth between two tracemalloc snapshots,
+    per connection, by package and by the line that allocated it."""
+    old, new = tracemalloc.Snapshot.load(str(before)), tracemalloc.Snapshot.load(str(after))
+    root = Path(__file__).parent.parent
+    per = max(connections, 1) * 1024
+    by_group: Counter[str] = Counter()
+    lines = []
+    for stat in new.compare_to(old, "lineno"):
+        frame = stat.traceback[0]
+        by_group[group_of(frame.filename, "", root)] += stat.size_diff
+        lines.append((stat.size_diff, f"{_short(frame.filename, root)}:{frame.lineno}"))
+    grown = sum(by_group.values())
+    out = [f"{after.name}: {grown / per:.1f} KB per connection traced by tracemalloc"]
+    out += [
+        f"  {size / per:7.1f} KB  {group}"
+        for group, size in by_group.most_common()
+        if abs(size) / per >= 0.5
+    ]
+    out.append("  heaviest lines:")
+    lines.sort(reverse=True)
+    out += [f"  {size / per:7.1f} KB  {where}" for size, where in lines[:top]]
+    return "\n".join(out)
+
+
 def _short(name: str, root: Path) -> str:
     return name.replace(str(root) + "/", "").replace(sys.prefix + "/", "")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    for raw in argv if argv is not None else sys.argv[1:]:
+    args = list(argv if argv is not None else sys.argv[1:])
+    if args and args[0] == "memory":
+        print(memory(Path(args[1]), Path(args[2]), int(args[3])))
+        return
+    for raw in args:
         print(summarise(Path(raw)), end="\n\n")
 
 

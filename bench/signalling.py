@@ -48,7 +48,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from bench import signalling_load
+from bench import profiles, signalling_load
 from bench.signalling_load import Load, generators
 from bench.signalling_servers import SERVERS, Running, World, started
 
@@ -65,7 +65,8 @@ class Options:
     warm_up: float = 1.0  # each loop runs this long before it is measured
     idle: float = 2.0  # seconds the joined sockets stay idle before memory is read
     rate: int = 1000  # open loop: signals per second in all
-    profile: Path | None = None  # run the servers under cProfile, write the profiles here
+    # Run the servers under bench/profiled.py: ("cpu" or "memory", directory for the files).
+    profile: tuple[str, Path] | None = None
 
 
 @dataclass
@@ -105,11 +106,16 @@ async def measure(options: Options) -> list[Result]:
         results = []
         for size in options.sizes:
             for name in options.servers:
-                profile = options.profile / f"{name}-{size}" if options.profile else None
+                profile = None
+                if options.profile is not None:
+                    mode, directory = options.profile
+                    profile = (mode, directory / f"{name}-{size}")
                 async with started(name, size // 2 + WARM_UP_ROOMS, world, profile) as server:
                     result = await measure_one(server, size, options)
                 results.append(result)
                 print(_line(result), file=sys.stderr)
+                if profile is not None:
+                    _print_profiles(*profile, len(server.processes), result.joined)
         return results
     finally:
         if world is not None:
@@ -129,10 +135,15 @@ async def measure_one(server: Running, size: int, options: Options) -> Result:
         await load.disconnect()
         await asyncio.sleep(0.5)
         rss_before = server.rss_bytes()
+        if options.profile is not None and options.profile[0] == "memory":
+            server.snapshot()
 
         result.joined, refused = await load.connect(rooms)
         errors.update(refused)
         await asyncio.sleep(options.idle)
+        if options.profile is not None and options.profile[0] == "memory":
+            server.snapshot()
+            await asyncio.sleep(1.0)  # the snapshots are written before the loops start
         result.memory_kb_per_connection = (
             (server.rss_bytes() - rss_before) / 1024 / max(result.joined, 1)
         )
@@ -194,6 +205,16 @@ async def _loop(server: Running, load: Load, options: Options, errors: Counter[s
     if in_flight:
         errors[f"signals lost in flight: {in_flight}"] += 1
     return Phase(marks, server_cpu, generator_cpu, redis_cpu)
+
+
+def _print_profiles(mode: str, prefix: Path, nodes: int, connections: int) -> None:
+    for node in range(1, nodes + 1):
+        base = f"{prefix}-{node}"
+        if mode == "cpu":
+            print(profiles.summarise(Path(f"{base}.prof")), file=sys.stderr)
+        else:
+            before, after = Path(f"{base}.1.snapshot"), Path(f"{base}.2.snapshot")
+            print(profiles.memory(before, after, connections), file=sys.stderr)
 
 
 def _p50_p99(values: list[float]) -> tuple[float, float]:
@@ -311,20 +332,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--profile",
         type=Path,
-        help="run the servers under cProfile and write <server>-<size>-<node>.prof files to "
-        "this directory (slows them: read where the time goes, not how much)",
+        help="run the servers under cProfile, write <server>-<size>-<node>.prof files to this "
+        "directory and print where the time went (slows them: read shares, not speeds)",
+    )
+    parser.add_argument(
+        "--profile-memory",
+        type=Path,
+        help="run the servers under tracemalloc, write snapshots before and after the sockets "
+        "join to this directory and print what the connections hold",
     )
     args = parser.parse_args(argv)
     servers = tuple(args.servers.split(","))
     if unknown := set(servers) - set(SERVERS):
         parser.error(f"unknown servers: {', '.join(sorted(unknown))}")
+    profile = None
+    if args.profile is not None:
+        profile = ("cpu", args.profile)
+    elif args.profile_memory is not None:
+        profile = ("memory", args.profile_memory)
     options = Options(
         sizes=tuple(int(s) for s in args.sizes.split(",")),
         servers=servers,
         generators=args.generators,
         seconds=args.seconds,
         rate=args.rate,
-        profile=args.profile,
+        profile=profile,
     )
     if args.quick:
         options = Options(
@@ -335,10 +367,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             warm_up=0.5,
             idle=0.5,
             rate=args.rate,
-            profile=args.profile,
+            profile=profile,
         )
-    if options.profile:
-        options.profile.mkdir(parents=True, exist_ok=True)
+    if options.profile is not None:
+        options.profile[1].mkdir(parents=True, exist_ok=True)
     started_at = time.perf_counter()
     # Stopped with SIGTERM, as with Ctrl-C: the servers, generators and schema are cleaned up.
     signal.signal(signal.SIGTERM, signal.default_int_handler)

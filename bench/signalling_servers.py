@@ -18,6 +18,7 @@ import asyncio
 import os
 import random
 import secrets
+import signal
 import socket
 import sys
 import uuid
@@ -49,6 +50,7 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 NAMESPACE = "/session"
 SERVERS = ("bare", "ours", "ours2")
 
+Profile = tuple[str, Path]  # ("cpu" or "memory", path prefix): see bench/profiled.py
 Peer = dict[str, Any]  # {"url", "token", "booking_id"}: what the load generator connects
 Room = tuple[Peer, Peer]
 
@@ -112,6 +114,11 @@ class Running:
 
     def rss_bytes(self) -> int:
         return sum(p.rss_bytes() for p in self.processes)
+
+    def snapshot(self) -> None:
+        """Ask processes run under `bench.profiled memory` for a tracemalloc snapshot."""
+        for p in self.processes:
+            p.process.send_signal(signal.SIGUSR1)
 
 
 class World:
@@ -235,16 +242,19 @@ def _booking(coach_id: uuid.UUID, client_id: uuid.UUID, now: datetime) -> dict[s
 
 @asynccontextmanager
 async def started(
-    name: str, rooms: int, world: World | None, profile: Path | None = None
+    name: str, rooms: int, world: World | None, profile: Profile | None = None
 ) -> AsyncIterator[Running]:
     """Server `name` (one of SERVERS) running, with `rooms` rooms for the generator. With
-    `profile`, each process runs under cProfile (bench/profiled.py) and writes
-    `<profile>-<node>.prof` on exit."""
+    `profile` (mode, path prefix), each process runs under bench/profiled.py, writing to
+    `<prefix>-<node>...`."""
 
     def python(node: int, module: str, *args: str) -> list[str]:
+        # -X faulthandler: a server that never answers is sent SIGABRT and prints its stacks.
+        python = [sys.executable, "-X", "faulthandler", "-m"]
         if profile is None:
-            return [sys.executable, "-m", module, *args]
-        return [sys.executable, "-m", "bench.profiled", f"{profile}-{node}.prof", module, *args]
+            return [*python, module, *args]
+        mode, prefix = profile
+        return [*python, "bench.profiled", mode, f"{prefix}-{node}", module, *args]
 
     if name == "bare":
         port = free_port()
@@ -299,6 +309,8 @@ async def processes(
                 try:
                     await asyncio.wait_for(_healthy(http, server), 60)
                 except TimeoutError:
+                    server.process.send_signal(signal.SIGABRT)  # its stacks, on stderr
+                    await asyncio.sleep(2)
                     raise RuntimeError(f"{server.url} did not answer /healthz in 60 s") from None
         yield running
     finally:
