@@ -8,10 +8,12 @@ function descheduled mid-call (a socket send waking the receiver) looks slow. Ti
 process's CPU time, the profile says what this process itself spent. Written to OUT.prof when
 the module returns (SIGTERM ends aiohttp's run_app normally).
 
-`memory`: tracemalloc from the start; each SIGUSR1 writes a snapshot to OUT.<n>.snapshot
-(n = 1, 2, ...), so the harness can take one before sockets connect and one after, and
-`bench.profiles` says what the connections hold. Only memory allocated through Python's
-allocators is traced (zlib's is; uvloop's and libuv's own buffers are not).
+`memory`: each SIGUSR1 writes a tracemalloc snapshot to OUT.<n>.snapshot (n = 1, 2, ...);
+the first also starts tracing (so the server starts at full speed, and the first snapshot is
+empty), so the second holds what was allocated in between and is still alive: the harness
+takes one before the sockets connect and one after, and `bench.profiles` says what the
+connections hold. Only memory allocated through Python's allocators is traced (zlib's is;
+uvloop's and libuv's own buffers are not).
 """
 
 from __future__ import annotations
@@ -31,10 +33,11 @@ def main() -> None:
     mode, out, module, *args = sys.argv[1:]
     sys.argv = [module, *args]
     if mode == "memory":
-        tracemalloc.start(8)
         taken = itertools.count(1)
 
         def snapshot(signum: int, frame: FrameType | None) -> None:
+            if not tracemalloc.is_tracing():
+                tracemalloc.start(8)
             tracemalloc.take_snapshot().dump(f"{out}.{next(taken)}.snapshot")
 
         signal.signal(signal.SIGUSR1, snapshot)

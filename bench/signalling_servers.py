@@ -21,6 +21,7 @@ import secrets
 import signal
 import socket
 import sys
+import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -250,11 +251,11 @@ async def started(
 
     def python(node: int, module: str, *args: str) -> list[str]:
         # -X faulthandler: a server that never answers is sent SIGABRT and prints its stacks.
-        python = [sys.executable, "-X", "faulthandler", "-m"]
+        interpreter = [sys.executable, "-X", "faulthandler", "-m"]
         if profile is None:
-            return [*python, module, *args]
+            return [*interpreter, module, *args]
         mode, prefix = profile
-        return [*python, "bench.profiled", mode, f"{prefix}-{node}", module, *args]
+        return [*interpreter, "bench.profiled", mode, f"{prefix}-{node}", module, *args]
 
     if name == "bare":
         port = free_port()
@@ -317,13 +318,20 @@ async def processes(
         for server in running:
             if server.process.returncode is None:
                 server.process.terminate()
+        asked = time.perf_counter()
         for server in running:
             try:
-                await asyncio.wait_for(server.process.wait(), 30)
+                await asyncio.wait_for(server.process.wait(), 45)
             except TimeoutError:
-                print(f"{server.url} did not stop in 30 s; killed", file=sys.stderr)
+                print(
+                    f"{server.url} did not stop in 45 s; its stacks, then killed", file=sys.stderr
+                )
+                server.process.send_signal(signal.SIGABRT)
+                await asyncio.sleep(2)
                 server.process.kill()
                 await server.process.wait()
+        if (took := time.perf_counter() - asked) > 5:
+            print(f"the server took {took:.0f} s to stop after SIGTERM", file=sys.stderr)
 
 
 async def _healthy(http: aiohttp.ClientSession, server: Process) -> None:
