@@ -1,7 +1,11 @@
 """Run a module under cProfile (timed by CPU time) or tracemalloc, for `bench.signalling`.
 
+    .venv/bin/python -m bench.profiled plain OUT MODULE [ARGS...]
     .venv/bin/python -m bench.profiled cpu OUT MODULE [ARGS...]
     .venv/bin/python -m bench.profiled memory OUT MODULE [ARGS...]
+
+In every mode SIGUSR2 prints the stack of every asyncio task (`plain` does only that), which
+is how the harness learns what a server that does not stop is waiting for.
 
 `cpu`: `python -m cProfile` times functions by the wall clock, so on a shared machine a
 function descheduled mid-call (a socket send waking the receiver) looks slow. Timed by the
@@ -18,6 +22,7 @@ uvloop's and libuv's own buffers are not).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import cProfile
 import itertools
@@ -32,6 +37,10 @@ from types import FrameType
 def main() -> None:
     mode, out, module, *args = sys.argv[1:]
     sys.argv = [module, *args]
+    signal.signal(signal.SIGUSR2, _dump_tasks)
+    if mode == "plain":
+        _run(module)
+        return
     if mode == "memory":
         taken = itertools.count(1)
 
@@ -48,6 +57,18 @@ def main() -> None:
         profile.runcall(_run, module)
     finally:
         profile.dump_stats(f"{out}.prof")
+
+
+def _dump_tasks(signum: int, frame: FrameType | None) -> None:
+    """Every asyncio task's stack, on stderr: what a server that will not stop waits for."""
+    try:
+        tasks = asyncio.all_tasks(asyncio.get_running_loop())
+    except RuntimeError:
+        print("no event loop running", file=sys.stderr)
+        return
+    print(f"{len(tasks)} asyncio tasks:", file=sys.stderr)
+    for task in tasks:
+        task.print_stack(limit=6, file=sys.stderr)
 
 
 def _run(module: str) -> None:

@@ -250,12 +250,13 @@ async def started(
     `<prefix>-<node>...`."""
 
     def python(node: int, module: str, *args: str) -> list[str]:
-        # -X faulthandler: a server that never answers is sent SIGABRT and prints its stacks.
-        interpreter = [sys.executable, "-X", "faulthandler", "-m"]
-        if profile is None:
-            return [*interpreter, module, *args]
-        mode, prefix = profile
-        return [*interpreter, "bench.profiled", mode, f"{prefix}-{node}", module, *args]
+        # Under bench.profiled (plain: no profiling) so that SIGUSR2 prints its asyncio tasks;
+        # -X faulthandler: SIGABRT prints its threads. For a server that will not start or stop.
+        mode, prefix = profile or ("plain", Path("/dev/null"))
+        return [
+            *(sys.executable, "-X", "faulthandler", "-m", "bench.profiled"),
+            *(mode, f"{prefix}-{node}", module, *args),
+        ]
 
     if name == "bare":
         port = free_port()
@@ -310,8 +311,7 @@ async def processes(
                 try:
                     await asyncio.wait_for(_healthy(http, server), 60)
                 except TimeoutError:
-                    server.process.send_signal(signal.SIGABRT)  # its stacks, on stderr
-                    await asyncio.sleep(2)
+                    await _stacks(server)
                     raise RuntimeError(f"{server.url} did not answer /healthz in 60 s") from None
         yield running
     finally:
@@ -323,15 +323,23 @@ async def processes(
             try:
                 await asyncio.wait_for(server.process.wait(), 45)
             except TimeoutError:
-                print(
-                    f"{server.url} did not stop in 45 s; its stacks, then killed", file=sys.stderr
-                )
-                server.process.send_signal(signal.SIGABRT)
-                await asyncio.sleep(2)
-                server.process.kill()
-                await server.process.wait()
+                print(f"{server.url} did not stop in 45 s; its stacks:", file=sys.stderr)
+                await _stacks(server)
         if (took := time.perf_counter() - asked) > 5:
             print(f"the server took {took:.0f} s to stop after SIGTERM", file=sys.stderr)
+
+
+async def _stacks(server: Process) -> None:
+    """Print what a stuck server is doing (its asyncio tasks, then its threads) and end it."""
+    server.process.send_signal(signal.SIGUSR2)
+    await asyncio.sleep(1)
+    if server.process.returncode is None:
+        server.process.send_signal(signal.SIGABRT)
+    try:
+        await asyncio.wait_for(server.process.wait(), 5)
+    except TimeoutError:
+        server.process.kill()
+        await server.process.wait()
 
 
 async def _healthy(http: aiohttp.ClientSession, server: Process) -> None:
