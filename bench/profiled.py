@@ -7,10 +7,10 @@
 In every mode SIGUSR2 prints the stack of every asyncio task (`plain` does only that), which
 is how the harness learns what a server that does not stop is waiting for.
 
-`cpu`: `python -m cProfile` times functions by the wall clock, so on a shared machine a
-function descheduled mid-call (a socket send waking the receiver) looks slow. Timed by the
-process's CPU time, the profile says what this process itself spent. Written to OUT.prof when
-the module returns (SIGTERM ends aiohttp's run_app normally).
+`cpu`: cProfile between the first SIGUSR1 and the second, then written to OUT.prof: the
+harness profiles just the measured part of the closed loop, not start-up or connecting. Timed
+by the process's CPU time, not the wall clock as `python -m cProfile` does, since on a shared
+machine a function descheduled mid-call (a socket send waking the receiver) would look slow.
 
 `memory`: each SIGUSR1 writes a tracemalloc snapshot to OUT.<n>.snapshot (n = 1, 2, ...);
 the first also starts tracing (so the server starts at full speed, and the first snapshot is
@@ -53,10 +53,17 @@ def main() -> None:
         _run(module)
         return
     profile = cProfile.Profile(time.process_time)
-    try:
-        profile.runcall(_run, module)
-    finally:
-        profile.dump_stats(f"{out}.prof")
+    marks = itertools.count(1)
+
+    def window(signum: int, frame: FrameType | None) -> None:
+        if next(marks) == 1:
+            profile.enable()
+        else:
+            profile.disable()
+            profile.dump_stats(f"{out}.prof")
+
+    signal.signal(signal.SIGUSR1, window)
+    _run(module)
 
 
 def _dump_tasks(signum: int, frame: FrameType | None) -> None:

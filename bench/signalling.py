@@ -136,13 +136,13 @@ async def measure_one(server: Running, size: int, options: Options) -> Result:
         await asyncio.sleep(0.5)
         rss_before = server.rss_bytes()
         if options.profile is not None and options.profile[0] == "memory":
-            server.snapshot()
+            server.mark_profile()
 
         result.joined, refused = await load.connect(rooms)
         errors.update(refused)
         await asyncio.sleep(options.idle)
         if options.profile is not None and options.profile[0] == "memory":
-            server.snapshot()
+            server.mark_profile()
             await asyncio.sleep(1.0)  # the snapshots are written before the loops start
         result.memory_kb_per_connection = (
             (server.rss_bytes() - rss_before) / 1024 / max(result.joined, 1)
@@ -152,7 +152,8 @@ async def measure_one(server: Running, size: int, options: Options) -> Result:
             return result  # nothing to measure; the errors say why
 
         await load.all({"cmd": "closed"})
-        closed = await _loop(server, load, options, errors)
+        profiled = options.profile is not None and options.profile[0] == "cpu"
+        closed = await _loop(server, load, options, errors, profiled=profiled)
         marks = closed.marks
         result.relayed_per_second = marks.received / marks.seconds
         result.round_trips_per_second = len(marks.latencies_ms) / marks.seconds
@@ -175,8 +176,18 @@ async def measure_one(server: Running, size: int, options: Options) -> Result:
         result.open_max_ms = max(marks.latencies_ms, default=0.0)
         result.open_server_cpu_cores = opened.server_cpu / marks.seconds
         await load.disconnect()
+    await _settled(server)  # the server has seen every socket go before it is stopped
     result.errors = dict(errors)
     return result
+
+
+async def _settled(server: Running, most: float = 30.0) -> None:
+    """Until the server is idle (under 5% of a core for half a second), `most` seconds at most."""
+    for _ in range(int(most / 0.5)):
+        before = server.cpu_seconds()
+        await asyncio.sleep(0.5)
+        if server.cpu_seconds() - before < 0.025:
+            return
 
 
 @dataclass
@@ -187,15 +198,22 @@ class Phase:
     redis_cpu: float
 
 
-async def _loop(server: Running, load: Load, options: Options, errors: Counter[str]) -> Phase:
-    """Measure a running loop: warm up, mark, `seconds`, mark; then stop it."""
+async def _loop(
+    server: Running, load: Load, options: Options, errors: Counter[str], *, profiled: bool = False
+) -> Phase:
+    """Measure a running loop: warm up, mark, `seconds`, mark; then stop it. `profiled`: the
+    servers' CPU profiles cover the measured seconds."""
     await asyncio.sleep(options.warm_up)
     first = await load.mark()
     errors.update(first.errors)
+    if profiled:
+        server.mark_profile()
     server_before, load_before = server.cpu_seconds(), load.cpu_seconds()
     redis_before = await server.redis_cpu_seconds()
     await asyncio.sleep(options.seconds)
     marks = await load.mark()
+    if profiled:
+        server.mark_profile()
     server_cpu = server.cpu_seconds() - server_before
     redis_cpu = await server.redis_cpu_seconds() - redis_before
     generator_cpu = [b - a for a, b in zip(load_before, load.cpu_seconds(), strict=True)]
@@ -332,8 +350,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--profile",
         type=Path,
-        help="run the servers under cProfile, write <server>-<size>-<node>.prof files to this "
-        "directory and print where the time went (slows them: read shares, not speeds)",
+        help="profile the servers during the measured closed loop, write "
+        "<server>-<size>-<node>.prof files to this directory and print where the time went "
+        "(slows them: read the shares, not the speeds)",
     )
     parser.add_argument(
         "--profile-memory",

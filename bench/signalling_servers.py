@@ -116,8 +116,9 @@ class Running:
     def rss_bytes(self) -> int:
         return sum(p.rss_bytes() for p in self.processes)
 
-    def snapshot(self) -> None:
-        """Ask processes run under `bench.profiled memory` for a tracemalloc snapshot."""
+    def mark_profile(self) -> None:
+        """SIGUSR1 to processes run under `bench.profiled`: start or stop the CPU profile, or
+        take a tracemalloc snapshot."""
         for p in self.processes:
             p.process.send_signal(signal.SIGUSR1)
 
