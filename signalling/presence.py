@@ -10,6 +10,10 @@ costs the other side at most the grace period. Every change that depends on what
 two nodes racing on one place cannot both win; joining swaps unconditionally (the newest socket
 takes the place).
 
+Who is online (has a `/session` socket: a coach with the app open) is a marker per user naming
+the node, refreshed by that node's heartbeat and expiring after the grace period, so the
+directory can show coaches online without asking every node.
+
 `RedisPresence` keeps this in Redis under `REDIS_PREFIX`; `MemoryPresence` keeps the same in one
 process for the embedded default. Both are driven by the same code (signalling/session.py).
 Times are unix seconds from the injected clock's `now()`, so tests move them by hand; Redis
@@ -62,6 +66,9 @@ class Presence(Protocol):
     async def members(self, room: str) -> dict[str, Member]:
         """Everyone in the room, by user id."""
 
+    async def everyone(self, rooms: list[str]) -> dict[str, dict[str, Member]]:
+        """`members` of several rooms in one round trip (the heartbeat's sweep)."""
+
     async def swap(self, room: str, member: Member, ttl: float) -> Member | None:
         """Put `member` in their place (the room kept `ttl` seconds more); the one before."""
 
@@ -75,6 +82,15 @@ class Presence(Protocol):
         """Every node's last heartbeat."""
 
     async def forget_node(self, node: str) -> None: ...
+
+    async def mark_online(self, node: str, users: set[str], now: float, ttl: float) -> None:
+        """These users have a `/session` socket on `node`, for `ttl` seconds more."""
+
+    async def mark_offline(self, node: str, user: str) -> None:
+        """The user's last socket on `node` is gone (another node may still hold one)."""
+
+    async def online(self, users: list[str], now: float) -> set[str]:
+        """Those of `users` with a `/session` socket on some node."""
 
     async def close(self) -> None: ...
 
@@ -90,11 +106,19 @@ return 0
 """
 
 
+# KEYS[1] a user's online marker; ARGV[1] the node letting go. Only that node's marker goes.
+_OFFLINE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
 class RedisPresence:
     def __init__(self, url: str, prefix: str) -> None:
         self.redis: aioredis.Redis = aioredis.Redis.from_url(url)
         self.prefix = f"{prefix}session:"
         self._replace = self.redis.register_script(_REPLACE)
+        self._offline = self.redis.register_script(_OFFLINE)
 
     def _room(self, room: str) -> str:
         return f"{self.prefix}room:{room}"
@@ -102,6 +126,16 @@ class RedisPresence:
     async def members(self, room: str) -> dict[str, Member]:
         stored = await self.redis.hgetall(self._room(room))
         return {_text(user): Member.decode(raw) for user, raw in stored.items()}
+
+    async def everyone(self, rooms: list[str]) -> dict[str, dict[str, Member]]:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for room in rooms:
+                pipe.hgetall(self._room(room))
+            stored = await pipe.execute()
+        return {
+            room: {_text(user): Member.decode(raw) for user, raw in places.items()}
+            for room, places in zip(rooms, stored, strict=True)
+        }
 
     async def swap(self, room: str, member: Member, ttl: float) -> Member | None:
         key = self._room(room)
@@ -127,6 +161,21 @@ class RedisPresence:
     async def forget_node(self, node: str) -> None:
         await self.redis.hdel(f"{self.prefix}nodes", node)
 
+    async def mark_online(self, node: str, users: set[str], now: float, ttl: float) -> None:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for user in users:
+                pipe.set(f"{self.prefix}online:{user}", node, ex=max(int(ttl), 1))
+            await pipe.execute()
+
+    async def mark_offline(self, node: str, user: str) -> None:
+        await self._offline(keys=[f"{self.prefix}online:{user}"], args=[node])
+
+    async def online(self, users: list[str], now: float) -> set[str]:
+        if not users:
+            return set()
+        found = await self.redis.mget([f"{self.prefix}online:{user}" for user in users])
+        return {user for user, node in zip(users, found, strict=True) if node is not None}
+
     async def close(self) -> None:
         await self.redis.aclose()
 
@@ -142,9 +191,13 @@ class MemoryPresence:
     def __init__(self) -> None:
         self.rooms: dict[str, dict[str, str]] = {}
         self.beats: dict[str, float] = {}
+        self.markers: dict[str, tuple[str, float]] = {}  # user -> (node, until)
 
     async def members(self, room: str) -> dict[str, Member]:
         return {user: Member.decode(raw) for user, raw in self.rooms.get(room, {}).items()}
+
+    async def everyone(self, rooms: list[str]) -> dict[str, dict[str, Member]]:
+        return {room: await self.members(room) for room in rooms}
 
     async def swap(self, room: str, member: Member, ttl: float) -> Member | None:
         places = self.rooms.setdefault(room, {})
@@ -172,6 +225,17 @@ class MemoryPresence:
 
     async def forget_node(self, node: str) -> None:
         self.beats.pop(node, None)
+
+    async def mark_online(self, node: str, users: set[str], now: float, ttl: float) -> None:
+        for user in users:
+            self.markers[user] = (node, now + ttl)
+
+    async def mark_offline(self, node: str, user: str) -> None:
+        if self.markers.get(user, ("", 0.0))[0] == node:
+            del self.markers[user]
+
+    async def online(self, users: list[str], now: float) -> set[str]:
+        return {user for user in users if self.markers.get(user, ("", 0.0))[1] > now}
 
     async def close(self) -> None:
         self.rooms.clear()

@@ -27,6 +27,10 @@ def create_server(settings: Settings) -> socketio.AsyncServer:
         async_mode="aiohttp",
         client_manager=manager,
         json=OrjsonCodec,
+        # One socket's events are handled in the order they came, one at a time (other sockets
+        # run concurrently): a relayed offer must not overtake, or be overtaken by, the ICE
+        # candidates sent after it. It also saves a task per event on the relay path.
+        async_handlers=False,
         logger=False,
         engineio_logger=False,
         max_http_buffer_size=64 * 1024,

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import secrets
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Literal
@@ -88,6 +89,7 @@ class SessionSignalling:
         self.node = uuid.uuid4().hex
         self.grace = float(settings.reconnect_grace)
         self.callers: dict[str, Principal] = {}
+        self.sockets_of: Counter[str] = Counter()  # user id -> sockets on this node
         self.local = LocalRooms()
         self.timers = Timers(clock)
 
@@ -128,11 +130,20 @@ class SessionSignalling:
             log.exception("session connect failed")
             raise refused(Code.INTERNAL, "Something went wrong on our side.") from None
         self.callers[sid] = principal
+        user = str(principal.user_id)
+        self.sockets_of[user] += 1
+        await self.presence.mark_online(self.node, {user}, self._now(), self.grace)
         self.timers.after(f"join:{sid}", self.settings.join_timeout, lambda: self._unjoined(sid))
 
     async def disconnect(self, sid: str, reason: object = None) -> None:
-        self.callers.pop(sid, None)
+        caller = self.callers.pop(sid, None)
         self.timers.cancel(f"join:{sid}")
+        if caller is not None:
+            user = str(caller.user_id)
+            self.sockets_of[user] -= 1
+            if self.sockets_of[user] <= 0:
+                del self.sockets_of[user]
+                await self.presence.mark_offline(self.node, user)
         seat = self.local.remove(sid)
         if seat is None:
             return
@@ -312,14 +323,21 @@ class SessionSignalling:
         self.timers.after("heartbeat", self.grace / 4, self._heartbeat)
         now = self._now()
         await self.presence.beat(self.node, now)
+        if self.sockets_of:
+            await self.presence.mark_online(self.node, set(self.sockets_of), now, self.grace)
         rooms = self.local.rooms()
         if not rooms:
             return
         nodes = await self.presence.nodes()
-        for room in rooms:
-            for member in (await self.presence.members(room)).values():
+        for room, members in (await self.presence.everyone(sorted(rooms))).items():
+            for member in members.values():
                 if member.gone(nodes, now, self.grace):
                     await self._remove(room, member, "timeout")
+
+    async def online(self, user_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+        """Those of these users (coaches, for the directory) with the app open on any node."""
+        found = await self.presence.online([str(u) for u in user_ids], self._now())
+        return {u for u in user_ids if str(u) in found}
 
     def _now(self) -> float:
         return self.clock.now().timestamp()

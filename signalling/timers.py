@@ -20,10 +20,14 @@ class Timers:
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
         self.tasks: dict[str, asyncio.Task[None]] = {}
+        self.closed = False
 
     def after(self, name: str, seconds: float, job: Callable[[], Awaitable[object]]) -> None:
-        """Run `job` once, `seconds` from now, unless cancelled or replaced first."""
+        """Run `job` once, `seconds` from now, unless cancelled or replaced first (nothing once
+        closed: a socket closing while the app stops must not leave a timer behind)."""
         self.cancel(name)
+        if self.closed:
+            return
         self.tasks[name] = asyncio.create_task(self._run(name, seconds, job), name=name)
 
     def cancel(self, name: str) -> None:
@@ -41,6 +45,7 @@ class Timers:
             log.exception("timer %s failed", name.split(":")[0])
 
     async def close(self) -> None:
+        self.closed = True
         tasks = list(self.tasks.values())
         self.tasks.clear()
         for task in tasks:

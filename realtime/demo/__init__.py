@@ -4,8 +4,10 @@ Deterministic (`random.Random(2026)`; only ids differ between runs), idempotent 
 once the demo admin exists) and written in one transaction straight to the storage models:
 36 verified coaches with reviews, badges and approved applications, 2 applicants waiting for an
 admin, 1 coach whose verification has lapsed, the three accounts in `LOGINS`, and the demo
-client's sessions with the demo coach (two upcoming, one completed, one canceled). Every other
-demo account has a password hash nothing matches, so only those three can log in.
+client's sessions with the demo coach (two upcoming, one completed, one canceled), and live
+sessions open the moment the server starts (realtime/demo/live.py: a video session with the
+demo coach, a chat session with another coach), added again on each start. Every other demo
+account has a password hash nothing matches, so only those three can log in.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from booking.storage.coaches import Coach, CoachOffering
 from booking.storage.reviews import Review
 from realtime.app import SERVICES
 from realtime.auth.models import Role, User
-from realtime.demo import texts
+from realtime.demo import live, texts
 from realtime.demo.profiles import TABLES, Added, Rows, add_coach, draft_coach, user_row
 from realtime.wiring import Services
 
@@ -47,8 +49,15 @@ VERIFIED, LAPSED, APPLICANTS = 36, 1, 2
 async def seed_on_startup(app: web.Application) -> None:
     """`flourish serve --demo`: seed once, then print the logins. aiohttp runs `cleanup_ctx`
     (which sets SERVICES) as the first startup hook, so this, appended later, runs after it."""
-    await seed(app[SERVICES])
+    services = app[SERVICES]
+    if not await seed(services):
+        await refresh_open(services)
     print(logins_banner(), flush=True)
+
+
+async def refresh_open(services: Services) -> None:
+    """On a start after the first: the live sessions again, unless they are still open."""
+    await live.refresh_open_sessions(services.db, CLIENT_EMAIL, COACH_EMAIL, services.clock.now())
 
 
 def logins_banner() -> str:
@@ -67,13 +76,16 @@ async def seed(services: Services) -> bool:
         for model in TABLES:
             if rows[model]:
                 await session.execute(insert(model), rows[model])
-        await _demo_sessions(session, services.clock.now())
+        now = services.clock.now()
+        taken = await live.add_open_sessions(session, CLIENT_EMAIL, COACH_EMAIL, now)
+        await _demo_sessions(session, now, taken)
     return True
 
 
-async def _demo_sessions(session: AsyncSession, now: datetime) -> None:
+async def _demo_sessions(session: AsyncSession, now: datetime, taken: list[Interval]) -> None:
     """The demo client's sessions with the demo coach: two confirmed ones on the coach's next
-    free video slots, and a completed and a canceled one in the past."""
+    free video slots (outside the `taken` live session), and a completed and a canceled one in
+    the past."""
     client_id = await session.scalar(select(User.id).where(User.email == CLIENT_EMAIL))
     coach = await session.scalar(
         select(Coach).join(User, User.id == Coach.user_id).where(User.email == COACH_EMAIL)
@@ -84,7 +96,7 @@ async def _demo_sessions(session: AsyncSession, now: datetime) -> None:
     duration = min(offering.durations)
     window = Interval(now, now + timedelta(days=21))
     schedule = await schedule_of(session, coach, window)
-    free = slots.free_slots(schedule, window, duration, now=now, busy=[])
+    free = slots.free_slots(schedule, window, duration, now=now, busy=taken)
     upcoming = [free[0], free[len(free) // 2]] if free else []
     hour = now.replace(minute=0, second=0, microsecond=0)
     past = [

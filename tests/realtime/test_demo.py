@@ -114,7 +114,9 @@ async def test_demo_client_has_sessions_and_can_book(services: Services, client:
     upcoming = await (
         await client.get("/api/bookings", params={"when": "upcoming"}, headers=headers)
     ).json()
-    assert [b["status"] for b in upcoming["items"]] == ["confirmed", "confirmed"]
+    # The two live sessions (video, chat) starting now, then two later video sessions.
+    assert [b["status"] for b in upcoming["items"]] == ["confirmed"] * 4
+    assert [b["session_type"] for b in upcoming["items"]][2:] == ["video", "video"]
     past = await (
         await client.get("/api/bookings", params={"when": "past"}, headers=headers)
     ).json()

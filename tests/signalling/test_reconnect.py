@@ -149,3 +149,24 @@ async def test_peers_of_a_crashed_node_leave_within_the_grace_period(
     assert await member.next("peer-left") == {"peer_id": "coach-peer", "reason": "timeout"}
     assert await place(services, booked, "coach") is None
     assert await place(services, booked, "client") is not None
+
+
+async def test_a_coach_is_online_while_a_session_socket_is_open(
+    client: Client, services: Services, clock: FakeClock, peers: Joiner
+) -> None:
+    assert services.signalling is not None
+    booked = await book(client, services)
+    user = booked.coach.user_id
+    assert await services.signalling.online([user]) == set()
+    first, second = await peers(booked.coach), await peers(booked.coach)
+    assert await services.signalling.online([user, booked.member.user_id]) == {user}
+    await first.close()
+    await second.call("leave", {})  # a round trip: the first socket's close is handled by now
+    assert await services.signalling.online([user]) == {user}
+    await second.close()
+
+    async def offline() -> None:
+        while await services.signalling.online([user]):  # type: ignore[union-attr]  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(offline(), WAIT)

@@ -257,3 +257,21 @@ async def test_a_socket_that_never_joins_is_closed(
     await idle.gone.wait()
     assert not joined.gone.is_set()
     assert (await joined.call("leave", {})) == {"ok": True}
+
+
+async def test_signals_arrive_in_the_order_they_were_sent(
+    client: Client, services: Services, clock: FakeClock, peers: Joiner
+) -> None:
+    """An answer must not be overtaken by the candidates sent after it, even when the first
+    signal makes the server look the peer up (the member joined before the coach)."""
+    booked = await book(client, services)
+    open_window(clock)
+    member, coach = await peers(booked.member), await peers(booked.coach)
+    await member.join(booked.booking_id)
+    await coach.join(booked.booking_id)
+    burst = 2 * services.settings.signal_rate
+    for index in range(burst):
+        candidate = {**CANDIDATE, "sdpMLineIndex": index}
+        await member.send("signal", {"to": coach.peer_id, "candidate": candidate})
+    received = [await coach.next("signal") for _ in range(burst)]
+    assert [r["candidate"]["sdpMLineIndex"] for r in received] == list(range(burst))

@@ -1,0 +1,42 @@
+"""Who may enter a session's room, and when (booking.policy.sessions)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from booking.policy.sessions import Entry, entry, room_has_space
+
+START = datetime(2026, 3, 10, 13, 0, tzinfo=UTC)
+END = START + timedelta(minutes=50)
+EARLY = timedelta(minutes=10)
+
+
+@pytest.mark.parametrize(
+    ("status", "now", "expected"),
+    [
+        ("confirmed", START - EARLY - timedelta(seconds=1), Entry.TOO_EARLY),
+        ("confirmed", START - EARLY, Entry.OPEN),
+        ("confirmed", END - timedelta(seconds=1), Entry.OPEN),
+        ("confirmed", END, Entry.OVER),
+        ("in_progress", START + timedelta(minutes=5), Entry.OPEN),
+        ("held", START, Entry.NOT_CONFIRMED),
+        ("canceled_by_client", START, Entry.NOT_CONFIRMED),
+        ("canceled_by_coach", START, Entry.NOT_CONFIRMED),
+        ("completed", START, Entry.NOT_CONFIRMED),
+        ("expired", START, Entry.NOT_CONFIRMED),
+        ("no_show_client", START, Entry.NOT_CONFIRMED),
+    ],
+)
+def test_the_room_is_open_to_a_confirmed_booking_inside_its_window(
+    status: str, now: datetime, expected: Entry
+) -> None:
+    assert entry(status, START, END, now, EARLY) is expected
+
+
+def test_a_room_holds_its_coach_and_its_client() -> None:
+    for session_type in ("video", "phone", "chat"):
+        assert room_has_space(session_type, 0)
+        assert room_has_space(session_type, 1)
+        assert not room_has_space(session_type, 2)

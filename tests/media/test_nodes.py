@@ -1,0 +1,94 @@
+"""Two `flourish serve` processes sharing PostgreSQL and Redis: the coach on one, the client on
+the other, complete signalling and exchange media."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from booking.storage.bookings import Booking
+from realtime import wiring
+from realtime.auth.models import Role
+from realtime.settings import Settings
+from realtime.wiring import Services
+from tests.booking.support import application, make_user
+from tests.media.conftest import MakeEndpoint
+from tests.media.test_call import talk
+from tests.realtime.test_cli import serving
+from tests.signalling.peers import Peer
+from tests.signalling.sessions import token
+from tests.signalling.test_nodes import EVERY_DAY, post, server_environment, until_subscribed
+from tests.signalling.viewers import WAIT
+
+
+async def starting_now(services: Services, coach_id: str, client_id: uuid.UUID) -> str:
+    """A confirmed 50-minute video session that started a minute ago (written to storage, as
+    the booking flow cannot book a slot that has begun)."""
+    start = services.clock.now().replace(microsecond=0) - timedelta(minutes=1)
+    end = start + timedelta(minutes=50)
+    booking = Booking(
+        coach_id=uuid.UUID(coach_id),
+        client_id=client_id,
+        session_type="video",
+        duration=50,
+        starts_at=start,
+        ends_at=end,
+        blocked_from=start,
+        blocked_to=end,
+        status="confirmed",
+        price_minor=12000,
+        currency="USD",
+        commission_bps=2000,
+        confirmed_at=start - timedelta(days=1),
+        created_at=start - timedelta(days=1),
+        updated_at=start - timedelta(days=1),
+    )
+    async with services.db.session() as session:
+        session.add(booking)
+    return str(booking.id)
+
+
+@pytest.mark.timeout(90)
+async def test_coach_and_client_on_two_nodes_call_each_other(
+    settings: Settings, tmp_path: Path, endpoints: MakeEndpoint
+) -> None:
+    environment = server_environment(settings)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    with (
+        serving(tmp_path / "a", **environment) as a,
+        serving(tmp_path / "b", **environment) as b,
+    ):
+        async with (
+            wiring.services(settings) as services,
+            aiohttp.ClientSession(f"http://127.0.0.1:{a.port}") as through_a,
+        ):
+            admin = await make_user(services, Role.ADMIN, "Ada Admin")
+            coach = await make_user(services, Role.COACH, "Dr Ann Lee")
+            member = await make_user(services, Role.CLIENT, "Cleo Client")
+            body = application(time_zone="UTC", weekly_hours=EVERY_DAY)
+            applied = await post(through_a, "/api/coaches/me/application", body, coach)
+            await post(through_a, f"/api/admin/applications/{applied['id']}/approve", {}, admin)
+            booking_id = await starting_now(services, applied["coach_id"], member.user_id)
+
+        on_a, on_b = Peer(), Peer()
+        try:
+            await on_a.connect(f"http://127.0.0.1:{a.port}/", {"token": token(coach)})
+            await on_b.connect(f"http://127.0.0.1:{b.port}/", {"token": token(member)})
+            await asyncio.wait_for(until_subscribed(settings, 2), WAIT)
+            coach_ice = (await on_a.join(booking_id))["ice_servers"]
+            joined = await on_b.join(booking_id)
+            assert [p["peer_id"] for p in joined["peers"]] == [on_a.peer_id]
+            assert (await on_a.next("peer-joined"))["peer_id"] == on_b.peer_id
+
+            offerer = endpoints(on_a, coach_ice)
+            answerer = endpoints(on_b, joined["ice_servers"])
+            await talk(offerer, answerer, on_b.peer_id)
+        finally:
+            await on_a.close()
+            await on_b.close()
