@@ -277,9 +277,13 @@ def report(results: Sequence[Result], options: Options) -> bool:
             f"{r.open_p50_ms:.1f} / {r.open_p99_ms:.1f} / {r.open_max_ms:.1f} | "
             f"{r.memory_kb_per_connection:.0f} |"
         )
-    for r in results:
-        for reason, count in sorted(r.errors.items()):
-            print(f"\n{r.server} at {r.connections}: {count} x {reason}")
+    problems = [
+        f"- {r.server} at {r.connections}: {count} x {reason}"
+        for r in results
+        for reason, count in sorted(r.errors.items())
+    ]
+    if problems:
+        print("\nWhat went wrong (signals refused or lost, sockets refused):", *problems, sep="\n")
     return _verdicts(results)
 
 
