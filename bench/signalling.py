@@ -8,7 +8,8 @@ Servers (bench/signalling_servers.py), each started afresh for every size, in pr
 their own on loopback ports: `bare` (bench/relay.py: python-socketio's defaults on aiohttp),
 `ours` (`flourish serve`, one node: authentication, validation, Redis presence; a PostgreSQL
 schema and Redis prefix of its own with a confirmed booking per room) and `ours2` (two nodes
-sharing them, the two peers of every room on different nodes, so each signal crosses Redis).
+sharing them, the two peers of every room on different nodes, so each signal crosses Redis);
+and, only when named, `bare-nodeflate` (the bare relay refusing WebSocket permessage-deflate).
 
 Load: the official Node `socket.io-client` (bench/node/load.mjs) in `--generators` processes,
 WebSocket transport, one engine.io connection per socket, rooms of two. Signals are an SDP
@@ -50,7 +51,7 @@ from pathlib import Path
 
 from bench import profiles, signalling_load
 from bench.signalling_load import Load, generators
-from bench.signalling_servers import SERVERS, Running, World, started
+from bench.signalling_servers import EXTRA_SERVERS, SERVERS, Running, World, started
 
 TARGET_P99_MS = 20.0
 WARM_UP_ROOMS = 2
@@ -100,7 +101,7 @@ async def measure(options: Options) -> list[Result]:
     signalling_load.install()
     world: World | None = None
     try:
-        if any(name != "bare" for name in options.servers):
+        if any(not name.startswith("bare") for name in options.servers):
             world = World()
             await world.seed(max(options.sizes) // 2 + WARM_UP_ROOMS)
         results = []
@@ -289,7 +290,7 @@ def report(results: Sequence[Result], options: Options) -> bool:
 
 def _verdicts(results: Sequence[Result]) -> bool:
     bare = {r.connections: r for r in results if r.server == "bare"}
-    ours = [r for r in results if r.server != "bare"]
+    ours = [r for r in results if r.server != "bare"]  # and bare-nodeflate, for its ratios
     if bare and ours:
         print("\n| ours / bare | conns | capacity | µs/signal | open p99 | KB/idle conn |")
         print("|---|---:|---:|---:|---:|---:|")
@@ -345,7 +346,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--sizes", default="100,500,1000", help="connections, comma-separated")
-    parser.add_argument("--servers", default=",".join(SERVERS), help="of bare,ours,ours2")
+    parser.add_argument(
+        "--servers", default=",".join(SERVERS), help="of bare,ours,ours2 (and bare-nodeflate)"
+    )
     parser.add_argument("--generators", type=int, default=2, help="node processes")
     parser.add_argument("--seconds", type=float, default=5.0, help="measured part of a loop")
     parser.add_argument("--rate", type=int, default=1000, help="open loop signals/s")
@@ -366,7 +369,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     servers = tuple(args.servers.split(","))
-    if unknown := set(servers) - set(SERVERS):
+    if unknown := set(servers) - set(SERVERS) - set(EXTRA_SERVERS):
         parser.error(f"unknown servers: {', '.join(sorted(unknown))}")
     profile = None
     if args.profile is not None:

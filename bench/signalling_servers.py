@@ -3,6 +3,7 @@
 - `bare`: `bench.relay`, a python-socketio relay with default settings (one process);
 - `ours`: `flourish serve` as one node (PostgreSQL schema and Redis prefix of its own,
   authentication, validation, Redis presence);
+- `bare-nodeflate` (only when named): the same relay refusing WebSocket permessage-deflate;
 - `ours2`: two `flourish serve` nodes sharing that database and Redis, the two peers of every
   room on different nodes, so each signal crosses Redis.
 
@@ -50,6 +51,7 @@ POSTGRES_URL = os.environ.get(
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 NAMESPACE = "/session"
 SERVERS = ("bare", "ours", "ours2")
+EXTRA_SERVERS = ("bare-nodeflate",)  # measured only when named
 
 Profile = tuple[str, Path]  # ("cpu" or "memory", path prefix): see bench/profiled.py
 Peer = dict[str, Any]  # {"url", "token", "booking_id"}: what the load generator connects
@@ -259,9 +261,10 @@ async def started(
             *(mode, f"{prefix}-{node}", module, *args),
         ]
 
-    if name == "bare":
+    if name.startswith("bare"):
         port = free_port()
-        command = python(1, "bench.relay", "--port", str(port))
+        flags = ["--no-deflate"] if name == "bare-nodeflate" else []
+        command = python(1, "bench.relay", "--port", str(port), *flags)
         async with processes([command], [port], {}) as running:
             url = running[0].url + NAMESPACE
             pairs = [
