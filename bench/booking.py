@@ -14,10 +14,11 @@ it starts `flourish serve` (uvloop, the Redis manager and live state on BENCH_RE
 (a) holds: `--concurrency` requests in flight, each `POST /api/bookings` (with an
     `Idempotency-Key`, as clients send) for a distinct free 30-minute slot, coaches taken in
     turn so that concurrent holds are for different coaches; a warm-up, then `--holds` timed
-    ones. Reports holds/s over the timed ones, p50/p95/max latency and CPU per hold of the
-    server processes and of this generator. With `--processes 2` the requests alternate
-    between two server processes (several processes sharing PostgreSQL and Redis is how the
-    server scales).
+    ones. Reports holds/s over the timed ones, p50/p95/max latency, and CPU per hold of the
+    server processes, of PostgreSQL and Redis (all their processes on the machine) and of this
+    generator; from the server-side CPU, the ceiling this hardware puts on holds/s. With
+    `--processes 2` the requests alternate between two server processes (several processes
+    sharing PostgreSQL and Redis is how the server scales).
 (b) slots: `GET /api/coaches/{id}/slots` from now to now + 90 days, one request at a time, for
     the coach with the most holds; 10 warm-up requests, then `--queries` timed ones.
 
@@ -248,7 +249,12 @@ async def serving(environment: dict[str, str], processes: int) -> AsyncIterator[
         for _ in range(processes):
             port = _free_port()
             process = await asyncio.create_subprocess_exec(
-                *(FLOURISH, "serve", "--host", "127.0.0.1", "--port", str(port)),
+                *(os.environ.get("BENCH_SERVE", FLOURISH).split()),
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
                 env={**os.environ, **environment},
                 stdout=asyncio.subprocess.DEVNULL,
             )
@@ -305,6 +311,8 @@ async def run(args: argparse.Namespace) -> bool:
             "LOG_LEVEL": "WARNING",
             "REDIS_URL": "" if args.no_redis else REDIS_URL,
             "REDIS_PREFIX": prefix,
+            # One connection per request in flight, so the pool never opens and closes any.
+            "DATABASE_POOL_SIZE": str(args.concurrency),
         }
         slots = free_slots(world, now)
         async with serving(environment, args.processes) as servers:
@@ -312,11 +320,13 @@ async def run(args: argparse.Namespace) -> bool:
             await place_holds(urls, world, slots, WARM_UP_HOLDS, args.concurrency, Holds())
             holds = Holds()
             cpu_before = sum(server.cpu_seconds() for server in servers)
+            services_before = services_cpu()
             own_before = time.process_time()
             started = time.perf_counter()
             await place_holds(urls, world, slots, args.holds, args.concurrency, holds)
             elapsed = time.perf_counter() - started
             server_cpu = sum(server.cpu_seconds() for server in servers) - cpu_before
+            services_used = services_cpu() - services_before
             own_cpu = time.process_time() - own_before
             busiest, booked = holds.per_coach.most_common(1)[0]
             try:
@@ -325,7 +335,8 @@ async def run(args: argparse.Namespace) -> bool:
                 print(f"slots query not measured: {exc}")
                 latencies, answered, size = [], 0, 0
         slot_result = SlotResult(latencies, answered, size, booked)
-        return report(args, holds, elapsed, server_cpu, own_cpu, slot_result)
+        cpu = Cpu(server=server_cpu, services=services_used, generator=own_cpu)
+        return report(args, holds, elapsed, cpu, slot_result)
     finally:
         if args.keep:
             print(f"\nschema {schema} kept")
@@ -349,12 +360,35 @@ class SlotResult:
     holds_on_coach: int
 
 
+@dataclass(frozen=True)
+class Cpu:
+    """CPU seconds used during the timed holds."""
+
+    server: float
+    services: float  # PostgreSQL and Redis (every process of theirs on this machine)
+    generator: float
+
+
+def services_cpu() -> float:
+    """User + system CPU seconds so far of every PostgreSQL and Redis process on this machine
+    (other work using them at the same time is counted too: run on a quiet machine)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            name, _, rest = stat.read_text().partition(") ")
+        except OSError:
+            continue  # the process ended
+        if name.rpartition("(")[2] in ("postgres", "redis-server"):
+            fields = rest.split()
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def report(
     args: argparse.Namespace,
     holds: Holds,
     elapsed: float,
-    server_cpu: float,
-    own_cpu: float,
+    cpu: Cpu,
     slots: SlotResult,
 ) -> bool:
     placed = holds.statuses[201]
@@ -371,8 +405,19 @@ def report(
     lat = holds.latencies_ms
     print(f"| hold latency p50 / p95 / max ms | {statistics.median(lat):.1f} / {_p(lat, 95):.1f}"
           f" / {max(lat):.1f} |")  # fmt: skip
-    print(f"| server CPU per hold ms | {server_cpu / max(placed, 1) * 1000:.2f} |")
-    print(f"| generator CPU per hold ms | {own_cpu / max(placed, 1) * 1000:.2f} |")
+    per_hold = {
+        "server": cpu.server / max(placed, 1) * 1000,
+        "PostgreSQL + Redis": cpu.services / max(placed, 1) * 1000,
+        "generator": cpu.generator / max(placed, 1) * 1000,
+    }
+    for part, ms in per_hold.items():
+        print(f"| {part} CPU per hold ms | {ms:.2f} |")
+    # What the server side (server + database + Redis) could sustain with every core of this
+    # machine to itself: a ceiling for this hardware, not a measurement of throughput.
+    server_side = per_hold["server"] + per_hold["PostgreSQL + Redis"]
+    cores = os.cpu_count() or 1
+    print(f"| CPU-bound ceiling on {cores} cores (server side only), holds/s | "
+          f"{cores * 1000 / server_side:.0f} |")  # fmt: skip
     latencies = slots.latencies_ms
     if latencies:
         print(f"| slots query (90 days, {slots.holds_on_coach} holds on the coach): slots, "

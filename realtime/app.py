@@ -13,6 +13,7 @@ from booking.api import bookings as bookings_api
 from booking.api import calendar as calendar_api
 from booking.api import changes as changes_api
 from booking.api import details as details_api
+from booking.api import money as money_api
 from booking.api import payments as payments_api
 from realtime import health, metrics, openapi, webclient, wiring
 from realtime.auth import api as auth_api
@@ -33,6 +34,7 @@ ROUTE_TABLES: tuple[ApiRoutes, ...] = (
     details_api.routes,
     payments_api.routes,
     changes_api.routes,
+    money_api.routes,
     calendar_api.routes,
     availability_api.routes,
 )

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, MetaData, event, text
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -68,7 +69,9 @@ def new_id() -> uuid.UUID:
 class Database:
     """The engine and its session factory. `session()` is one unit of work."""
 
-    def __init__(self, url: str, *, schema: str = "", echo: bool = False) -> None:
+    def __init__(
+        self, url: str, *, schema: str = "", pool_size: int = 20, echo: bool = False
+    ) -> None:
         self.url = url
         self.schema = schema
         self.is_sqlite = url.startswith("sqlite")
@@ -77,8 +80,10 @@ class Database:
             _ensure_sqlite_dir(url)
             kwargs["connect_args"] = {"timeout": 30}
         else:
-            kwargs["pool_size"] = 10
-            kwargs["max_overflow"] = 20
+            # Connections beyond pool_size are closed when returned, and a new one costs a
+            # connection handshake and re-preparing every statement: keep bursts rare.
+            kwargs["pool_size"] = pool_size
+            kwargs["max_overflow"] = max(pool_size // 4, 1)
             # No ping per checkout (a round trip each); connections are recycled instead.
             kwargs["pool_recycle"] = 1800
             if schema:
@@ -94,6 +99,26 @@ class Database:
         """A session whose transaction commits on success and rolls back on any error."""
         async with self.sessions() as session, session.begin():
             yield session
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        """A Core connection in a transaction that commits on success and rolls back on any
+        error: for hot paths that need no ORM unit of work (statements, not objects)."""
+        async with self.engine.begin() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def autocommit(self) -> AsyncIterator[AsyncConnection]:
+        """A Core connection for statements that each stand alone (a read, one insert). On
+        PostgreSQL each commits on its own, which saves the BEGIN and COMMIT round trips; on
+        SQLite they share one transaction that commits at the end."""
+        if self.is_sqlite:
+            async with self.engine.begin() as conn:
+                yield conn
+        else:
+            async with self.engine.connect() as conn:
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
+                yield conn
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:

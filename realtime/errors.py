@@ -75,6 +75,16 @@ class Code(StrEnum):
     PAYMENT_NOT_FOUND = "payment_not_found"
     BOOKING_NOT_CONFIRMED = "booking_not_confirmed"
     TIME_OFF_NOT_FOUND = "time_off_not_found"
+    # payments
+    AMOUNT_NOT_POSITIVE = "amount_not_positive"
+    CURRENCY_MISMATCH = "currency_mismatch"
+    REFUND_TOO_LARGE = "refund_too_large"
+    NOTHING_TO_REFUND = "nothing_to_refund"
+    WEBHOOK_SIGNATURE_INVALID = "webhook_signature_invalid"
+    WEBHOOK_EVENT_INVALID = "webhook_event_invalid"
+    WEBHOOK_UNKNOWN_PAYMENT = "webhook_unknown_payment"
+    WEBHOOKS_NOT_CONFIGURED = "webhooks_not_configured"
+    PAYOUT_ACCOUNT_INVALID = "payout_account_invalid"
     # socket.io
     UNKNOWN_EVENT = "unknown_event"
     TOO_MANY_WATCHES = "too_many_watches"

@@ -19,7 +19,17 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from aiohttp import web
-from sqlalchemy import ForeignKey, Index, LargeBinary, SmallInteger, String, delete
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    LargeBinary,
+    SmallInteger,
+    String,
+    bindparam,
+    delete,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -80,35 +90,10 @@ async def once(
     """Run the request at most once per (user, key), replaying its answer afterwards."""
     print_ = await fingerprint(request)
     now = clock.now()
-    try:
-        async with db.session() as session:
-            found = await session.get(IdempotencyRecord, (user_id, key), with_for_update=True)
-            if found is not None:
-                if found.fingerprint != print_:
-                    raise Unprocessable(
-                        Code.IDEMPOTENCY_KEY_REUSED,
-                        [FieldError(HEADER, "this key was used for a different request")],
-                    )
-                if found.status is not None:
-                    return _replay(found)
-                if now - found.created_at < IN_FLIGHT_TIMEOUT:
-                    raise Conflict(
-                        Code.IDEMPOTENCY_IN_PROGRESS,
-                        "A request with this Idempotency-Key is still running; retry shortly.",
-                        headers={"Retry-After": "1"},
-                    )
-                found.created_at = now  # the first attempt died: take it over
-            else:
-                session.add(
-                    IdempotencyRecord(user_id=user_id, key=key, fingerprint=print_, created_at=now)
-                )
-    except IntegrityError:
-        raise Conflict(
-            Code.IDEMPOTENCY_IN_PROGRESS,
-            "A request with this Idempotency-Key is still running; retry shortly.",
-            headers={"Retry-After": "1"},
-        ) from None
-
+    if not await _claim(db, user_id, key, print_, now):
+        replay = await _existing(db, user_id, key, print_, now)
+        if replay is not None:
+            return replay
     try:
         response = await run()
     except AppError as exc:
@@ -119,13 +104,83 @@ async def once(
     if response.status >= 500 or not isinstance(response, web.Response):
         await _forget(db, user_id, key)
         return response
-    async with db.session() as session:
-        record = await session.get(IdempotencyRecord, (user_id, key))
-        if record is not None:
-            record.status = response.status
-            record.body = response.body if isinstance(response.body, bytes) else b""
-            record.content_type = response.content_type
+    async with db.autocommit() as conn:
+        await conn.execute(
+            _ANSWER,
+            {
+                "p_user": user_id,
+                "p_key": key,
+                "p_status": response.status,
+                "p_body": response.body if isinstance(response.body, bytes) else b"",
+                "p_type": response.content_type,
+            },
+        )
     return response
+
+
+async def _claim(db: Database, user_id: uuid.UUID, key: str, print_: str, now: datetime) -> bool:
+    """Record the key as in flight; False if a record was there already. One statement."""
+    async with db.autocommit() as conn:
+        claimed = await conn.scalar(
+            _CLAIM[conn.dialect.name == "postgresql"],
+            {"user_id": user_id, "key": key, "fingerprint": print_, "created_at": now},
+        )
+    return claimed is not None
+
+
+# The statements of every idempotent request, built once.
+_CLAIM = {
+    postgres: (postgresql.insert if postgres else sqlite.insert)(IdempotencyRecord)
+    .on_conflict_do_nothing()
+    .returning(IdempotencyRecord.key)
+    for postgres in (True, False)
+}
+_ANSWER = (
+    update(IdempotencyRecord)
+    .where(
+        IdempotencyRecord.user_id == bindparam("p_user"),
+        IdempotencyRecord.key == bindparam("p_key"),
+    )
+    .values(
+        status=bindparam("p_status"), body=bindparam("p_body"), content_type=bindparam("p_type")
+    )
+)
+
+
+async def _existing(
+    db: Database, user_id: uuid.UUID, key: str, print_: str, now: datetime
+) -> web.Response | None:
+    """The key was used before: replay its answer, refuse, or (if its first request died)
+    take it over and return None so the request runs."""
+    try:
+        async with db.session() as session:
+            found = await session.get(IdempotencyRecord, (user_id, key), with_for_update=True)
+            if found is None:  # forgotten since the claim failed: the first attempt failed
+                session.add(
+                    IdempotencyRecord(user_id=user_id, key=key, fingerprint=print_, created_at=now)
+                )
+                return None
+            if found.fingerprint != print_:
+                raise Unprocessable(
+                    Code.IDEMPOTENCY_KEY_REUSED,
+                    [FieldError(HEADER, "this key was used for a different request")],
+                )
+            if found.status is not None:
+                return _replay(found)
+            if now - found.created_at < IN_FLIGHT_TIMEOUT:
+                raise _in_progress()
+            found.created_at = now  # the first attempt died: take it over
+            return None
+    except IntegrityError:  # a concurrent retry recorded it first
+        raise _in_progress() from None
+
+
+def _in_progress() -> Conflict:
+    return Conflict(
+        Code.IDEMPOTENCY_IN_PROGRESS,
+        "A request with this Idempotency-Key is still running; retry shortly.",
+        headers={"Retry-After": "1"},
+    )
 
 
 async def sweep(db: Database, clock: Clock) -> int:
@@ -138,8 +193,8 @@ async def sweep(db: Database, clock: Clock) -> int:
 
 
 async def _forget(db: Database, user_id: uuid.UUID, key: str) -> None:
-    async with db.session() as session:
-        await session.execute(
+    async with db.autocommit() as conn:
+        await conn.execute(
             delete(IdempotencyRecord).where(
                 IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key
             )

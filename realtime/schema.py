@@ -8,9 +8,13 @@ from booking.storage import (
     bookings,
     coaches,
     favourites,
+    ledger,
+    payouts,
+    refunds,
     reviews,
     schedules,
     specialties,
+    webhooks,
 )
 from realtime import idempotency
 from realtime.auth import models as auth_models
@@ -24,9 +28,13 @@ MODULES = (
     bookings,
     coaches,
     favourites,
+    ledger,
+    payouts,
+    refunds,
     reviews,
     schedules,
     specialties,
+    webhooks,
 )
 
 metadata = Base.metadata

@@ -57,6 +57,14 @@ VARIABLES: tuple[Variable, ...] = (
         "DATABASE_SCHEMA", "", "PostgreSQL schema to use instead of `public` (tests use one each)."
     ),
     Variable(
+        "DATABASE_POOL_SIZE",
+        "20",
+        "PostgreSQL connections each server process keeps open (up to a quarter more in bursts). "
+        "Size it to the requests one process has in flight (opening a connection costs more "
+        "than several queries), and keep processes x 1.25 x this under PostgreSQL's "
+        "`max_connections`.",
+    ),
+    Variable(
         "AUTO_MIGRATE",
         None,
         "Apply migrations at start: default true in development, false in production "
@@ -98,6 +106,21 @@ VARIABLES: tuple[Variable, ...] = (
         secret=True,
     ),
     Variable("STRIPE_API_BASE", "", "Stripe API base URL (tests point it at localstripe)."),
+    Variable(
+        "REFUND_FULL_NOTICE_HOURS",
+        "24",
+        "A client who cancels at least this many hours before the start is refunded in full.",
+    ),
+    Variable(
+        "REFUND_LATE_PERCENT",
+        "50",
+        "Percent refunded to a client who cancels later than REFUND_FULL_NOTICE_HOURS.",
+    ),
+    Variable(
+        "PAYOUT_INTERVAL_HOURS",
+        "24",
+        "Hours between payout runs, which pay each coach's available balance.",
+    ),
     Variable("STUN_URLS", "", "Comma-separated STUN URLs given to peers."),
     Variable("TURN_URLS", "", "Comma-separated TURN URLs given to peers."),
     Variable("TURN_SECRET", "", "coturn `static-auth-secret` for TURN REST credentials.", True),
@@ -147,6 +170,7 @@ class Settings:
     port: int = 8080
     database_url: str = "sqlite+aiosqlite:///./var/flourish.db"
     database_schema: str = ""
+    database_pool_size: int = 20
     auto_migrate: bool = True
     redis_url: str = ""
     redis_prefix: str = "flourish:"
@@ -164,6 +188,9 @@ class Settings:
     stripe_publishable_key: str = ""
     stripe_webhook_secret: str = field(default="", repr=False)
     stripe_api_base: str = ""
+    refund_full_notice_hours: int = 24
+    refund_late_percent: int = 50
+    payout_interval_hours: int = 24
     stun_urls: tuple[str, ...] = ()
     turn_urls: tuple[str, ...] = ()
     turn_secret: str = field(default="", repr=False)
@@ -281,6 +308,7 @@ def load(environ: Mapping[str, str], *, var_dir: Path = Path("var")) -> Settings
         port=_int("PORT", raw("PORT"), 1, 65535),
         database_url=database_url,
         database_schema=schema,
+        database_pool_size=_int("DATABASE_POOL_SIZE", raw("DATABASE_POOL_SIZE"), 1, 1000),
         auto_migrate=auto_migrate,
         redis_url=redis_url,
         redis_prefix=raw("REDIS_PREFIX"),
@@ -302,6 +330,13 @@ def load(environ: Mapping[str, str], *, var_dir: Path = Path("var")) -> Settings
         stripe_publishable_key=stripe_publishable,
         stripe_webhook_secret=stripe_webhook_secret,
         stripe_api_base=stripe_api_base,
+        refund_full_notice_hours=_int(
+            "REFUND_FULL_NOTICE_HOURS", raw("REFUND_FULL_NOTICE_HOURS"), 0, 30 * 24
+        ),
+        refund_late_percent=_int("REFUND_LATE_PERCENT", raw("REFUND_LATE_PERCENT"), 0, 100),
+        payout_interval_hours=_int(
+            "PAYOUT_INTERVAL_HOURS", raw("PAYOUT_INTERVAL_HOURS"), 1, 31 * 24
+        ),
         stun_urls=_urls("STUN_URLS", raw("STUN_URLS"), ("stun:", "stuns:")),
         turn_urls=turn_urls,
         turn_secret=turn_secret,

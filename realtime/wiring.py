@@ -15,6 +15,8 @@ from aiohttp import web
 
 from booking.api.coaching import COACHING
 from booking.api.scheduling import SCHEDULING
+from booking.payments import stripe as stripe_payments
+from booking.payments.connect import StripeConnect, Transfers
 from booking.payments.demo import DemoProvider
 from booking.payments.provider import PaymentProvider
 from booking.services.calendars import CalendarFeed, NoFeed
@@ -39,6 +41,8 @@ from signalling.session import SessionSignalling
 
 # How often each process looks for holds whose time is up.
 HOLD_SWEEP_SECONDS = 15
+# How often pending refunds (whose provider call failed) are tried again.
+REFUND_RETRY_SECONDS = 300
 
 
 @dataclass
@@ -68,7 +72,11 @@ async def services(
 ) -> AsyncIterator[Services]:
     """With `sio`, slot changes are told to viewers over socket.io (`SocketFeed`)."""
     clock = clock or SystemClock()
-    db = Database(settings.database_url, schema=settings.database_schema)
+    db = Database(
+        settings.database_url,
+        schema=settings.database_schema,
+        pool_size=settings.database_pool_size,
+    )
     live: LiveState = (
         RedisLiveState(settings.redis_url, settings.redis_prefix)
         if settings.redis_url
@@ -78,40 +86,45 @@ async def services(
     metrics = Metrics()
     passwords = passwords or Passwords()
     feed = feed or (SocketFeed(sio) if sio is not None else NoFeed())
-    scheduling = Scheduling.build(settings, db, clock, feed, payment_provider(settings))
-    jobs = {
-        "expire-holds": (HOLD_SWEEP_SECONDS, scheduling.bookings.expire_holds),
-        "forget-idempotency-keys": (3600, lambda: idempotency.sweep(db, clock)),
-    }
     authenticator = Authenticator(db, tokens)
-    signalling = None
     online: OnlineCoaches | None = None
+    presence: Presence | None = None
     if sio is not None:
-        presence: Presence = (
+        presence = (
             RedisPresence(settings.redis_url, settings.redis_prefix)
             if settings.redis_url
             else MemoryPresence()
         )
         online = OnlineCoaches(presence, clock)
-        signalling = SessionSignalling(
-            sio, settings, clock, authenticator, scheduling.sessions, presence
-        )
     try:
-        async with running(clock, jobs), _signalling(signalling):
-            yield Services(
-                settings=settings,
-                clock=clock,
-                db=db,
-                live=live,
-                metrics=metrics,
-                passwords=passwords,
-                tokens=tokens,
-                authenticator=authenticator,
-                accounts=Accounts(settings, clock, db, live, passwords, tokens, metrics),
-                coaching=Coaching.build(db, clock, settings.secret_key, online),
-                scheduling=scheduling,
-                signalling=signalling,
-            )
+        async with payment_providers(settings) as (provider, transfers):
+            scheduling = Scheduling.build(settings, db, clock, feed, provider, transfers)
+            jobs = {
+                "expire-holds": (HOLD_SWEEP_SECONDS, scheduling.bookings.expire_holds),
+                "forget-idempotency-keys": (3600, lambda: idempotency.sweep(db, clock)),
+                "retry-refunds": (REFUND_RETRY_SECONDS, scheduling.refunds.retry_pending),
+                "pay-coaches": (settings.payout_interval_hours * 3600, scheduling.payouts.run),
+            }
+            signalling = None
+            if sio is not None and presence is not None:
+                signalling = SessionSignalling(
+                    sio, settings, clock, authenticator, scheduling.sessions, presence
+                )
+            async with running(clock, jobs), _signalling(signalling):
+                yield Services(
+                    settings=settings,
+                    clock=clock,
+                    db=db,
+                    live=live,
+                    metrics=metrics,
+                    passwords=passwords,
+                    tokens=tokens,
+                    authenticator=authenticator,
+                    accounts=Accounts(settings, clock, db, live, passwords, tokens, metrics),
+                    coaching=Coaching.build(db, clock, settings.secret_key, online),
+                    scheduling=scheduling,
+                    signalling=signalling,
+                )
     finally:
         await live.close()
         await db.close()
@@ -126,16 +139,27 @@ async def _signalling(signalling: SessionSignalling | None) -> AsyncIterator[Non
         yield
 
 
-def payment_provider(settings: Settings) -> PaymentProvider:
-    """The provider PAYMENTS_PROVIDER names."""
+@asynccontextmanager
+async def payment_providers(
+    settings: Settings,
+) -> AsyncIterator[tuple[PaymentProvider, Transfers]]:
+    """The payment provider PAYMENTS_PROVIDER names and the transfers that pay coaches: the demo
+    provider for both, or Stripe (PaymentIntents and refunds; Connect transfers), whose HTTP
+    client is closed at the end."""
     if settings.payments_provider == "demo":
-        return DemoProvider(settings.secret_key)
-    # Stripe arrives with the payments issue, behind the same PaymentProvider interface.
-    raise SettingsError(
-        "PAYMENTS_PROVIDER",
-        "demo: the Stripe provider is not built into this version yet",
-        got=settings.payments_provider,
-    )
+        demo = DemoProvider(settings.secret_key)
+        yield demo, demo
+        return
+    if settings.payments_provider != "stripe":
+        raise SettingsError("PAYMENTS_PROVIDER", "demo or stripe", got=settings.payments_provider)
+    client = stripe_payments.client(settings.stripe_secret_key, settings.stripe_api_base)
+    try:
+        yield (
+            stripe_payments.StripeProvider(client, settings.stripe_publishable_key),
+            StripeConnect(client),
+        )
+    finally:
+        await stripe_payments.client_close(client)
 
 
 def serve_sockets(sio: socketio.AsyncServer, s: Services) -> None:

@@ -1,14 +1,18 @@
-"""Changing a booking: reschedule and cancel."""
+"""Changing a booking: reschedule, and cancel with the refund the policy grants (quoted first)."""
 
 from __future__ import annotations
+
+import uuid
 
 from aiohttp import web
 from pydantic import AwareDatetime, Field
 
 from booking.api.bookings import BookingOut, PriceOut, party
 from booking.api.scheduling import SCHEDULING
+from booking.money import Money
+from booking.services.refunds import RefundView
 from realtime.auth.access import require
-from realtime.http import ApiRoutes, Input, respond, uuid_param
+from realtime.http import ApiRoutes, Input, NoInput, Output, respond, uuid_param
 
 routes = ApiRoutes(tag="bookings")
 
@@ -26,9 +30,39 @@ class CancelIn(Input):
     reason: str = Field(min_length=1, max_length=500, description="Why; private, stored encrypted.")
 
 
+def price(money: Money) -> PriceOut:
+    return PriceOut(minor=money.minor, currency=money.currency)
+
+
+class RefundOut(Output):
+    id: uuid.UUID
+    amount: PriceOut
+    status: str = Field(description="succeeded, or pending while the provider is retried.")
+    reason: str
+
+    @classmethod
+    def of(cls, refund: RefundView) -> RefundOut:
+        return cls(
+            id=refund.id, amount=price(refund.amount), status=refund.status, reason=refund.reason
+        )
+
+
 class CanceledOut(BookingOut):
-    refund: PriceOut | None = Field(
-        None, description="The refund made; null until refunds arrive with payments."
+    refund: RefundOut | None = Field(
+        None,
+        description="The refund the cancellation policy granted; null when nothing was paid "
+        "or nothing is due.",
+    )
+
+
+class CancellationOut(Output):
+    booking_id: uuid.UUID
+    cancel_as: str = Field(description="The event: cancel_by_client, cancel_by_coach or abandon.")
+    paid: PriceOut = Field(description="What was paid for the booking (0 if nothing yet).")
+    refund: PriceOut = Field(description="What cancelling now refunds.")
+    rule: str | None = Field(
+        description="The policy row applied: client_with_notice (100%), client_late (50% by "
+        "default), coach (100%); null when nothing was paid."
     )
 
 
@@ -62,10 +96,35 @@ async def reschedule(request: web.Request, body: RescheduleIn) -> web.StreamResp
 )
 async def cancel(request: web.Request, body: CancelIn) -> web.StreamResponse:
     """The client cancels a held or confirmed booking, the coach a confirmed one; anything else
-    is 409 `illegal_transition`. Refunds come with the payments issue: `refund` is null."""
+    is 409 `illegal_transition`. The refund follows the cancellation policy (see
+    `GET /api/bookings/{id}/cancellation` for the amount before confirming) and is made at
+    once; if the provider is down it stays `pending` and is retried."""
     caller = await require(request)
-    booking = await request.app[SCHEDULING].changes.cancel(
+    canceled = await request.app[SCHEDULING].changes.cancel(
         party(caller), uuid_param(request), body.reason
     )
-    out = BookingOut.of(booking)
-    return respond(CanceledOut(**out.model_dump(), refund=None))
+    out = BookingOut.of(canceled.booking)
+    refund = RefundOut.of(canceled.refund) if canceled.refund is not None else None
+    return respond(CanceledOut(**out.model_dump(), refund=refund))
+
+
+@routes.get(
+    "/api/bookings/{id}/cancellation",
+    summary="What cancelling this booking now would refund",
+    responses={200: CancellationOut},
+    errors=(404, 409),
+)
+async def cancellation_quote(request: web.Request, _: NoInput) -> web.StreamResponse:
+    """Shown before the client (or coach) confirms a cancellation; changes nothing. 409
+    `illegal_transition` when the booking cannot be canceled."""
+    caller = await require(request)
+    quote = await request.app[SCHEDULING].refunds.quote(party(caller), uuid_param(request))
+    return respond(
+        CancellationOut(
+            booking_id=quote.booking_id,
+            cancel_as=quote.event.value,
+            paid=price(quote.paid),
+            refund=price(quote.refund),
+            rule=quote.rule.value if quote.rule is not None else None,
+        )
+    )

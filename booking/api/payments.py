@@ -33,6 +33,16 @@ class PaymentStartOut(Output):
     browser: dict[str, Any] = Field(
         description="What the browser needs: the demo's `confirm_url`, Stripe's publishable key."
     )
+    breakdown: BreakdownOut = Field(
+        description="Shown up front: the client pays the price, no more; the platform's "
+        "commission comes out of it."
+    )
+
+
+class BreakdownOut(Output):
+    price: PriceOut
+    platform_fee: PriceOut = Field(description="Commission, rounded down to a minor unit.")
+    coach_receives: PriceOut
 
 
 class PaymentOut(Output):
@@ -88,6 +98,11 @@ async def start_payment(request: web.Request, _: NoInput) -> web.StreamResponse:
             status=started.payment.status,
             amount=price(started.payment.amount),
             browser=started.start.browser,
+            breakdown=BreakdownOut(
+                price=price(started.split.price),
+                platform_fee=price(started.split.platform_fee),
+                coach_receives=price(started.split.coach_share),
+            ),
         )
     )
 

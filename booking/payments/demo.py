@@ -1,6 +1,9 @@
 """The demo payment provider: the embedded default, refused in production.
 
-It moves no money. A payment completes when the client confirms it (`confirm`), which proves
+It moves no money. Refunds and payouts (`transfer`) succeed at once with references derived from
+their idempotency keys, so a retry is the same refund or transfer, as at Stripe.
+
+A payment completes when the client confirms it (`confirm`), which proves
 knowledge of the client secret, an HMAC of the payment reference under a key derived from
 SECRET_KEY; it needs no state of its own, as the booking service keeps the payment's row.
 A card "number" ending in 0002 is declined, as Stripe's test card 4000 0000 0000 0002 is, so the
@@ -14,6 +17,7 @@ import hmac
 import uuid
 
 from booking.money import Money
+from booking.payments.connect import Transfer
 from booking.payments.provider import (
     PaymentError,
     PaymentEvent,
@@ -64,8 +68,23 @@ class DemoProvider:
         )
         return PaymentEvent(self.name, ref, status, amount, booking_id)
 
-    async def refund(self, *, provider_ref: str, amount: Money, idempotency_key: str) -> Refund:
+    async def refund(
+        self,
+        *,
+        provider_ref: str,
+        amount: Money,
+        idempotency_key: str,
+        refund_id: uuid.UUID | None = None,
+    ) -> Refund:
         if amount.minor <= 0:
             raise PaymentError("A refund must be for more than nothing.")
         refund_ref = "demo_re_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]
         return Refund(provider_ref, refund_ref, amount)
+
+    async def transfer(
+        self, *, account: str, amount: Money, idempotency_key: str, payout_id: uuid.UUID
+    ) -> Transfer:
+        if amount.minor <= 0:
+            raise PaymentError("A transfer must be for more than nothing.")
+        ref = "demo_tr_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]
+        return Transfer(ref, amount)

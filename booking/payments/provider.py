@@ -2,7 +2,7 @@
 
 Step 3 of booking asks the provider for a payment of the booking's price; the browser completes
 it with what `PaymentStart` carries; the provider then reports the outcome as a `PaymentEvent`
-(the demo provider when the client confirms, Stripe through its webhook in a later issue), and
+(the demo provider when the client confirms, Stripe through its webhook), and
 the booking service acts on the event. Refunds go through the same interface. Amounts are
 `Money`: integer minor units with a currency.
 
@@ -69,5 +69,13 @@ class PaymentProvider(Protocol):
     ) -> PaymentStart:
         """Create (or, for the same idempotency key, return again) a payment for a booking."""
 
-    async def refund(self, *, provider_ref: str, amount: Money, idempotency_key: str) -> Refund:
-        """Refund `amount` of a succeeded payment."""
+    async def refund(
+        self,
+        *,
+        provider_ref: str,
+        amount: Money,
+        idempotency_key: str,
+        refund_id: uuid.UUID | None = None,
+    ) -> Refund:
+        """Refund `amount` of a succeeded payment; `refund_id` (ours) travels with it so that
+        the provider's refund events can be matched to it."""

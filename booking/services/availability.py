@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from booking.money import Money
 from booking.policy import profiles as profile_rules
@@ -24,11 +25,12 @@ from booking.policy import slots
 from booking.policy.pricing import session_price
 from booking.services import profiles
 from booking.services.bookings import bookable
-from booking.services.calendars import CalendarFeed, busy_in, schedule_of
+from booking.services.calendars import CalendarFeed, calendar_near
 from booking.services.coaches import HoursView
 from booking.services.profiles import HoursDraft, ProfileDraft
 from booking.storage import coaches as coach_store
 from booking.storage import schedules as store
+from booking.storage.calendars import SlotRules
 from booking.storage.coaches import Coach
 from booking.storage.schedules import TimeOff
 from realtime.auth.models import User
@@ -43,16 +45,7 @@ MAX_TIME_OFF = timedelta(days=366)
 MAX_OVERRIDE_AHEAD = timedelta(days=365)  # the longest horizon a coach can set
 _YEAR = timedelta(days=366)  # beyond any horizon
 
-
-@dataclass(frozen=True)
-class Rules:
-    """How the calendar turns into slots; minutes, except the horizon in days."""
-
-    slot_interval: int
-    buffer_before: int
-    buffer_after: int
-    min_notice: int
-    max_advance_days: int
+Rules = SlotRules  # a coach's slot rules, as the schedule API reads and writes them
 
 
 @dataclass(frozen=True)
@@ -209,25 +202,26 @@ class Availability:
     async def slots(self, coach_id: uuid.UUID, query: SlotQuery) -> SlotList:
         """The free slots of a listed coach in the window, for the viewer's zone."""
         now = self.clock.now()
-        async with self.db.session() as session:
-            zone = await _viewer_zone(session, query)
+        async with self.db.autocommit() as conn:
+            zone = await _viewer_zone(conn, query)
             window = _window(query, zone)
-            coach, offering = await bookable(
-                session, coach_id, query.session_type, query.duration, now
-            )
+            coach = await bookable(conn, coach_id, query.session_type, query.duration, now)
             # No slot starts before now or a year ahead: load only what can matter.
             bounded = slots.Interval(max(window.start, now), min(window.end, now + _YEAR))
             starts: list[int] = []
             if bounded.start < bounded.end:
-                schedule = await schedule_of(session, coach, bounded)
-                busy = await busy_in(session, coach.id, bounded, now)
-                starts = slots.free_starts(schedule, bounded, query.duration, now=now, busy=busy)
+                zone_of_coach = ZoneInfo(coach.time_zone)
+                schedule, busy = await calendar_near(conn, coach.id, zone_of_coach, bounded, now)
+                starts = slots.free_starts(
+                    schedule, bounded, query.duration, now=now, busy=busy.live
+                )
+        rate = coach.rate_minor or 0  # bookable() refused a coach without this offering
         return SlotList(
             coach_id=coach.id,
             zone=zone,
             session_type=query.session_type,
             duration=query.duration,
-            price=session_price(Money(offering.rate_minor, coach.currency), query.duration),
+            price=session_price(Money(rate, coach.currency), query.duration),
             starts=starts,
         )
 
@@ -291,7 +285,7 @@ async def _own(session: AsyncSession, user_id: uuid.UUID, *, lock: bool = False)
     return coach
 
 
-async def _viewer_zone(session: AsyncSession, query: SlotQuery) -> ZoneInfo:
+async def _viewer_zone(conn: AsyncConnection, query: SlotQuery) -> ZoneInfo:
     """The zone named in the query, else the viewer's own, else UTC."""
     if query.zone is not None:
         zone = profile_rules.time_zone(query.zone)
@@ -301,8 +295,10 @@ async def _viewer_zone(session: AsyncSession, query: SlotQuery) -> ZoneInfo:
                 [FieldError("tz", f"{query.zone!r} is not an IANA time zone")],
             )
         return zone
-    viewer = None if query.viewer is None else await session.get(User, query.viewer)
-    return (profile_rules.time_zone(viewer.time_zone) if viewer else None) or ZoneInfo("UTC")
+    own = None
+    if query.viewer is not None:
+        own = await conn.scalar(select(User.time_zone).where(User.id == query.viewer))
+    return (profile_rules.time_zone(own) if own else None) or ZoneInfo("UTC")
 
 
 def _window(query: SlotQuery, zone: ZoneInfo) -> slots.Interval:

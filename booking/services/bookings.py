@@ -12,24 +12,29 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from booking.money import Money
 from booking.policy import slots, states, verification
 from booking.policy.pricing import session_price
 from booking.policy.slots import Interval
-from booking.services.calendars import CalendarFeed, busy_in, schedule_of
+from booking.services.calendars import CalendarFeed, calendar_near
 from booking.storage import bookings as store
+from booking.storage import calendars as calendar_store
 from booking.storage.bookings import Booking
-from booking.storage.coaches import Coach, CoachOffering
+from booking.storage.calendars import CoachFacts
+from booking.storage.coaches import Coach
 from realtime.clock import Clock
-from realtime.db import Database, retrying
+from realtime.db import Database, new_id, retrying
 from realtime.errors import Code, Conflict, FieldError, Forbidden, NotFound, Unprocessable
 
 log = logging.getLogger(__name__)
+
+_HELD_ACTIONS = sorted(e.value for e in states.accepts(states.Status.HELD))
 
 
 @dataclass(frozen=True)
@@ -111,47 +116,74 @@ class Bookings:
         start: datetime,
         session_type: str,
         duration: int,
-    ) -> tuple[BookingView, list[Booking]]:
+    ) -> tuple[BookingView, list[store.Expired]]:
+        """One transaction of Core statements (this is the busiest write): the coach's facts
+        and calendar lock, their calendar near the slot, the insert and its event."""
         now = self.clock.now()
         try:
-            async with self.db.session() as session:
-                coach, offering = await bookable(session, coach_id, session_type, duration, now)
+            async with self.db.transaction() as conn:
+                coach = await bookable(conn, coach_id, session_type, duration, now, lock=True)
                 if coach.user_id == client_id:
                     raise Forbidden(Code.CANNOT_BOOK_SELF, "Coaches cannot book themselves.")
                 end = start + timedelta(minutes=duration)
                 window = Interval(start, end)
-                schedule = await schedule_of(session, coach, window)
+                zone = ZoneInfo(coach.time_zone)
+                schedule, busy = await calendar_near(conn, coach.id, zone, window, now)
                 check_slot(schedule, start, duration, now)
-                await store.lock_calendar(session, coach.id)
-                released = await expire_stale(session, coach.id, now)
-                busy = await busy_in(session, coach.id, window, now)
-                if not slots.is_free(schedule, start, duration, now=now, busy=busy):
+                if not slots.is_free(schedule, start, duration, now=now, busy=busy.live):
                     raise _taken()
                 guard = slots.blocked(start, end, schedule)
-                price = session_price(Money(offering.rate_minor, coach.currency), duration)
-                booking = Booking(
+                released = await store.expire(conn, busy.stale_over(guard), now)
+                price = session_price(Money(coach.rate_minor or 0, coach.currency), duration)
+                held = BookingView(
+                    id=new_id(),
                     coach_id=coach.id,
+                    coach_name=coach.display_name,
                     client_id=client_id,
                     session_type=session_type,
                     duration=duration,
                     starts_at=start,
                     ends_at=end,
-                    blocked_from=guard.start,
-                    blocked_to=guard.end,
                     status=states.Status.HELD.value,
                     hold_expires_at=now + self.hold,
-                    price_minor=price.minor,
-                    currency=price.currency,
+                    price=price,
                     commission_bps=coach.commission_bps,
                     created_at=now,
-                    updated_at=now,
+                    actions=_HELD_ACTIONS,
                 )
-                session.add(booking)
-                await session.flush()
-                store.record(
-                    session, booking, at=now, event="hold", from_status="", actor_id=client_id
+                await store.insert_booking(
+                    conn,
+                    {
+                        "id": held.id,
+                        "coach_id": coach.id,
+                        "client_id": client_id,
+                        "session_type": session_type,
+                        "duration": duration,
+                        "starts_at": start,
+                        "ends_at": end,
+                        "blocked_from": guard.start,
+                        "blocked_to": guard.end,
+                        "status": held.status,
+                        "hold_expires_at": held.hold_expires_at,
+                        "price_minor": price.minor,
+                        "currency": price.currency,
+                        "commission_bps": coach.commission_bps,
+                        "created_at": now,
+                        "updated_at": now,
+                    },
                 )
-                return view(booking, coach), released
+                await store.add_event(
+                    conn,
+                    store.event_row(
+                        held.id,
+                        at=now,
+                        event="hold",
+                        from_status="",
+                        to_status=held.status,
+                        actor_id=client_id,
+                    ),
+                )
+                return held, released
         except IntegrityError as exc:
             if store.is_overlap(exc):
                 raise _taken() from None
@@ -193,9 +225,8 @@ class Bookings:
 
     async def expire_holds(self) -> int:
         """Free every hold whose time is up; tell viewers. Returns how many."""
-        now = self.clock.now()
-        async with self.db.session() as session:
-            expired = await expire_stale(session, None, now)
+        async with self.db.transaction() as conn:
+            expired = await store.sweep_stale(conn, self.clock.now())
         for booking in expired:
             await self.feed.slots_changed(
                 booking.coach_id, booking.starts_at, booking.ends_at, "released"
@@ -220,26 +251,33 @@ async def participant_booking(
 
 
 async def bookable(
-    session: AsyncSession, coach_id: uuid.UUID, session_type: str, duration: int, now: datetime
-) -> tuple[Coach, CoachOffering]:
-    coach = await session.get(Coach, coach_id)
+    conn: AsyncConnection,
+    coach_id: uuid.UUID,
+    session_type: str,
+    duration: int,
+    now: datetime,
+    *,
+    lock: bool = False,
+) -> CoachFacts:
+    """The coach, if listed and offering this session type for this duration; with `lock`,
+    their calendar is locked for the rest of the transaction."""
+    coach = await calendar_store.coach_facts(conn, coach_id, session_type, lock=lock)
     if coach is None or not verification.listed(coach.verification_status, coach.reverify_by, now):
         raise NotFound(Code.COACH_NOT_FOUND, f"No bookable coach has id {coach_id}.")
-    offering = await session.get(CoachOffering, (coach.id, session_type))
-    if offering is None:
+    if coach.rate_minor is None or coach.durations is None:
         raise _refuse(
             Code.SESSION_TYPE_NOT_OFFERED,
             "session_type",
             f"this coach does not offer {session_type} sessions",
         )
-    if duration not in offering.durations:
-        offered = ", ".join(str(d) for d in sorted(offering.durations))
+    if duration not in coach.durations:
+        offered = ", ".join(str(d) for d in sorted(coach.durations))
         raise _refuse(
             Code.DURATION_NOT_OFFERED,
             "duration",
             f"this coach offers {session_type} sessions of {offered} minutes",
         )
-    return coach, offering
+    return coach
 
 
 def check_slot(schedule: slots.Schedule, start: datetime, duration: int, now: datetime) -> None:

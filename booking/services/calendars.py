@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from booking.policy.slots import DayRange, Interval, Schedule
-from booking.storage import bookings as booking_store
-from booking.storage import coaches as coach_store
-from booking.storage import schedules as schedule_store
-from booking.storage.coaches import Coach
+from booking.storage import calendars as calendar_store
 
 
 class CalendarFeed(Protocol):
@@ -33,41 +31,58 @@ class NoFeed:
         return None
 
 
-async def schedule_of(session: AsyncSession, coach: Coach, window: Interval) -> Schedule:
-    """The coach's rules, with the overrides and time off that matter for `window`."""
-    zone = ZoneInfo(coach.time_zone)
-    settings = await schedule_store.settings_of(session, coach.id)
-    weekly: dict[int, list[DayRange]] = defaultdict(list)
-    for hours in await coach_store.weekly_hours(session, coach.id):
-        weekly[hours.weekday].append(DayRange(hours.start_minute, hours.end_minute))
-    first = window.start.astimezone(zone).date() - timedelta(days=1)
-    last = window.end.astimezone(zone).date() + timedelta(days=1)
-    overrides: dict[date, list[DayRange]] = defaultdict(list)
-    for override in await schedule_store.overrides_between(session, coach.id, first, last):
-        ranges = overrides[override.on_date]  # a closed day stays an empty list
-        if override.start_minute is not None and override.end_minute is not None:
-            ranges.append(DayRange(override.start_minute, override.end_minute))
-    off = await schedule_store.time_off_between(
-        session, coach.id, window.start - timedelta(days=1), window.end + timedelta(days=1)
+@dataclass(frozen=True)
+class Busy:
+    """Calendar time near a window: `live` blocks slots; `stale` are holds whose time is up
+    but which the sweeper has not expired yet (free for slots, but the database's overlap guard
+    still counts them until they are expired)."""
+
+    live: list[Interval]
+    stale: list[tuple[uuid.UUID, Interval]]
+
+    def stale_over(self, guard: Interval) -> list[uuid.UUID]:
+        """The stale holds a booking blocking `guard` would collide with."""
+        return [i for i, b in self.stale if b.start < guard.end and guard.start < b.end]
+
+
+async def calendar_near(
+    conn: AsyncConnection, coach_id: uuid.UUID, zone: ZoneInfo, window: Interval, now: datetime
+) -> tuple[Schedule, Busy]:
+    """The coach's rules, with the overrides and time off that matter for `window`, and their
+    bookings near it (a day either side, for buffers and local dates), in one statement."""
+    rules, taken = await calendar_store.calendar(
+        conn,
+        coach_id,
+        first_day=window.start.astimezone(zone).date() - timedelta(days=1),
+        last_day=window.end.astimezone(zone).date() + timedelta(days=1),
+        span_from=window.start - timedelta(days=1),
+        span_to=window.end + timedelta(days=1),
     )
-    return Schedule(
+    weekly: dict[int, list[DayRange]] = defaultdict(list)
+    for weekday, start, end in rules.weekly:
+        weekly[weekday].append(DayRange(start, end))
+    overrides: dict[date, list[DayRange]] = defaultdict(list)
+    for on_date, start_minute, end_minute in rules.overrides:
+        ranges = overrides[on_date]  # a closed day stays an empty list
+        if start_minute is not None and end_minute is not None:
+            ranges.append(DayRange(start_minute, end_minute))
+    schedule = Schedule(
         zone=zone,
         weekly=dict(weekly),
         overrides=dict(overrides),
-        time_off=[Interval(t.starts_at, t.ends_at) for t in off],
-        interval=settings.slot_interval,
-        buffer_before=settings.buffer_before,
-        buffer_after=settings.buffer_after,
-        min_notice=settings.min_notice,
-        max_advance_days=settings.max_advance_days,
+        time_off=[Interval(start, end) for start, end in rules.time_off],
+        interval=rules.settings.slot_interval,
+        buffer_before=rules.settings.buffer_before,
+        buffer_after=rules.settings.buffer_after,
+        min_notice=rules.settings.min_notice,
+        max_advance_days=rules.settings.max_advance_days,
     )
-
-
-async def busy_in(
-    session: AsyncSession, coach_id: uuid.UUID, window: Interval, now: datetime
-) -> list[Interval]:
-    """Blocked intervals of live bookings near `window` (a day either side, for buffers)."""
-    rows = await booking_store.busy(
-        session, coach_id, window.start - timedelta(days=1), window.end + timedelta(days=1), now
-    )
-    return [Interval(start, end) for start, end in rows]
+    busy = Busy(live=[], stale=[])
+    for booking in taken:
+        blocked = Interval(booking.blocked_from, booking.blocked_to)
+        expires = booking.hold_expires_at
+        if booking.status == "held" and expires is not None and expires <= now:
+            busy.stale.append((booking.id, blocked))
+        else:
+            busy.live.append(blocked)
+    return schedule, busy

@@ -8,8 +8,10 @@ checks a new hold, so a move can never land on a slot another client just took.
 
 Cancel ends a held or confirmed booking: the client abandons a hold or cancels a confirmed
 session, the coach cancels a confirmed one. The reason is private and stored encrypted (key
-purpose "booking-cancel-note"). Refunds on cancellation follow the payments issue; until then
-no money moves here.
+purpose "booking-cancel-note"). The refund the policy grants (`booking.policy.refunds`) is
+written in the same transaction as the cancellation and made at the provider right after it
+commits (`booking.services.refunds`); if the provider fails, the booking stays canceled and the
+refund pending, and the refund job makes it later.
 
 Every status change goes through `booking.policy.states`; an event the booking's status does
 not accept is a 409 `illegal_transition`, never a silent change.
@@ -21,9 +23,12 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 
+from booking.policy import refunds as refund_rules
 from booking.policy import slots, states
 from booking.policy.reschedules import Verdict, may_reschedule
 from booking.policy.slots import Interval
@@ -31,17 +36,19 @@ from booking.services.bookings import (
     BookingView,
     Party,
     check_slot,
-    expire_stale,
     participant_booking,
     view,
 )
-from booking.services.calendars import CalendarFeed, busy_in, schedule_of
+from booking.services.calendars import CalendarFeed, calendar_near
 from booking.storage import bookings as store
 from booking.storage.bookings import Booking
 from realtime.clock import Clock
 from realtime.db import Database, retrying
 from realtime.errors import Code, Conflict, FieldError, Unprocessable
 from realtime.keys import fernet
+
+if TYPE_CHECKING:  # refunds imports this module's helpers; Changes gets one by constructor
+    from booking.services.refunds import Refunds, RefundView
 
 log = logging.getLogger(__name__)
 
@@ -70,10 +77,16 @@ def checked_transition(status: states.Status, event: states.Event) -> states.Sta
 
 
 @dataclass(frozen=True)
+class Canceled:
+    booking: BookingView
+    refund: RefundView | None
+
+
+@dataclass(frozen=True)
 class Moved:
     booking: BookingView
     old: Interval
-    released: list[Booking]
+    released: list[store.Expired]
 
 
 class Changes:
@@ -85,7 +98,9 @@ class Changes:
         secret_key: str,
         *,
         notice_hours: int,
+        refunds: Refunds,
     ) -> None:
+        self.refunds = refunds
         self.db = db
         self.clock = clock
         self.feed = feed
@@ -138,16 +153,18 @@ class Changes:
                     )
                 end = start + timedelta(minutes=booking.duration)
                 window = Interval(start, end)
-                schedule = await schedule_of(session, coach, window)
+                conn = await session.connection()
+                await store.lock_calendar(conn, coach.id)
+                zone = ZoneInfo(coach.time_zone)
+                schedule, near = await calendar_near(conn, coach.id, zone, window, now)
                 check_slot(schedule, start, booking.duration, now)
-                await store.lock_calendar(session, coach.id)
-                released = await expire_stale(session, coach.id, now)
                 own = Interval(booking.blocked_from, booking.blocked_to)
-                busy = [i for i in await busy_in(session, coach.id, window, now) if i != own]
+                busy = [i for i in near.live if i != own]
                 if not slots.is_free(schedule, start, booking.duration, now=now, busy=busy):
                     raise _taken()
                 old = Interval(booking.starts_at, booking.ends_at)
                 guard = slots.blocked(start, end, schedule)
+                released = await store.expire(conn, near.stale_over(guard), now)
                 booking.starts_at, booking.ends_at = start, end
                 booking.blocked_from, booking.blocked_to = guard.start, guard.end
                 booking.reschedule_count += 1
@@ -182,20 +199,16 @@ class Changes:
             )
         return Conflict(Code.RESCHEDULE_NEEDS_CONSENT, message)
 
-    async def cancel(self, party: Party, booking_id: uuid.UUID, reason: str) -> BookingView:
-        """Cancel a held or confirmed booking, as its client or its coach."""
+    async def cancel(self, party: Party, booking_id: uuid.UUID, reason: str) -> Canceled:
+        """Cancel a held or confirmed booking, as its client or its coach, refunding what the
+        policy grants."""
         now = self.clock.now()
         async with self.db.session() as session:
             booking, coach = await participant_booking(
                 session, Party(party.user_id), booking_id, lock=True
             )
             status = effective_status(booking, now)
-            if coach.user_id == party.user_id:
-                event = states.Event.CANCEL_BY_COACH
-            elif status is states.Status.HELD:
-                event = states.Event.ABANDON
-            else:
-                event = states.Event.CANCEL_BY_CLIENT
+            event = refund_rules.cancel_event(status, by_coach=coach.user_id == party.user_id)
             after = checked_transition(status, event)
             if not await store.set_status(session, booking, after.value, expected=booking.status):
                 raise Conflict(
@@ -213,10 +226,14 @@ class Changes:
                 from_status=status.value,
                 actor_id=party.user_id,
             )
+            refund_id = await self.refunds.owe(session, booking, event, now)
             result = view(booking, coach)
         log.info("booking %s canceled (%s) by user %s", booking_id, event.value, party.user_id)
         await self.feed.slots_changed(result.coach_id, result.starts_at, result.ends_at, "released")
-        return result
+        refund = None
+        if refund_id is not None:
+            refund = await self.refunds.made_or_pending(refund_id)
+        return Canceled(result, refund)
 
 
 def _taken() -> Conflict:

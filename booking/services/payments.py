@@ -11,11 +11,16 @@ back as a `PaymentEvent` (the demo provider's confirmation here, Stripe's webhoo
   abandoned): the payment is succeeded and then refunded in full (idempotency key
   `late:{payment_id}`); the booking stays as it is, so a slot is never sold twice;
 - failed or canceled: the payment says so; the booking stays held, and the client may try again
-  until the hold expires.
+  until the hold expires; with `release` (Stripe's webhook, as the payments issue asks) the hold
+  is released at once (`expire`) and the slot is free again.
+
+A payment that succeeds is posted to the ledger (charge, platform fee, coach payable) in the
+same transaction, keyed by the payment, so a replay posts nothing.
 
 `apply` is idempotent by the payment's status: a succeeded payment is final, and an event that
 repeats the current status changes nothing. The refund of a late payment is made after its
-transaction commits and retried by the next `apply` of the same event if the provider failed.
+transaction commits (`booking.services.refunds`, key `late:{payment_id}`) and retried by the
+next `apply` of the same event, or by the refund job, if the provider failed.
 
 Nothing private reaches the provider: only the booking id and the amount.
 """
@@ -42,15 +47,19 @@ from booking.payments.provider import (
     PaymentStatus,
 )
 from booking.policy import states
+from booking.policy.commission import Split, split
 from booking.services.bookings import BookingView, Party, expire_stale, participant_booking, view
 from booking.services.calendars import CalendarFeed
 from booking.services.changes import checked_transition, effective_status
+from booking.services.ledger import post_charge
+from booking.services.refunds import Refunds
 from booking.storage import bookings as store
+from booking.storage import refunds as refund_store
 from booking.storage.bookings import Booking, Payment
 from booking.storage.coaches import Coach
 from realtime.clock import Clock
 from realtime.db import Database, retrying
-from realtime.errors import Code, Conflict, Forbidden, NotFound, PaymentRequired, Unavailable
+from realtime.errors import AppError, Code, Conflict, Forbidden, NotFound, PaymentRequired
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +86,7 @@ class PaymentView:
 class Started:
     start: PaymentStart
     payment: PaymentView
+    split: Split
 
 
 @dataclass(frozen=True)
@@ -90,14 +100,20 @@ class Applied:
 class _Result:
     applied: Applied
     confirmed_now: bool
-    refund_due: bool
+    refund_id: uuid.UUID | None
     released: list[Booking]
 
 
 class Payments:
     def __init__(
-        self, db: Database, clock: Clock, feed: CalendarFeed, provider: PaymentProvider
+        self,
+        db: Database,
+        clock: Clock,
+        feed: CalendarFeed,
+        provider: PaymentProvider,
+        refunds: Refunds,
     ) -> None:
+        self.refunds = refunds
         self.db = db
         self.clock = clock
         self.feed = feed
@@ -107,15 +123,22 @@ class Payments:
     async def start(self, party: Party, booking_id: uuid.UUID) -> Started:
         """Step 3: a payment for a live hold; the same payment when asked again."""
         now = self.clock.now()
-        async with self.db.session() as session:
-            booking, _ = await participant_booking(session, party, booking_id)
-            if booking.client_id != party.user_id:
-                raise Forbidden(Code.FORBIDDEN, "Only the booking's client can pay for it.")
-            status = effective_status(booking, now)
-            if status is states.Status.EXPIRED:
-                raise _hold_expired("Hold the slot again to book it.")
-            checked_transition(status, states.Event.PAY)
-            amount = Money(booking.price_minor, booking.currency)
+        try:
+            async with self.db.session() as session:
+                booking, _ = await participant_booking(session, party, booking_id)
+                if booking.client_id != party.user_id:
+                    raise Forbidden(Code.FORBIDDEN, "Only the booking's client can pay for it.")
+                status = effective_status(booking, now)
+                if status is states.Status.EXPIRED:
+                    raise _hold_expired("Hold the slot again to book it.")
+                checked_transition(status, states.Event.PAY)
+                amount = Money(booking.price_minor, booking.currency)
+                parts = split(amount, booking.commission_bps)
+        except AppError as exc:  # logged for the admins: ids and the code, nothing private
+            log.warning(
+                "payment for booking %s by user %s refused: %s", booking_id, party.user_id, exc.code
+            )
+            raise
         try:
             started = await self.provider.start(
                 booking_id=booking_id, amount=amount, idempotency_key=f"booking:{booking_id}"
@@ -124,7 +147,7 @@ class Payments:
             raise PaymentRequired(Code.PAYMENT_FAILED, str(exc)) from None
         payment = await self._keep(booking_id, started, amount)
         log.info("payment %s started for booking %s", payment.id, booking_id)
-        return Started(started, payment)
+        return Started(started, payment, parts)
 
     async def _keep(
         self, booking_id: uuid.UUID, started: PaymentStart, amount: Money
@@ -178,9 +201,10 @@ class Payments:
             raise _no_payment() from None
         return await self.apply(event)
 
-    async def apply(self, event: PaymentEvent) -> Applied:
-        """Act on a provider's event; applying the same event again changes nothing."""
-        result = await retrying(lambda: self._apply(event))
+    async def apply(self, event: PaymentEvent, *, release: bool = False) -> Applied:
+        """Act on a provider's event; applying the same event again changes nothing. With
+        `release`, a failed or canceled payment also releases the hold."""
+        result = await retrying(lambda: self._apply(event, release))
         applied = result.applied
         for stale in result.released:
             await self.feed.slots_changed(
@@ -192,15 +216,16 @@ class Payments:
             await self.feed.slots_changed(
                 booking.coach_id, booking.starts_at, booking.ends_at, "booked"
             )
-        if result.refund_due:
-            applied = await self._refund_late(applied)
+        if result.refund_id is not None:
+            applied = await self._refund_late(applied, result.refund_id)
         return applied
 
-    async def _apply(self, event: PaymentEvent) -> _Result:
+    async def _apply(self, event: PaymentEvent, release: bool) -> _Result:
         now = self.clock.now()
         async with self.db.session() as session:
             payment = await _by_ref(session, event.provider, event.provider_ref, lock=True)
             if payment is None or payment.booking_id != event.booking_id:
+                log.warning("event for unknown payment %s refused", event.provider_ref)
                 raise _no_payment()
             if event.amount != Money(payment.amount_minor, payment.currency):
                 log.warning("payment %s: event amount differs from the price", payment.id)
@@ -217,6 +242,7 @@ class Payments:
             elif event.status is PaymentStatus.SUCCEEDED:
                 payment.status = PaymentStatus.SUCCEEDED.value
                 payment.updated_at = now
+                await post_charge(session, payment, booking, now)
                 if booking.status == states.Status.HELD:
                     confirmed_now = await _confirm(session, booking, now)
                 else:
@@ -225,45 +251,71 @@ class Payments:
                 payment.status = event.status.value
                 payment.updated_at = now
                 log.info("payment %s %s", payment.id, event.status.value)
+            if release and PaymentStatus(payment.status) in (
+                PaymentStatus.FAILED,
+                PaymentStatus.CANCELED,
+            ):
+                released += await _release(session, booking, now, payment.status)
             outcome = _outcome(payment, booking)
-            refund_due = (
-                outcome is Outcome.REFUNDED_LATE and payment.refunded_minor < payment.amount_minor
-            )
+            refund_id = None
+            if outcome is Outcome.REFUNDED_LATE:
+                refund_id = await self._late_refund_row(session, payment, now)
             applied = Applied(outcome, _payment_view(payment), view(booking, coach))
-            return _Result(applied, confirmed_now, refund_due, released)
+            return _Result(applied, confirmed_now, refund_id, released)
 
-    async def _refund_late(self, applied: Applied) -> Applied:
-        """Refund in full a payment that succeeded after its hold ended."""
-        payment = applied.payment
-        try:
-            await self.provider.refund(
-                provider_ref=payment.provider_ref,
-                amount=payment.amount,
-                idempotency_key=f"late:{payment.id}",
+    async def _late_refund_row(
+        self, session: AsyncSession, payment: Payment, now: datetime
+    ) -> uuid.UUID | None:
+        """The full refund of a payment that came after its hold ended: written once, and
+        returned while it is still to be made."""
+        key = f"late:{payment.id}"
+        row = await refund_store.by_key(session, key)
+        if row is None:
+            row = refund_store.new(
+                payment_id=payment.id,
+                booking_id=payment.booking_id,
+                amount_minor=payment.amount_minor,
+                currency=payment.currency,
+                reason="late_payment",
+                key=key,
+                at=now,
             )
-        except PaymentError as exc:
-            log.warning("payment %s: late refund failed; it is retried with the event", payment.id)
-            raise Unavailable(Code.UNAVAILABLE, f"The refund could not be made: {exc}") from None
-        now = self.clock.now()
+            session.add(row)
+            await session.flush()
+        return row.id if row.status == refund_store.PENDING else None
+
+    async def _refund_late(self, applied: Applied, refund_id: uuid.UUID) -> Applied:
+        """Refund in full a payment that succeeded after its hold ended."""
+        await self.refunds.make(refund_id)
+        log.info("payment %s refunded in full: it came after the hold ended", applied.payment.id)
         async with self.db.session() as session:
-            row = await session.get(Payment, payment.id, with_for_update=True)
-            booking = await store.by_id(session, payment.booking_id)
-            if row is None or booking is None:
-                raise _no_payment()
-            if row.refunded_minor < row.amount_minor:
-                row.refunded_minor = row.amount_minor
-                row.updated_at = now
-                store.record(
-                    session,
-                    booking,
-                    at=now,
-                    event="late_payment_refunded",
-                    from_status=booking.status,
-                    actor_id=None,
-                    facts=f"payment {row.id} refunded {row.amount_minor} {row.currency}",
-                )
-            log.info("payment %s refunded in full: it came after the hold ended", payment.id)
+            row = await session.get(Payment, applied.payment.id)
+            assert row is not None
             return Applied(applied.outcome, _payment_view(row), applied.booking)
+
+
+async def _release(
+    session: AsyncSession, booking: Booking, now: datetime, why: str
+) -> list[Booking]:
+    """held -> expired because the payment failed or was canceled; the freed booking."""
+    if booking.status != states.Status.HELD:
+        return []
+    after = checked_transition(states.Status.HELD, states.Event.EXPIRE)
+    if not await store.set_status(session, booking, after.value, expected="held"):
+        return []
+    booking.hold_expires_at = None
+    booking.updated_at = now
+    store.record(
+        session,
+        booking,
+        at=now,
+        event=states.Event.EXPIRE.value,
+        from_status=states.Status.HELD.value,
+        actor_id=None,
+        facts=f"payment {why}",
+    )
+    log.info("booking %s released: payment %s", booking.id, why)
+    return [booking]
 
 
 async def _confirm(session: AsyncSession, booking: Booking, now: datetime) -> bool:

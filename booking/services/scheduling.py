@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from booking.payments.connect import Transfers
 from booking.payments.provider import PaymentProvider
+from booking.policy.refunds import RefundPolicy
 from booking.services.availability import Availability
 from booking.services.bookings import Bookings
 from booking.services.calendar import Calendar
 from booking.services.calendars import CalendarFeed
 from booking.services.changes import Changes
 from booking.services.details import Details
+from booking.services.ledger import Ledger
 from booking.services.payments import Payments
+from booking.services.payouts import Payouts
+from booking.services.refunds import Refunds
 from booking.services.sessions import Sessions
+from booking.services.webhooks import StripeWebhooks
 from realtime.clock import Clock
 from realtime.db import Database
 from realtime.settings import Settings
@@ -27,6 +33,10 @@ class Scheduling:
     calendar: Calendar
     availability: Availability
     sessions: Sessions
+    refunds: Refunds
+    payouts: Payouts
+    ledger: Ledger
+    webhooks: StripeWebhooks
 
     @classmethod
     def build(
@@ -36,19 +46,32 @@ class Scheduling:
         clock: Clock,
         feed: CalendarFeed,
         provider: PaymentProvider,
+        transfers: Transfers,
     ) -> Scheduling:
+        rules = RefundPolicy(
+            full_notice_hours=settings.refund_full_notice_hours,
+            late_bps=settings.refund_late_percent * 100,
+        )
+        refunds = Refunds(db, clock, provider, rules)
+        payments = Payments(db, clock, feed, provider, refunds)
+        webhook_secret = settings.stripe_webhook_secret if provider.name == "stripe" else ""
         return cls(
             bookings=Bookings(db, clock, feed, hold_minutes=settings.hold_minutes),
             details=Details(db, clock, settings.secret_key),
-            payments=Payments(db, clock, feed, provider),
+            payments=payments,
             changes=Changes(
                 db,
                 clock,
                 feed,
                 settings.secret_key,
                 notice_hours=settings.reschedule_notice_hours,
+                refunds=refunds,
             ),
             calendar=Calendar(db, clock),
             availability=Availability(db, clock, feed),
             sessions=Sessions(db, clock, join_early_minutes=settings.join_early_minutes),
+            refunds=refunds,
+            payouts=Payouts(db, clock, transfers),
+            ledger=Ledger(db, clock),
+            webhooks=StripeWebhooks(db, clock, payments, refunds, webhook_secret),
         )

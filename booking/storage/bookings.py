@@ -10,6 +10,7 @@ one writer at a time, so the check and the write cannot interleave). Both are cr
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import (
@@ -21,14 +22,13 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Uuid,
-    and_,
-    or_,
+    insert,
     select,
     text,
     update,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -132,27 +132,85 @@ def is_overlap(error: IntegrityError) -> bool:
     return OVERLAP_CONSTRAINT in text or OVERLAP_MESSAGE in text
 
 
-def _live_at(now: datetime) -> ColumnElement[bool]:
-    """Live: confirmed or in progress, or held with the hold not yet expired."""
-    return or_(
-        Booking.status.in_(("confirmed", "in_progress")),
-        and_(Booking.status == "held", Booking.hold_expires_at > now),
+@dataclass(frozen=True)
+class Expired:
+    id: uuid.UUID
+    coach_id: uuid.UUID
+    starts_at: datetime
+    ends_at: datetime
+
+
+async def expire(conn: AsyncConnection, ids: list[uuid.UUID], now: datetime) -> list[Expired]:
+    """Expire these holds if they are still held past their time; record each transition."""
+    if not ids:
+        return []
+    return await _expire_where(conn, Booking.id.in_(ids), now)
+
+
+async def sweep_stale(conn: AsyncConnection, now: datetime, limit: int = 500) -> list[Expired]:
+    """Expire up to `limit` holds whose time is up, oldest first, skipping rows another
+    transaction has locked (a hold being paid or expired by a coach's own path right now)."""
+    due = (
+        select(Booking.id)
+        .where(Booking.status == "held", Booking.hold_expires_at <= now)
+        .order_by(Booking.hold_expires_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
     )
+    return await _expire_where(conn, Booking.id.in_(due.scalar_subquery()), now)
 
 
-async def busy(
-    session: AsyncSession, coach_id: uuid.UUID, start: datetime, end: datetime, now: datetime
-) -> list[tuple[datetime, datetime]]:
-    """The blocked intervals of the coach's live bookings that reach into [start, end)."""
-    rows = await session.execute(
-        select(Booking.blocked_from, Booking.blocked_to).where(
-            Booking.coach_id == coach_id,
-            Booking.blocked_from < end,
-            Booking.blocked_to > start,
-            _live_at(now),
+async def _expire_where(
+    conn: AsyncConnection, which: ColumnElement[bool], now: datetime
+) -> list[Expired]:
+    rows = await conn.execute(
+        update(Booking)
+        .where(which, Booking.status == "held", Booking.hold_expires_at <= now)
+        .values(status="expired", updated_at=now)
+        .returning(Booking.id, Booking.coach_id, Booking.starts_at, Booking.ends_at)
+    )
+    expired = [Expired(*row) for row in rows]
+    if expired:
+        await conn.execute(
+            insert(BookingEvent),
+            [
+                event_row(b.id, at=now, event="expire", from_status="held", to_status="expired")
+                for b in expired
+            ],
         )
-    )
-    return [(row.blocked_from, row.blocked_to) for row in rows]
+    return expired
+
+
+async def insert_booking(conn: AsyncConnection, values: dict[str, object]) -> None:
+    """Insert one booking row; the overlap guard may refuse it (IntegrityError, `is_overlap`)."""
+    await conn.execute(insert(Booking), values)
+
+
+async def add_event(conn: AsyncConnection, values: dict[str, object]) -> None:
+    await conn.execute(insert(BookingEvent), values)
+
+
+def event_row(
+    booking_id: uuid.UUID,
+    *,
+    at: datetime,
+    event: str,
+    from_status: str,
+    to_status: str,
+    actor_id: uuid.UUID | None = None,
+    facts: str = "",
+) -> dict[str, object]:
+    """A `booking_events` row, for Core inserts."""
+    return {
+        "id": new_id(),
+        "booking_id": booking_id,
+        "at": at,
+        "actor_id": actor_id,
+        "event": event,
+        "from_status": from_status,
+        "to_status": to_status,
+        "facts": facts,
+    }
 
 
 async def stale_holds(
@@ -222,15 +280,20 @@ def record(
     )
 
 
-async def lock_calendar(session: AsyncSession, coach_id: uuid.UUID) -> None:
+def lock_key(coach_id: uuid.UUID) -> str:
+    """The name of a coach's calendar lock, a PostgreSQL transaction advisory lock."""
+    return f"calendar:{coach_id}"
+
+
+async def lock_calendar(conn: AsyncConnection, coach_id: uuid.UUID) -> None:
     """Serialise changes to one coach's calendar for the rest of the transaction.
 
     The overlap guard alone is correct, but concurrent inserts it refuses wait on each other and
     can deadlock (each costing PostgreSQL's deadlock_timeout); a per-coach transaction lock
     makes them queue instead. Different coaches never wait on each other. SQLite's writers are
     serialised already (BEGIN IMMEDIATE)."""
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(
+    if conn.dialect.name == "postgresql":
+        await conn.execute(
             text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-            {"key": f"calendar:{coach_id}"},
+            {"key": lock_key(coach_id)},
         )

@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 
 from aiohttp import web
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from realtime.auth.models import AuthSession, Role, User
 from realtime.auth.tokens import Scope, TokenCodec
@@ -37,26 +37,37 @@ class Authenticator:
 
     async def principal(self, token: str) -> Principal:
         claims = self.codec.verify(token)
-        async with self.db.sessions() as session:  # one read, no transaction to commit
+        # Every authenticated request runs this: one Core statement, no transaction around it.
+        async with self.db.autocommit() as conn:
             row = (
-                await session.execute(
-                    select(User, AuthSession.revoked_at)
-                    .join(AuthSession, AuthSession.user_id == User.id)
-                    .where(User.id == claims.user_id, AuthSession.id == claims.session_id)
+                await conn.execute(
+                    _CALLER, {"user_id": claims.user_id, "session_id": claims.session_id}
                 )
             ).first()
-        if row is None or row[0].token_version != claims.version or row[1] is not None:
+        if row is None or row.token_version != claims.version or row.revoked_at is not None:
             raise Unauthorized(Code.TOKEN_INVALID, "This token was revoked; log in again.")
-        user: User = row[0]
-        if user.disabled_at is not None:
+        if row.disabled_at is not None:
             raise Unauthorized(Code.ACCOUNT_DISABLED, "This account is disabled.")
         return Principal(
-            user_id=user.id,
-            role=Role(user.role),
-            display_name=user.display_name,
+            user_id=claims.user_id,
+            role=Role(row.role),
+            display_name=row.display_name,
             session_id=claims.session_id,
             scope=claims.scope,
         )
+
+
+_CALLER = (
+    select(
+        User.role,
+        User.display_name,
+        User.token_version,
+        User.disabled_at,
+        AuthSession.revoked_at,
+    )
+    .join(AuthSession, AuthSession.user_id == User.id)
+    .where(User.id == bindparam("user_id"), AuthSession.id == bindparam("session_id"))
+)
 
 
 AUTHENTICATOR = web.AppKey("authenticator", Authenticator)

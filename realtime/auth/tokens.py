@@ -13,7 +13,7 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 import jwt
@@ -35,11 +35,16 @@ class AccessClaims:
     expires_at: datetime
 
 
+# How many checked access tokens each process remembers (then it starts over).
+CHECKED_TOKENS = 10_000
+
+
 class TokenCodec:
     def __init__(self, secret_key: str, clock: Clock, ttl: int) -> None:
         self.key = derive(secret_key, "access-token")
         self.clock = clock
         self.ttl = ttl
+        self._checked: dict[str, AccessClaims] = {}
 
     def issue(
         self, user_id: uuid.UUID, role: str, session_id: uuid.UUID, version: int, scope: Scope
@@ -63,6 +68,23 @@ class TokenCodec:
         return token, expires
 
     def verify(self, token: str) -> AccessClaims:
+        """The claims of a valid, unexpired access token. Checking a signature costs more than
+        the rest of a small request, so each process remembers the tokens it has checked (they
+        are short-lived; expiry is still checked every time, revocation by the caller)."""
+        claims = self._checked.get(token)
+        if claims is None:
+            claims = self._decode(token)
+            if len(self._checked) >= CHECKED_TOKENS:
+                self._checked.clear()
+            self._checked[token] = claims
+        # Expiry is checked against the injected clock, not the system clock.
+        if int(claims.expires_at.timestamp()) <= int(self.clock.now().timestamp()):
+            raise Unauthorized(
+                Code.TOKEN_EXPIRED, "The access token has expired; refresh it or log in again."
+            )
+        return claims
+
+    def _decode(self, token: str) -> AccessClaims:
         try:
             claims = jwt.decode(
                 token,
@@ -77,13 +99,8 @@ class TokenCodec:
             )
         except jwt.PyJWTError:
             raise Unauthorized(Code.TOKEN_INVALID, "The access token is not valid.") from None
-        # Expiry is checked against the injected clock, not the system clock.
         if claims.get("typ") != "access":
             raise Unauthorized(Code.TOKEN_INVALID, "This is not an access token.")
-        if int(claims["exp"]) <= int(self.clock.now().timestamp()):
-            raise Unauthorized(
-                Code.TOKEN_EXPIRED, "The access token has expired; refresh it or log in again."
-            )
         try:
             return AccessClaims(
                 user_id=uuid.UUID(claims["sub"]),
@@ -91,7 +108,7 @@ class TokenCodec:
                 session_id=uuid.UUID(claims["sid"]),
                 version=int(claims["ver"]),
                 scope="two_factor_setup" if claims.get("scope") == "two_factor_setup" else "full",
-                expires_at=datetime.fromtimestamp(int(claims["exp"]), tz=self.clock.now().tzinfo),
+                expires_at=datetime.fromtimestamp(int(claims["exp"]), tz=UTC),
             )
         except (KeyError, ValueError, TypeError):
             raise Unauthorized(Code.TOKEN_INVALID, "The access token is not valid.") from None

@@ -4,10 +4,11 @@ Deterministic (`random.Random(2026)`; only ids differ between runs), idempotent 
 once the demo admin exists) and written in one transaction straight to the storage models:
 36 verified coaches with reviews, badges and approved applications, 2 applicants waiting for an
 admin, 1 coach whose verification has lapsed, the three accounts in `LOGINS`, and the demo
-client's sessions with the demo coach (two upcoming, one completed, one canceled), and live
-sessions open the moment the server starts (realtime/demo/live.py: a video session with the
-demo coach, a chat session with another coach), added again on each start. Every other demo
-account has a password hash nothing matches, so only those three can log in.
+client's sessions with the demo coach (two upcoming, one completed, one canceled), with the
+demo coach's payments, refund, payouts and ledger (`realtime.demo.money`), and live sessions
+open the moment the server starts (`realtime.demo.live`: a video session with the demo coach, a
+chat session with another coach), added again on each start. Every other demo account has a
+password hash nothing matches, so only those three can log in.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import random
 import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from sqlalchemy import func, insert, select
@@ -25,7 +27,7 @@ from booking.money import Money
 from booking.policy import slots
 from booking.policy.pricing import session_price
 from booking.policy.slots import Interval
-from booking.services.calendars import schedule_of
+from booking.services.calendars import calendar_near
 from booking.storage.applications import ApplicationEvent, ProfessionalReference
 from booking.storage.bookings import Booking
 from booking.storage.coaches import Coach, CoachOffering
@@ -33,6 +35,7 @@ from booking.storage.reviews import Review
 from realtime.app import SERVICES
 from realtime.auth.models import Role, User
 from realtime.demo import live, texts
+from realtime.demo.money import seed_money
 from realtime.demo.profiles import TABLES, Added, Rows, add_coach, draft_coach, user_row
 from realtime.wiring import Services
 
@@ -95,7 +98,8 @@ async def _demo_sessions(session: AsyncSession, now: datetime, taken: list[Inter
         return
     duration = min(offering.durations)
     window = Interval(now, now + timedelta(days=21))
-    schedule = await schedule_of(session, coach, window)
+    conn = await session.connection()
+    schedule, _ = await calendar_near(conn, coach.id, ZoneInfo(coach.time_zone), window, now)
     free = slots.free_slots(schedule, window, duration, now=now, busy=taken)
     upcoming = [free[0], free[len(free) // 2]] if free else []
     hour = now.replace(minute=0, second=0, microsecond=0)
@@ -128,6 +132,11 @@ async def _demo_sessions(session: AsyncSession, now: datetime, taken: list[Inter
                 updated_at=min(now, end),
             )
         )
+    await session.flush()
+    others = await session.scalars(
+        select(User.id).where(User.email.like("reviewer%@demo.flourish.example")).limit(4)
+    )
+    await seed_money(session, coach, schedule, list(others), price, duration, now)
 
 
 def demo_rows(now: datetime, password_hash: str) -> Rows:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -23,7 +24,7 @@ from booking.money import Money
 from booking.policy import slots
 from booking.policy.pricing import session_price
 from booking.policy.slots import Interval
-from booking.services.calendars import schedule_of
+from booking.services.calendars import calendar_near
 from booking.storage.bookings import Booking
 from booking.storage.coaches import Coach, CoachOffering
 from realtime.auth.models import User
@@ -53,7 +54,10 @@ async def add_open_sessions(
             continue
         duration = min(offering.durations)
         end = start + timedelta(minutes=duration)
-        guard = slots.blocked(start, end, await schedule_of(session, coach, Interval(start, end)))
+        conn = await session.connection()
+        zone = ZoneInfo(coach.time_zone)
+        schedule, _ = await calendar_near(conn, coach.id, zone, Interval(start, end), now)
+        guard = slots.blocked(start, end, schedule)
         price = session_price(Money(offering.rate_minor, coach.currency), duration)
         session.add(
             Booking(

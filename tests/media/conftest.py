@@ -87,7 +87,7 @@ def coturn(tmp_path: Path) -> Iterator[Turn]:
     with (tmp_path / "turnserver.out").open("w") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
     try:
-        for _ in range(100):
+        for _ in range(300):  # 15 s: a loaded machine starts it slowly
             if process.poll() is not None:
                 raise AssertionError(
                     f"turnserver exited: {(tmp_path / 'turnserver.out').read_text()}"

@@ -14,6 +14,7 @@ from booking.storage.coaches import Coach
 from realtime.demo import (
     ADMIN_EMAIL,
     CLIENT_EMAIL,
+    COACH_EMAIL,
     DEMO_PASSWORD,
     LOGINS,
     VERIFIED,
@@ -150,3 +151,24 @@ async def test_demo_client_has_sessions_and_can_book(services: Services, client:
         headers=headers,
     )
     assert held.status == 201, await held.text()
+
+
+async def test_demo_coach_has_earnings_and_payouts(services: Services, client: Client) -> None:
+    await seed(services)
+    headers = await bearer(client, COACH_EMAIL)
+    response = await client.get("/api/coaches/me/earnings", headers=headers)
+    assert response.status == 200, await response.text()
+    earned = await response.json()
+    (balance,) = earned["balances"]
+    # 4 earlier and 1 recent completed, 1 canceled, 2 upcoming sessions and the live video
+    # session (realtime.demo.live), all at one price
+    price = balance["gross"]["minor"] // 9
+    assert balance["gross"]["minor"] == 9 * price
+    assert balance["refunds"]["minor"] == price  # the cancellation 30 h ahead: in full
+    assert balance["paid_out"]["minor"] > 0
+    assert balance["available"]["minor"] > 0
+    assert balance["pending"]["minor"] > 0
+    assert [p["status"] for p in earned["payouts"]] == ["paid", "paid"]
+    admin = await bearer(client, ADMIN_EMAIL)
+    ledger = await (await client.get("/api/admin/ledger", headers=admin)).json()
+    assert ledger["balanced"] is True
