@@ -9,7 +9,8 @@ peers}`; `signal` `{to, ...}` is relayed to that socket as `signal` `{from, ...}
 events and payload shapes as our `/session` namespace, so one load generator drives both.
 
 `--no-deflate` refuses WebSocket permessage-deflate (python-engineio offers no option for it;
-its aiohttp WebSocket is replaced): how much memory and CPU compression costs.
+its aiohttp WebSocket is replaced by our server's, `signalling.server.PlainWebSocket`): how
+much memory and CPU compression costs.
 """
 
 from __future__ import annotations
@@ -20,23 +21,10 @@ from typing import Any
 
 import socketio
 from aiohttp import web
-from engineio.async_drivers import aiohttp as aiohttp_driver
+
+from signalling.server import PlainWebSocket
 
 NAMESPACE = "/session"
-
-
-class PlainWebSocket(aiohttp_driver.WebSocket):  # type: ignore[misc]  # engineio is untyped
-    """engine.io's aiohttp WebSocket with permessage-deflate refused (`compress=False`)."""
-
-    async def __call__(self, environ: dict[str, Any]) -> web.WebSocketResponse:
-        request = environ["aiohttp.request"]
-        self._sock = web.WebSocketResponse(
-            max_msg_size=self.server.max_http_buffer_size, compress=False
-        )
-        await self._sock.prepare(request)
-        self.environ = environ
-        await self.handler(self)
-        return self._sock
 
 
 def create_app(*, deflate: bool = True) -> web.Application:

@@ -38,9 +38,26 @@ class LiveState(Protocol):
     async def close(self) -> None: ...
 
 
+# Each Redis client of a process (live state, presence, the socket.io manager) holds at most
+# this many connections, and a caller beyond them waits up to REDIS_WAIT seconds for one.
+# redis-py's default asyncio pool raises `Too many connections` at once instead (at 100), which
+# under a burst (hundreds of sockets joining, signalling or dropping together) lost signals and
+# left disconnects unrecorded; waiting a few milliseconds for a connection is always better.
+REDIS_CONNECTIONS = 50
+REDIS_WAIT = 10.0
+
+
+def redis_client(url: str, **options: object) -> aioredis.Redis:
+    """A Redis client on a pool that waits for a free connection rather than failing."""
+    pool = aioredis.BlockingConnectionPool.from_url(
+        url, max_connections=REDIS_CONNECTIONS, timeout=REDIS_WAIT, **options
+    )
+    return aioredis.Redis.from_pool(pool)
+
+
 class RedisLiveState:
     def __init__(self, url: str, prefix: str) -> None:
-        self.redis: aioredis.Redis = aioredis.Redis.from_url(url, decode_responses=True)
+        self.redis: aioredis.Redis = redis_client(url, decode_responses=True)
         self.prefix = prefix
 
     async def hit(self, key: str, window: int) -> Window:

@@ -31,6 +31,7 @@ import orjson
 import redis.asyncio as aioredis
 
 from realtime.clock import Clock
+from realtime.live import redis_client
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,7 @@ return 0
 
 class RedisPresence:
     def __init__(self, url: str, prefix: str) -> None:
-        self.redis: aioredis.Redis = aioredis.Redis.from_url(url)
+        self.redis: aioredis.Redis = redis_client(url)
         self.prefix = f"{prefix}session:"
         self._replace = self.redis.register_script(_REPLACE)
         self._offline = self.redis.register_script(_OFFLINE)

@@ -4,8 +4,9 @@ The authoritative state is `signalling.presence` (Redis in production); this is 
 path reads without a round trip: the socket's seat (room, peer id, the peer ids known to be in
 its room) and, for sockets on this process, peer id → socket id, so a signal between two peers
 on one node never leaves it. A peer's `peer_id` never changes for a booking, and only the
-booking's two participants ever get one, so a cached peer set can only be missing a newcomer,
-which one read of presence fixes.
+booking's two participants ever get one, so a cached peer set can only be missing a newcomer:
+a newcomer joining on this process is added to the room's seats here (`seats_in`); one joining
+on another process is learnt by one read of presence on the first signal to it.
 """
 
 from __future__ import annotations
@@ -59,16 +60,28 @@ class LocalRooms:
     def __init__(self) -> None:
         self.seats: dict[str, Seat] = {}
         self.sockets: dict[str, str] = {}  # peer id -> sid, for seats on this process
+        self.by_room: dict[str, dict[str, Seat]] = {}  # booking id -> sid -> seat
 
     def add(self, seat: Seat) -> None:
         self.seats[seat.sid] = seat
         self.sockets[seat.peer_id] = seat.sid
+        self.by_room.setdefault(seat.booking_id, {})[seat.sid] = seat
 
     def remove(self, sid: str) -> Seat | None:
         seat = self.seats.pop(sid, None)
-        if seat is not None and self.sockets.get(seat.peer_id) == sid:
+        if seat is None:
+            return None
+        if self.sockets.get(seat.peer_id) == sid:
             del self.sockets[seat.peer_id]
+        room = self.by_room.get(seat.booking_id, {})
+        room.pop(sid, None)
+        if not room:
+            self.by_room.pop(seat.booking_id, None)
         return seat
 
+    def seats_in(self, booking_id: str) -> list[Seat]:
+        """This process's seats in a session's room."""
+        return list(self.by_room.get(booking_id, {}).values())
+
     def rooms(self) -> set[str]:
-        return {seat.booking_id for seat in self.seats.values()}
+        return set(self.by_room)

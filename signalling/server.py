@@ -8,24 +8,80 @@ it the single process delivers them itself.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import socketio
+from aiohttp import web
+from engineio.async_drivers import aiohttp as aiohttp_driver
 
+from realtime.live import redis_client
 from realtime.settings import Settings
 from signalling.codec import OrjsonCodec
+
+log = logging.getLogger(__name__)
+
+# How long a stopping server waits for its sockets to close before it stops all the same.
+SHUTDOWN_WAIT = 5.0
+
+
+class WaitingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]  # untyped
+    """python-socketio's Redis manager with its client on a pool that waits for a free
+    connection (`realtime.live.redis_client`). Its own client's pool raises `Too many
+    connections` at 100 under a burst, and a publish that fails twice is dropped (a lost
+    signal). `redis_options` cannot choose the pool: redis-py's asyncio `Redis.from_url`
+    always builds a plain `ConnectionPool`, hence this override (the Sentinel branch of the
+    original is not used here)."""
+
+    def _redis_connect(self) -> None:
+        self.redis = redis_client(self.redis_url)
+        self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+        self.connected = True
+
+
+class PlainWebSocket(aiohttp_driver.WebSocket):  # type: ignore[misc]  # engineio is untyped
+    """engine.io's aiohttp WebSocket with permessage-deflate refused (`compress=False`).
+
+    Browsers offer compression and aiohttp accepts it by default; its `zlib.compressobj` costs
+    about 262 KB allocated (about 90 KB resident) per connection, most of an idle socket's
+    memory, and CPU on both ends for every message. Signalling messages are small and sent
+    once, so they gain little from it (bench/signalling.py, docs/benchmarks.md).
+    python-engineio offers no option for it, so its driver's WebSocket is replaced."""
+
+    async def __call__(self, environ: dict[str, Any]) -> web.WebSocketResponse:
+        request = environ["aiohttp.request"]
+        self._sock = web.WebSocketResponse(
+            max_msg_size=self.server.max_http_buffer_size, compress=False
+        )
+        await self._sock.prepare(request)
+        self.environ = environ
+        await self.handler(self)
+        return self._sock
+
+
+class TextPacket(socketio.packet.Packet):  # type: ignore[misc]  # untyped
+    """A socket.io packet that never carries binary attachments. python-socketio walks every
+    outgoing payload (an SDP included) looking for bytes, about 6% of the relay's CPU; our
+    protocol is JSON only (signalling/protocol.py) and the JSON codec cannot encode bytes
+    anyway, so the answer is always no."""
+
+    @classmethod
+    def data_is_binary(cls, data: object) -> bool:
+        return False
 
 
 def create_server(settings: Settings) -> socketio.AsyncServer:
     manager = (
-        socketio.AsyncRedisManager(settings.redis_url, channel=f"{settings.redis_prefix}socketio")
+        WaitingRedisManager(settings.redis_url, channel=f"{settings.redis_prefix}socketio")
         if settings.redis_url
         else None
     )
-    return socketio.AsyncServer(
+    sio = socketio.AsyncServer(
         async_mode="aiohttp",
         client_manager=manager,
+        serializer=TextPacket,
         json=OrjsonCodec,
         # One socket's events are handled in the order they came, one at a time (other sockets
         # run concurrently): a relayed offer must not overtake, or be overtaken by, the ICE
@@ -37,6 +93,8 @@ def create_server(settings: Settings) -> socketio.AsyncServer:
         ping_interval=20,
         ping_timeout=20,
     )
+    sio.eio._async = {**sio.eio._async, "websocket": PlainWebSocket}
+    return sio
 
 
 @asynccontextmanager
@@ -68,8 +126,17 @@ async def running(sio: socketio.AsyncServer) -> AsyncIterator[None]:
             await redis.aclose()
 
 
-async def disconnect_all(sio: socketio.AsyncServer) -> None:
+async def disconnect_all(sio: socketio.AsyncServer, wait: float = SHUTDOWN_WAIT) -> None:
     """Close every socket (from `on_shutdown`), so a stopping server does not wait out its open
-    WebSockets until the shutdown timeout."""
-    if sio.eio.sockets:
-        await sio.eio.disconnect()
+    WebSockets until the shutdown timeout, waiting at most `wait` seconds.
+
+    engine.io's close waits until the socket's send queue is drained, which never happens when
+    its client is gone or silent (a long-polling client that never polls again, a WebSocket
+    whose writer has stopped); aiohttp does not bound `on_shutdown`, so the node would never
+    stop. Each socket's `disconnect` handler has run by then (it runs before the wait)."""
+    if not sio.eio.sockets:
+        return
+    try:
+        await asyncio.wait_for(sio.eio.disconnect(), wait)
+    except TimeoutError:
+        log.warning("sockets still closing after %s s; stopping without them", wait)

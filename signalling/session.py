@@ -217,6 +217,11 @@ class SessionSignalling:
                 peers={m.peer_id for m in others},
             )
         )
+        for seat in self.local.seats_in(room):
+            if seat.sid != sid:
+                # The room's earlier joiners on this process know the newcomer at once: their
+                # first signal to it needs no read of presence.
+                seat.peers.add(member.peer_id)
         if before is not None and before.sid not in (None, sid):
             await self._close_replaced(before.sid)
         if before is not None and not taking_over:

@@ -52,3 +52,26 @@ async def test_a_signal_between_local_peers_is_not_published(
     finally:
         await pubsub.aclose()  # type: ignore[no-untyped-call]
         await listener.aclose()
+
+
+async def test_an_earlier_joiner_knows_a_newcomer_on_its_node_without_reading_presence(
+    client: Client, services: Services, clock: FakeClock, peers: Joiner
+) -> None:
+    """The room's first signal from the peer that joined first goes to a peer it has only
+    heard of in `peer-joined`: its seat learnt it then, so presence is not read (here the room's
+    presence is removed to show it; a read would find nobody and refuse the signal)."""
+    booked = await book(client, services)
+    open_window(clock)
+    member, coach = await peers(booked.member), await peers(booked.coach)
+    await member.join(booked.booking_id)
+    await coach.join(booked.booking_id)
+    await member.next("peer-joined")
+    settings = services.settings
+    redis_client = redis.asyncio.Redis.from_url(settings.redis_url)
+    try:
+        assert await redis_client.delete(f"{settings.redis_prefix}session:room:{booked.booking_id}")
+    finally:
+        await redis_client.aclose()
+    await member.send("signal", {"to": coach.peer_id, "candidate": CANDIDATE})
+    relayed = await coach.next("signal")
+    assert relayed["from"] == member.peer_id
