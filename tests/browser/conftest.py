@@ -9,10 +9,7 @@ exceptions are collected, and a test fails if any appeared. Screenshots go to
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
-import time
 import urllib.request
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
@@ -24,7 +21,8 @@ import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 
 from realtime.demo import DEMO_PASSWORD
-from tests.realtime.test_cli import Server, free_port, serving
+from tests.realtime.test_cli import Server, serving
+from tests.support.coturn import running_coturn
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -68,58 +66,12 @@ def built_client() -> Path:
 TURN_SECRET = "browser-tests-turn-secret"
 
 
-def free_udp_ports(count: int) -> int:
-    """The first of `count` consecutive UDP ports on loopback that are free now."""
-    for low in range(41000 + os.getpid() % 97 * 100, 60000 - count, count):
-        sockets: list[socket.socket] = []
-        try:
-            for port in range(low, low + count):
-                sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                sockets.append(sock)
-                sock.bind(("127.0.0.1", port))
-            return low
-        except OSError:
-            continue
-        finally:
-            for sock in sockets:
-                sock.close()
-    raise AssertionError("no free UDP port range for coturn")
-
-
 @pytest.fixture(scope="session")
 def turn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real coturn on loopback (TURN REST credentials); the room tests relay through it, so
     their media never leaves 127.0.0.1. Its URL."""
-    where = tmp_path_factory.mktemp("coturn")
-    port, low = free_port(), free_udp_ports(40)
-    command = [
-        "turnserver", "-n", "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1",
-        f"--listening-port={port}", f"--min-port={low}", f"--max-port={low + 39}",
-        "--no-tls", "--no-dtls", "--fingerprint", "--use-auth-secret",
-        f"--static-auth-secret={TURN_SECRET}", "--realm=test", "--allow-loopback-peers",
-        "--no-cli", f"--pidfile={where / 'turnserver.pid'}", f"--log-file={where / 'log'}",
-        "--simple-log", f"--db={where / 'turndb'}",
-    ]  # fmt: skip
-    with (where / "out").open("w") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        for _ in range(100):
-            if process.poll() is not None:
-                raise AssertionError(f"turnserver exited: {(where / 'out').read_text()}")
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.05)
-        else:
-            raise AssertionError("turnserver did not listen")
-        yield f"turn:127.0.0.1:{port}?transport=udp"
-    finally:
-        process.terminate()
-        try:
-            process.wait(5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with running_coturn(tmp_path_factory.mktemp("coturn"), TURN_SECRET, relay_ports=40) as turn:
+        yield turn.url
 
 
 @pytest.fixture(scope="session")

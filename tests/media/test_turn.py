@@ -15,12 +15,13 @@ from realtime.clock import SystemClock
 from realtime.settings import Settings
 from realtime.wiring import Services
 from tests.booking.support import Client, listed_coach, make_user
-from tests.media.conftest import MakeEndpoint, Turn
+from tests.media.conftest import MakeEndpoint
 from tests.media.test_call import talk
 from tests.media.test_nodes import starting_now
 from tests.signalling.conftest import Joiner
 from tests.signalling.peers import Peer
 from tests.support.clock import FakeClock
+from tests.support.coturn import Turn
 
 
 @pytest.fixture
