@@ -13,17 +13,14 @@ import pytest
 
 from booking.storage.bookings import Booking
 from realtime import wiring
-from realtime.auth.models import Role
 from realtime.settings import Settings
 from realtime.wiring import Services
-from tests.booking.support import application, make_user
 from tests.media.conftest import MakeEndpoint
 from tests.media.test_call import talk
-from tests.realtime.test_cli import serving
 from tests.signalling.peers import Peer
 from tests.signalling.sessions import token
-from tests.signalling.test_nodes import EVERY_DAY, post, server_environment, until_subscribed
 from tests.signalling.viewers import WAIT
+from tests.support.nodes import listed_coach, two_nodes, until_subscribed
 
 
 async def starting_now(services: Services, coach_id: str, client_id: uuid.UUID) -> str:
@@ -57,24 +54,14 @@ async def starting_now(services: Services, coach_id: str, client_id: uuid.UUID) 
 async def test_coach_and_client_on_two_nodes_call_each_other(
     settings: Settings, tmp_path: Path, endpoints: MakeEndpoint
 ) -> None:
-    environment = server_environment(settings)
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
-    with (
-        serving(tmp_path / "a", **environment) as a,
-        serving(tmp_path / "b", **environment) as b,
-    ):
+    with two_nodes(settings, tmp_path) as (a, b):
         async with (
             wiring.services(settings) as services,
             aiohttp.ClientSession(f"http://127.0.0.1:{a.port}") as through_a,
         ):
-            admin = await make_user(services, Role.ADMIN, "Ada Admin")
-            coach = await make_user(services, Role.COACH, "Dr Ann Lee")
-            member = await make_user(services, Role.CLIENT, "Cleo Client")
-            body = application(time_zone="UTC", weekly_hours=EVERY_DAY)
-            applied = await post(through_a, "/api/coaches/me/application", body, coach)
-            await post(through_a, f"/api/admin/applications/{applied['id']}/approve", {}, admin)
-            booking_id = await starting_now(services, applied["coach_id"], member.user_id)
+            cast = await listed_coach(services, through_a)
+            coach, member = cast.coach, cast.member
+            booking_id = await starting_now(services, cast.coach_id, member.user_id)
 
         on_a, on_b = Peer(), Peer()
         try:
