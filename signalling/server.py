@@ -134,9 +134,21 @@ async def disconnect_all(sio: socketio.AsyncServer, wait: float = SHUTDOWN_WAIT)
     its client is gone or silent (a long-polling client that never polls again, a WebSocket
     whose writer has stopped); aiohttp does not bound `on_shutdown`, so the node would never
     stop. Each socket's `disconnect` handler has run by then (it runs before the wait)."""
-    if not sio.eio.sockets:
+    # What `sio.eio.disconnect()` does, with the wait bounded; done here, as that method fails
+    # (asyncio.wait of nothing) when the last socket closed between a check and its call.
+    eio = sio.eio
+    sockets = list(eio.sockets.values())
+    if not sockets:
         return
-    try:
-        await asyncio.wait_for(sio.eio.disconnect(), wait)
-    except TimeoutError:
-        log.warning("sockets still closing after %s s; stopping without them", wait)
+    closing = [
+        asyncio.create_task(socket.close(reason=eio.reason.SERVER_DISCONNECT)) for socket in sockets
+    ]
+    _, pending = await asyncio.wait(closing, timeout=wait)
+    if pending:
+        log.warning(
+            "%d sockets still closing after %s s; stopping without them", len(pending), wait
+        )
+        for task in pending:
+            task.cancel()
+        await asyncio.wait(pending)
+    eio.sockets = {}
