@@ -22,7 +22,7 @@ import logging
 import secrets
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any, Literal
 
@@ -337,22 +337,36 @@ class SessionSignalling:
         return peer_id in seat.peers
 
     async def _heartbeat(self) -> None:
+        """Beat, refresh the online markers, and sweep the rooms this node has sockets in.
+
+        In batches of HEARTBEAT_BATCH users or rooms, one Redis round trip each: encoding or
+        decoding a thousand at once holds the event loop for tens of milliseconds, which every
+        signal relayed meanwhile waits out (the benchmark's p99 at 1,000 connections)."""
         self.timers.after("heartbeat", self.grace / 4, self._heartbeat)
         now = self._now()
         await self.presence.beat(self.node, now)
-        if self.sockets_of:
-            await self.presence.mark_online(self.node, set(self.sockets_of), now, self.grace)
+        for users in _batches(sorted(self.sockets_of)):
+            await self.presence.mark_online(self.node, set(users), now, self.grace)
         rooms = self.local.rooms()
         if not rooms:
             return
         nodes = await self.presence.nodes()
-        for room, members in (await self.presence.everyone(sorted(rooms))).items():
-            for member in members.values():
-                if member.gone(nodes, now, self.grace):
-                    await self._remove(room, member, "timeout")
+        for batch in _batches(sorted(rooms)):
+            for room, members in (await self.presence.everyone(batch)).items():
+                for member in members.values():
+                    if member.gone(nodes, now, self.grace):
+                        await self._remove(room, member, "timeout")
 
     def _now(self) -> float:
         return self.clock.now().timestamp()
 
     def _mono(self) -> float:
         return self.clock.monotonic()
+
+
+HEARTBEAT_BATCH = 100
+
+
+def _batches(items: list[str]) -> Iterator[list[str]]:
+    for first in range(0, len(items), HEARTBEAT_BATCH):
+        yield items[first : first + HEARTBEAT_BATCH]
