@@ -26,9 +26,8 @@ __all__ = ["pro"]  # the fixture, shared
 WEBHOOK = "/api/webhooks/stripe"
 
 
-async def pay_in_browser(stripe_client: stripe.StripeClient, payment: dict[str, Any]) -> None:
+async def pay_in_browser(stripe_client: stripe.StripeClient, ref: str) -> None:
     """What Stripe.js does with the client secret: attach the test card and confirm."""
-    ref = payment["client_secret"].split("_secret_")[0]
     await stripe_client.v1.payment_intents.update_async(
         ref, params={"payment_method": "pm_card_visa"}
     )
@@ -42,6 +41,23 @@ async def until_status(client: Client, caller: Caller, booking_id: str, wanted: 
             return
         await asyncio.sleep(0.1)
     raise AssertionError(f"booking {booking_id} never became {wanted}")
+
+
+async def intent_of_a_hold(
+    client: Client, member: Caller, coach_id: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A held booking with its payment started, and the PaymentIntent as Stripe's events carry
+    it (the webhook tests send those events themselves)."""
+    booking = await held(client, member, coach_id)
+    payment = await (await start_payment(client, member, booking["id"])).json()
+    obj = {
+        "id": payment["client_secret"].split("_secret_")[0],
+        "object": "payment_intent",
+        "amount": 10000,
+        "currency": "usd",
+        "metadata": {"booking_id": booking["id"]},
+    }
+    return booking, obj
 
 
 async def post_event(client: Client, payload: bytes, header: str | None) -> Any:
@@ -75,7 +91,8 @@ async def test_pay_confirm_cancel_late_and_refund_half(
         "platform_fee": {"minor": 2000, "currency": "USD"},
         "coach_receives": {"minor": 8000, "currency": "USD"},
     }
-    await pay_in_browser(stripe_client, payment)
+    ref = payment["client_secret"].split("_secret_")[0]
+    await pay_in_browser(stripe_client, ref)
     await until_status(client, member, booking["id"], "confirmed")
 
     clock.advance((TUESDAY_9AM - clock.now()).total_seconds() - 3 * 3600)  # 3 h before
@@ -84,7 +101,6 @@ async def test_pay_confirm_cancel_late_and_refund_half(
     canceled = await (await cancel(client, member, booking["id"])).json()
     assert canceled["refund"]["amount"] == quote["refund"]
     assert canceled["refund"]["status"] == "succeeded"
-    ref = payment["client_secret"].split("_secret_")[0]
     at_stripe = await stripe_client.v1.refunds.list_async(params={"payment_intent": ref})
     assert [r.amount for r in at_stripe.data] == [5000]
 
@@ -120,16 +136,7 @@ async def test_pay_confirm_cancel_late_and_refund_half(
 async def test_a_bad_signature_changes_nothing(
     client: Client, services: Services, member: Caller, pro: tuple[Caller, str]
 ) -> None:
-    booking = await held(client, member, pro[1])
-    payment = await (await start_payment(client, member, booking["id"])).json()
-    ref = payment["client_secret"].split("_secret_")[0]
-    obj = {
-        "id": ref,
-        "object": "payment_intent",
-        "amount": 10000,
-        "currency": "usd",
-        "metadata": {"booking_id": booking["id"]},
-    }
+    booking, obj = await intent_of_a_hold(client, member, pro[1])
     payload = event("payment_intent.succeeded", obj)
     for header in (
         None,
@@ -146,16 +153,7 @@ async def test_a_bad_signature_changes_nothing(
 async def test_replays_and_late_arrivals_change_nothing(
     client: Client, services: Services, member: Caller, pro: tuple[Caller, str]
 ) -> None:
-    booking = await held(client, member, pro[1])
-    payment = await (await start_payment(client, member, booking["id"])).json()
-    ref = payment["client_secret"].split("_secret_")[0]
-    obj = {
-        "id": ref,
-        "object": "payment_intent",
-        "amount": 10000,
-        "currency": "usd",
-        "metadata": {"booking_id": booking["id"]},
-    }
+    booking, obj = await intent_of_a_hold(client, member, pro[1])
     succeeded = event("payment_intent.succeeded", obj, "evt_ok")
     first = await post_event(client, succeeded, signature(succeeded, WEBHOOK_SECRET))
     assert (await first.json())["result"] == "confirmed"
@@ -174,16 +172,7 @@ async def test_replays_and_late_arrivals_change_nothing(
 async def test_a_failed_payment_releases_the_hold(
     client: Client, services: Services, member: Caller, pro: tuple[Caller, str]
 ) -> None:
-    booking = await held(client, member, pro[1])
-    payment = await (await start_payment(client, member, booking["id"])).json()
-    ref = payment["client_secret"].split("_secret_")[0]
-    obj = {
-        "id": ref,
-        "object": "payment_intent",
-        "amount": 10000,
-        "currency": "usd",
-        "metadata": {"booking_id": booking["id"]},
-    }
+    booking, obj = await intent_of_a_hold(client, member, pro[1])
     failed = event("payment_intent.payment_failed", obj)
     answer = await post_event(client, failed, signature(failed, WEBHOOK_SECRET))
     assert (await answer.json())["result"] == "failed"
@@ -220,16 +209,7 @@ async def test_a_refused_refund_stays_pending_and_is_retried_once(
 ) -> None:
     """Stripe says the payment succeeded, but the refund is refused at first (localstripe
     refuses to refund an intent that was never charged, until it is)."""
-    booking = await held(client, member, pro[1])
-    payment = await (await start_payment(client, member, booking["id"])).json()
-    ref = payment["client_secret"].split("_secret_")[0]
-    obj = {
-        "id": ref,
-        "object": "payment_intent",
-        "amount": 10000,
-        "currency": "usd",
-        "metadata": {"booking_id": booking["id"]},
-    }
+    booking, obj = await intent_of_a_hold(client, member, pro[1])
     succeeded = event("payment_intent.succeeded", obj)
     assert (await post_event(client, succeeded, signature(succeeded, WEBHOOK_SECRET))).status == 200
 
@@ -243,7 +223,8 @@ async def test_a_refused_refund_stays_pending_and_is_retried_once(
         10000
     )  # cash: nothing went back yet
 
-    await pay_in_browser(stripe_client, payment)
+    ref = obj["id"]
+    await pay_in_browser(stripe_client, ref)
     assert await services.scheduling.refunds.retry_pending() == 1
     assert await services.scheduling.refunds.retry_pending() == 0
     at_stripe = await stripe_client.v1.refunds.list_async(params={"payment_intent": ref})
