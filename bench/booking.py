@@ -4,6 +4,9 @@
                                       [--concurrency 32] [--processes 1] [--queries 200]
                                       [--no-redis] [--keep]
 
+`BENCH_SERVE` replaces the server command, for profiling it (the `serve` arguments follow):
+`BENCH_SERVE=".venv/bin/pyinstrument -o prof.txt -m realtime.cli" python -m bench.booking`.
+
 Makes a PostgreSQL schema of its own (`bench_<random>` in BENCH_POSTGRES_URL), migrates it and
 inserts N listed coaches shaped like the demo's (realtime.demo.profiles), each working weekdays
 08:00-20:00 in their own zone, 15-minute slot interval, no buffers, one hour's notice, video

@@ -4,50 +4,19 @@ the other, complete signalling and exchange media."""
 from __future__ import annotations
 
 import asyncio
-import uuid
-from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
 import pytest
 
-from booking.storage.bookings import Booking
 from realtime import wiring
 from realtime.settings import Settings
-from realtime.wiring import Services
 from tests.media.conftest import MakeEndpoint
 from tests.media.test_call import talk
 from tests.signalling.peers import Peer
 from tests.signalling.sessions import token
 from tests.signalling.viewers import WAIT
-from tests.support.nodes import listed_coach, two_nodes, until_subscribed
-
-
-async def starting_now(services: Services, coach_id: str, client_id: uuid.UUID) -> str:
-    """A confirmed 50-minute video session that started a minute ago (written to storage, as
-    the booking flow cannot book a slot that has begun)."""
-    start = services.clock.now().replace(microsecond=0) - timedelta(minutes=1)
-    end = start + timedelta(minutes=50)
-    booking = Booking(
-        coach_id=uuid.UUID(coach_id),
-        client_id=client_id,
-        session_type="video",
-        duration=50,
-        starts_at=start,
-        ends_at=end,
-        blocked_from=start,
-        blocked_to=end,
-        status="confirmed",
-        price_minor=12000,
-        currency="USD",
-        commission_bps=2000,
-        confirmed_at=start - timedelta(days=1),
-        created_at=start - timedelta(days=1),
-        updated_at=start - timedelta(days=1),
-    )
-    async with services.db.session() as session:
-        session.add(booking)
-    return str(booking.id)
+from tests.support.nodes import listed_coach, starting_now, two_nodes, until_subscribed
 
 
 @pytest.mark.timeout(90)

@@ -17,11 +17,11 @@ from realtime.wiring import Services
 from tests.booking.support import Client, listed_coach, make_user
 from tests.media.conftest import MakeEndpoint
 from tests.media.test_call import talk
-from tests.media.test_nodes import starting_now
 from tests.signalling.conftest import Joiner
 from tests.signalling.peers import Peer
 from tests.support.clock import FakeClock
 from tests.support.coturn import Turn
+from tests.support.nodes import starting_now
 
 
 @pytest.fixture

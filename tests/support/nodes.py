@@ -4,15 +4,18 @@ listed coach made through them: the start of every several-processes test."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import redis.asyncio
 
+from booking.storage.bookings import Booking
 from realtime.auth.models import Role
 from realtime.settings import Settings
 from realtime.wiring import Services
@@ -89,3 +92,30 @@ async def until_subscribed(settings: Settings, processes: int) -> None:
     """Until every process listens: a condition in Redis, with no event of ours to await."""
     while await subscribers(settings) < processes:  # noqa: ASYNC110
         await asyncio.sleep(0.05)
+
+
+async def starting_now(services: Services, coach_id: str, client_id: uuid.UUID) -> str:
+    """A confirmed 50-minute video session that started a minute ago (written to storage, as
+    the booking flow cannot book a slot that has begun)."""
+    start = services.clock.now().replace(microsecond=0) - timedelta(minutes=1)
+    end = start + timedelta(minutes=50)
+    booking = Booking(
+        coach_id=uuid.UUID(coach_id),
+        client_id=client_id,
+        session_type="video",
+        duration=50,
+        starts_at=start,
+        ends_at=end,
+        blocked_from=start,
+        blocked_to=end,
+        status="confirmed",
+        price_minor=12000,
+        currency="USD",
+        commission_bps=2000,
+        confirmed_at=start - timedelta(days=1),
+        created_at=start - timedelta(days=1),
+        updated_at=start - timedelta(days=1),
+    )
+    async with services.db.session() as session:
+        session.add(booking)
+    return str(booking.id)
