@@ -62,6 +62,9 @@ In = TypeVar("In", bound=BaseModel)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 TypedHandler = Callable[[web.Request, In], Awaitable[web.StreamResponse]]
 Access = Literal["public", "user", "client", "coach", "admin"]
+# False, or how `Idempotency-Key` is honoured (realtime.idempotency): True claims the key before
+# the work; "in_transaction" has the handler record its answer in the work's own transaction.
+Idempotent = bool | Literal["in_transaction"]
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,7 @@ class Operation:
     access: Access
     errors: tuple[int, ...]
     description: str = ""
-    idempotent: bool = False
+    idempotent: Idempotent = False
 
     @property
     def input_in(self) -> Literal["body", "query"]:
@@ -103,7 +106,7 @@ class ApiRoutes:
         access: Access = "user",
         errors: Sequence[int] = (),
         description: str = "",
-        idempotent: bool = False,
+        idempotent: Idempotent = False,
     ) -> Callable[[TypedHandler[In]], TypedHandler[In]]:
         def register(handler: TypedHandler[In]) -> TypedHandler[In]:
             location = "body" if method in ("POST", "PUT", "PATCH") else "query"
@@ -117,7 +120,12 @@ class ApiRoutes:
                 if key is None:
                     return await handler(request, data)
                 caller = await require(request)
-                return await idempotency.once(
+                run_once = (
+                    idempotency.in_transaction
+                    if idempotent == "in_transaction"
+                    else idempotency.once
+                )
+                return await run_once(
                     request,
                     request.app[DATABASE],
                     request.app[CLOCK],

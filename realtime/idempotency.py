@@ -4,10 +4,23 @@ answer instead of doing the work twice.
 The first request with a key records it (per user) before running; the answer it gives, success
 or a 4xx refusal, is stored and replayed to every retry with the same key, marked
 `Idempotent-Replayed: true`. A key reused for a different request (another route or body) is a
-422 `idempotency_key_reused`; a retry while the first is still running is a 409
-`idempotency_in_progress`. A 5xx or a crash leaves nothing: the record is removed (or, if the
-process died, taken over after IN_FLIGHT_TIMEOUT), so the retry runs afresh; the work itself
-was one transaction that rolled back. Records are kept for RETENTION.
+422 `idempotency_key_reused`. Records are kept for RETENTION.
+
+Two ways to run, chosen by the route (`idempotent=` in `realtime.http`):
+
+- `once` (`idempotent=True`), for routes whose work is more than one transaction or reaches
+  outside the database (Stripe): the key is claimed before the work, the answer stored after
+  it. A retry while the first is still running is a 409 `idempotency_in_progress`. A 5xx or a
+  crash leaves nothing: the record is removed (or, if the process died, taken over after
+  IN_FLIGHT_TIMEOUT), so the retry runs afresh.
+- `in_transaction` (`idempotent="in_transaction"`), for routes whose whole effect is one
+  database transaction (the hold, the busiest write): the handler writes its answer in that
+  transaction (`recorder(request).record(conn, response)`), so the record and the work commit
+  or vanish together and no statement runs before or after. A retry runs the work again: it
+  is either refused (the slot is its own hold now) or its record collides with the first one
+  and rolls back; either way it is answered with the first answer. A concurrent retry waits
+  for the first transaction and then replays it. A 4xx refusal is stored after it, so a retry
+  replays it too.
 """
 
 from __future__ import annotations
@@ -27,10 +40,12 @@ from sqlalchemy import (
     String,
     bindparam,
     delete,
+    select,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Mapped, mapped_column
 
 from realtime.clock import Clock
@@ -161,18 +176,143 @@ async def _existing(
                 )
                 return None
             if found.fingerprint != print_:
-                raise Unprocessable(
-                    Code.IDEMPOTENCY_KEY_REUSED,
-                    [FieldError(HEADER, "this key was used for a different request")],
-                )
+                raise _reused()
             if found.status is not None:
-                return _replay(found)
+                return _replay(found.status, found.body, found.content_type)
             if now - found.created_at < IN_FLIGHT_TIMEOUT:
                 raise _in_progress()
             found.created_at = now  # the first attempt died: take it over
             return None
     except IntegrityError:  # a concurrent retry recorded it first
         raise _in_progress() from None
+
+
+class Recorder:
+    """Writes the answer of an `in_transaction` request inside the transaction of its work."""
+
+    def __init__(self, user_id: uuid.UUID, key: str, fingerprint: str, now: datetime) -> None:
+        self.user_id = user_id
+        self.key = key
+        self.fingerprint = fingerprint
+        self.now = now
+        self.recorded = False
+
+    async def record(self, conn: AsyncConnection, response: web.Response) -> None:
+        """Store `response` as the answer for this key, in `conn`'s transaction. If the key
+        has an answer already (a retry, or a concurrent first request that committed while
+        this one waited for its row), this raises `AlreadyAnswered`, which rolls the
+        transaction back: the caller gets the recorded answer instead."""
+        if not await _insert_answer(
+            conn, self.user_id, self.key, self.fingerprint, self.now, response
+        ):
+            raise AlreadyAnswered
+        self.recorded = True
+
+
+class AlreadyAnswered(Exception):
+    """The key was answered by an earlier request: roll back and replay that answer."""
+
+
+_RECORDER = web.RequestKey("idempotency_recorder", Recorder)
+
+
+def recorder(request: web.Request) -> Recorder | None:
+    """The recorder of an `in_transaction` route's request, None if it came without a key."""
+    return request.get(_RECORDER)
+
+
+async def in_transaction(
+    request: web.Request,
+    db: Database,
+    clock: Clock,
+    user_id: uuid.UUID,
+    key: str,
+    run: Callable[[], Awaitable[web.StreamResponse]],
+) -> web.StreamResponse:
+    """Run a request whose handler records its own answer in its transaction (see above)."""
+    print_ = await fingerprint(request)
+    now = clock.now()
+    request[_RECORDER] = recording = Recorder(user_id, key, print_, now)
+    try:
+        response = await run()
+    except AlreadyAnswered:
+        return await _recorded(db, user_id, key, print_)
+    except AppError as exc:
+        # A refusal may be a retry refused by the first request's own work: replay that.
+        answered = await _lookup(db, user_id, key, print_)
+        if answered is not None:
+            return answered
+        response = from_app_error(exc, request)
+    if recording.recorded or response.status >= 500 or not isinstance(response, web.Response):
+        return response
+    async with db.autocommit() as conn:
+        if await _insert_answer(conn, user_id, key, print_, now, response):
+            return response
+    return await _recorded(db, user_id, key, print_)
+
+
+async def _insert_answer(
+    conn: AsyncConnection,
+    user_id: uuid.UUID,
+    key: str,
+    print_: str,
+    now: datetime,
+    response: web.Response,
+) -> bool:
+    """Insert a complete record; False if the key has one already. One statement."""
+    inserted = await conn.scalar(
+        _CLAIM[conn.dialect.name == "postgresql"],
+        {
+            "user_id": user_id,
+            "key": key,
+            "fingerprint": print_,
+            "created_at": now,
+            "status": response.status,
+            "body": response.body if isinstance(response.body, bytes) else b"",
+            "content_type": response.content_type,
+        },
+    )
+    return inserted is not None
+
+
+async def _recorded(db: Database, user_id: uuid.UUID, key: str, print_: str) -> web.Response:
+    """The answer a record that refused ours holds (it may have been removed since, by a
+    claim-first request that failed: then the client retries)."""
+    answered = await _lookup(db, user_id, key, print_)
+    if answered is None:
+        raise _in_progress()
+    return answered
+
+
+async def _lookup(db: Database, user_id: uuid.UUID, key: str, print_: str) -> web.Response | None:
+    """The recorded answer for this key to replay, None if there is none; 422 if it was for
+    another request, 409 if a claim-first request with it is still running. One statement."""
+    async with db.autocommit() as conn:
+        found = (await conn.execute(_RECORD, {"p_user": user_id, "p_key": key})).first()
+    if found is None:
+        return None
+    if found.fingerprint != print_:
+        raise _reused()
+    if found.status is None:
+        raise _in_progress()
+    return _replay(found.status, found.body, found.content_type)
+
+
+_RECORD = select(
+    IdempotencyRecord.fingerprint,
+    IdempotencyRecord.status,
+    IdempotencyRecord.body,
+    IdempotencyRecord.content_type,
+).where(
+    IdempotencyRecord.user_id == bindparam("p_user"), IdempotencyRecord.key == bindparam("p_key")
+)
+
+
+def _reused() -> Unprocessable:
+    return Unprocessable(
+        Code.IDEMPOTENCY_KEY_REUSED,
+        [FieldError(HEADER, "this key was used for a different request")],
+    )
 
 
 def _in_progress() -> Conflict:
@@ -201,10 +341,10 @@ async def _forget(db: Database, user_id: uuid.UUID, key: str) -> None:
         )
 
 
-def _replay(record: IdempotencyRecord) -> web.Response:
+def _replay(status: int | None, body: bytes | None, content_type: str | None) -> web.Response:
     return web.Response(
-        status=record.status or 200,
-        body=record.body or b"",
-        content_type=record.content_type or "application/json",
+        status=status or 200,
+        body=body or b"",
+        content_type=content_type or "application/json",
         headers={"Idempotent-Replayed": "true"},
     )

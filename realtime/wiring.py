@@ -35,7 +35,7 @@ from realtime.live import LiveState, MemoryLiveState, RedisLiveState
 from realtime.metrics import CLOCK, METRICS, Metrics
 from realtime.settings import Settings, SettingsError
 from realtime.tasks import running
-from signalling.availability import Availability, SocketFeed
+from signalling.availability import WATCH_REFRESH, Availability, SocketFeed, Watched
 from signalling.presence import MemoryPresence, OnlineCoaches, Presence, RedisPresence
 from signalling.session import SessionSignalling
 
@@ -59,6 +59,7 @@ class Services:
     coaching: Coaching
     scheduling: Scheduling
     signalling: SessionSignalling | None = None
+    watched: Watched | None = None
 
 
 @asynccontextmanager
@@ -85,7 +86,13 @@ async def services(
     tokens = TokenCodec(settings.secret_key, clock, settings.access_token_ttl)
     metrics = Metrics()
     passwords = passwords or Passwords()
-    feed = feed or (SocketFeed(sio) if sio is not None else NoFeed())
+    # With several processes on Redis, slot changes are published only for watched coaches.
+    watched = (
+        Watched(sio, settings.redis_url, settings.redis_prefix)
+        if sio is not None and settings.redis_url
+        else None
+    )
+    feed = feed or (SocketFeed(sio, watched) if sio is not None else NoFeed())
     authenticator = Authenticator(db, tokens)
     online: OnlineCoaches | None = None
     presence: Presence | None = None
@@ -105,6 +112,8 @@ async def services(
                 "retry-refunds": (REFUND_RETRY_SECONDS, scheduling.refunds.retry_pending),
                 "pay-coaches": (settings.payout_interval_hours * 3600, scheduling.payouts.run),
             }
+            if watched is not None:
+                jobs["mark-watched-coaches"] = (WATCH_REFRESH, watched.refresh)
             signalling = None
             if sio is not None and presence is not None:
                 signalling = SessionSignalling(
@@ -124,8 +133,11 @@ async def services(
                     coaching=Coaching.build(db, clock, settings.secret_key, online),
                     scheduling=scheduling,
                     signalling=signalling,
+                    watched=watched,
                 )
     finally:
+        if watched is not None:
+            await watched.close()
         await live.close()
         await db.close()
 
@@ -164,7 +176,7 @@ async def payment_providers(
 
 def serve_sockets(sio: socketio.AsyncServer, s: Services) -> None:
     """Put every socket.io namespace's handlers on the server."""
-    Availability(sio, s.authenticator, s.coaching.coaches).register()
+    Availability(sio, s.authenticator, s.coaching.coaches, s.watched).register()
     if s.signalling is not None:
         s.signalling.register()
 

@@ -6,6 +6,12 @@ is committed, emits `slots:changed` to that room. With the Redis manager the emi
 room's sockets on every server process. Anyone may watch a listed coach: the events say only
 that some time of a public calendar was taken or freed, never by whom. A token is optional, but
 a bad one is refused, so a client learns at once that it must log in again.
+
+With several processes, every emit is published on Redis and decoded by every process, also
+when no socket anywhere watches that coach, which is most of the time (a hold is the busiest
+write). `Watched` marks in Redis the coaches some socket watches, and the feed skips the
+publish for the others. A watcher is marked before its `watch` is answered, and a client
+fetches the slots after that answer, so it misses no change made after its fetch.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+import redis.asyncio as aioredis
 import socketio
 from pydantic import ValidationError
 
@@ -22,6 +29,7 @@ from booking.services.coaches import Coaches
 from realtime.auth.access import Authenticator
 from realtime.errors import AppError, BadRequest, Code
 from realtime.http import field_errors
+from realtime.live import redis_client
 from signalling.acks import Ack, answers, error_ack, ok, refused
 from signalling.protocol import (
     AVAILABILITY,
@@ -39,15 +47,58 @@ log = logging.getLogger(__name__)
 ROOM_PREFIX = "coach:"
 
 
+# A coach's mark in Redis lapses this many seconds after the last refresh; each process refreshes
+# the marks of the coaches its sockets watch every WATCH_REFRESH seconds, so the mark of a
+# process that died lapses on its own (until then, changes are still published: harmless).
+WATCH_TTL = 60
+WATCH_REFRESH = 20
+
+
 def coach_room(coach_id: uuid.UUID) -> str:
     return f"{ROOM_PREFIX}{coach_id}"
 
 
-class SocketFeed:
-    """`CalendarFeed` over socket.io: `slots:changed` to the coach's room, on every process."""
+class Watched:
+    """Which coaches some socket, on any process, watches: a key per coach under REDIS_PREFIX
+    with a TTL (see the module docstring)."""
 
-    def __init__(self, sio: socketio.AsyncServer) -> None:
+    def __init__(self, sio: socketio.AsyncServer, url: str, prefix: str) -> None:
         self.sio = sio
+        self.redis: aioredis.Redis = redis_client(url)
+        self.prefix = f"{prefix}watched:"
+
+    async def mark(self, coach_id: uuid.UUID) -> None:
+        await self.redis.set(f"{self.prefix}{coach_id}", 1, ex=WATCH_TTL)
+
+    async def anyone(self, coach_id: uuid.UUID) -> bool:
+        """Whether some socket may be watching the coach. One Redis round trip."""
+        return bool(await self.redis.exists(f"{self.prefix}{coach_id}"))
+
+    async def refresh(self) -> None:
+        """Renew the marks of the coaches this process's sockets watch (a periodic job)."""
+        rooms = self.sio.manager.rooms.get(AVAILABILITY, {})
+        watched = [
+            room[len(ROOM_PREFIX) :]
+            for room, members in list(rooms.items())
+            if isinstance(room, str) and room.startswith(ROOM_PREFIX) and members
+        ]
+        for start in range(0, len(watched), 500):
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for coach in watched[start : start + 500]:
+                    pipe.set(f"{self.prefix}{coach}", 1, ex=WATCH_TTL)
+                await pipe.execute()
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+
+
+class SocketFeed:
+    """`CalendarFeed` over socket.io: `slots:changed` to the coach's room, on every process;
+    with `watched` (several processes on Redis), only for coaches someone watches."""
+
+    def __init__(self, sio: socketio.AsyncServer, watched: Watched | None = None) -> None:
+        self.sio = sio
+        self.watched = watched
 
     async def slots_changed(
         self, coach_id: uuid.UUID, start: datetime, end: datetime, reason: str
@@ -56,6 +107,8 @@ class SocketFeed:
             coach_id=str(coach_id), start=utc_iso(start), end=utc_iso(end), reason=reason
         )
         try:
+            if self.watched is not None and not await self.watched.anyone(coach_id):
+                return
             await self.sio.emit(
                 SLOTS_CHANGED, payload, room=coach_room(coach_id), namespace=AVAILABILITY
             )
@@ -68,11 +121,16 @@ class Availability:
     """The namespace's handlers. `register()` puts them on the server."""
 
     def __init__(
-        self, sio: socketio.AsyncServer, authenticator: Authenticator, coaches: Coaches
+        self,
+        sio: socketio.AsyncServer,
+        authenticator: Authenticator,
+        coaches: Coaches,
+        watched: Watched | None = None,
     ) -> None:
         self.sio = sio
         self.authenticator = authenticator
         self.coaches = coaches
+        self.watched = watched
 
     def register(self) -> None:
         self.sio.on("connect", handler=self.connect, namespace=AVAILABILITY)
@@ -107,6 +165,8 @@ class Availability:
                 Code.TOO_MANY_WATCHES,
                 f"A socket watches at most {MAX_WATCHES} coaches; unwatch one first.",
             )
+        if self.watched is not None:
+            await self.watched.mark(payload.coach_id)
         await self.sio.enter_room(sid, room, namespace=AVAILABILITY)
         return ok()
 

@@ -8,9 +8,11 @@ from typing import Literal
 
 from aiohttp import web
 from pydantic import AwareDatetime, Field
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from booking.api.scheduling import SCHEDULING
 from booking.services.bookings import BookingView, Party
+from realtime import idempotency
 from realtime.auth.access import Principal, require
 from realtime.auth.models import Role
 from realtime.http import ApiRoutes, Input, NoInput, Output, respond, uuid_param
@@ -101,16 +103,32 @@ def party(principal: Principal) -> Party:
     responses={201: BookingOut},
     access="client",
     errors=(404, 409),
-    idempotent=True,
+    idempotent="in_transaction",
 )
 async def hold_slot(request: web.Request, body: HoldIn) -> web.StreamResponse:
     """Holds the slot for HOLD_MINUTES while the client pays; 409 `slot_taken` if it is not
     free. Send an `Idempotency-Key` header so a retry returns the first answer."""
     caller = await require(request, Role.CLIENT)
-    booking = await request.app[SCHEDULING].bookings.place_hold(
-        caller.user_id, body.coach_id, body.start, body.session_type, body.duration
+    recorder = idempotency.recorder(request)
+    answer: web.Response | None = None
+
+    async def record(conn: AsyncConnection, booking: BookingView) -> None:
+        # With a key, the answer is stored in the hold's own transaction.
+        nonlocal answer
+        answer = respond(BookingOut.of(booking), status=201)
+        if recorder is not None:
+            await recorder.record(conn, answer)
+
+    await request.app[SCHEDULING].bookings.place_hold(
+        caller.user_id,
+        body.coach_id,
+        body.start,
+        body.session_type,
+        body.duration,
+        before_commit=record,
     )
-    return respond(BookingOut.of(booking), status=201)
+    assert answer is not None  # place_hold ran `record` before it returned
+    return answer
 
 
 @routes.get(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -33,6 +34,9 @@ from realtime.db import Database, new_id, retrying
 from realtime.errors import Code, Conflict, FieldError, Forbidden, NotFound, Unprocessable
 
 log = logging.getLogger(__name__)
+
+# Work done in a hold's transaction after the hold is written (see `Bookings.place_hold`).
+BeforeCommit = Callable[[AsyncConnection, "BookingView"], Awaitable[None]]
 
 _HELD_ACTIONS = sorted(e.value for e in states.accepts(states.Status.HELD))
 
@@ -98,10 +102,16 @@ class Bookings:
         start: datetime,
         session_type: str,
         duration: int,
+        *,
+        before_commit: BeforeCommit | None = None,
     ) -> BookingView:
-        """Step 1: hold a free slot for `hold_minutes` while the client pays."""
+        """Step 1: hold a free slot for `hold_minutes` while the client pays. `before_commit`
+        runs in the hold's transaction once the hold is written (the API records its answer
+        to an `Idempotency-Key` there); if it raises, nothing is held."""
         result, released = await retrying(
-            lambda: self._place_hold(client_id, coach_id, start, session_type, duration)
+            lambda: self._place_hold(
+                client_id, coach_id, start, session_type, duration, before_commit
+            )
         )
         log.info("booking %s held for coach %s", result.id, coach_id)
         for old in released:
@@ -116,6 +126,7 @@ class Bookings:
         start: datetime,
         session_type: str,
         duration: int,
+        before_commit: BeforeCommit | None,
     ) -> tuple[BookingView, list[store.Expired]]:
         """One transaction of Core statements (this is the busiest write): the coach's facts
         and calendar lock, their calendar near the slot, the insert and its event."""
@@ -129,8 +140,9 @@ class Bookings:
                 window = Interval(start, end)
                 zone = ZoneInfo(coach.time_zone)
                 schedule, busy = await calendar_near(conn, coach.id, zone, window, now)
-                check_slot(schedule, start, duration, now)
-                if not slots.is_free(schedule, start, duration, now=now, busy=busy.live):
+                free = slots.is_free(schedule, start, duration, now=now, busy=busy.live)
+                check_slot(schedule, start, duration, now, on_grid=free)
+                if not free:
                     raise _taken()
                 guard = slots.blocked(start, end, schedule)
                 released = await store.expire(conn, busy.stale_over(guard), now)
@@ -183,6 +195,8 @@ class Bookings:
                         actor_id=client_id,
                     ),
                 )
+                if before_commit is not None:
+                    await before_commit(conn, held)
                 return held, released
         except IntegrityError as exc:
             if store.is_overlap(exc):
@@ -280,8 +294,16 @@ async def bookable(
     return coach
 
 
-def check_slot(schedule: slots.Schedule, start: datetime, duration: int, now: datetime) -> None:
-    """Refuse, with the reason, a start that no amount of waiting would make free."""
+def check_slot(
+    schedule: slots.Schedule,
+    start: datetime,
+    duration: int,
+    now: datetime,
+    *,
+    on_grid: bool = False,
+) -> None:
+    """Refuse, with the reason, a start that no amount of waiting would make free. `on_grid`:
+    the caller found the slot free, so it is one of the coach's (the costly check is skipped)."""
     if start <= now:
         raise _refuse(Code.SLOT_IN_PAST, "start", "this time has passed")
     if start < now + timedelta(minutes=schedule.min_notice):
@@ -292,7 +314,7 @@ def check_slot(schedule: slots.Schedule, start: datetime, duration: int, now: da
         raise _refuse(
             Code.SLOT_TOO_FAR, "start", f"this coach takes bookings up to {days} days ahead"
         )
-    if not slots.is_free(schedule, start, duration, now=now, busy=[]):
+    if not on_grid and not slots.is_free(schedule, start, duration, now=now, busy=[]):
         raise _refuse(
             Code.SLOT_UNAVAILABLE,
             "start",

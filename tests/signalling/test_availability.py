@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import redis.asyncio as aioredis
 import socketio
 
 from realtime.auth.models import Role
 from realtime.wiring import Services
+from signalling.availability import WATCH_TTL
 from signalling.protocol import MAX_WATCHES
 from tests.booking.support import Caller, Client, apply, listed_coach, make_user
 from tests.signalling.conftest import Connect
@@ -195,3 +198,61 @@ async def test_a_socket_watches_at_most_twenty_coaches(
     assert refused["error"]["code"] == "too_many_watches"
     assert await viewer.call("unwatch", {"coach_id": coaches[0]}) == {"ok": True}
     await viewer.watch(coaches[-1])
+
+
+@pytest.mark.parametrize("stack", ["production"], indirect=True)
+async def test_changes_nobody_watches_are_not_published(
+    client: Client, services: Services, admin: Caller, member: Caller, viewers: Connect
+) -> None:
+    # Every process decodes every publish: a change nobody watches is not sent at all.
+    settings = services.settings
+    watched, unwatched = (
+        await new_coach(client, services, admin),
+        await new_coach(client, services, admin),
+    )
+    viewer = await viewers()
+    await viewer.watch(watched)
+    redis = aioredis.from_url(settings.redis_url)
+    pubsub = redis.pubsub(ignore_subscribe_messages=True)
+    try:
+        await pubsub.subscribe(f"{settings.redis_prefix}socketio")
+        await hold(client, member, unwatched, TUESDAY_9AM)
+        await hold(client, member, watched, TUESDAY_9AM)
+        assert await viewer.next_change() == change(watched, "held")
+        rooms = []
+        # Redis delivers in order: the second hold's publish is the last that can come.
+        for _ in range(20):
+            message = await pubsub.get_message(timeout=0.1)
+            if message is None:
+                continue
+            published = json.loads(message["data"])
+            if published.get("namespace") == "/availability":
+                rooms.append(published["room"])
+        assert rooms == [f"coach:{watched}"]
+    finally:
+        await pubsub.aclose()
+        await redis.aclose()
+
+
+@pytest.mark.parametrize("stack", ["production"], indirect=True)
+async def test_each_process_renews_the_marks_of_the_coaches_it_watches(
+    client: Client, services: Services, admin: Caller, viewers: Connect
+) -> None:
+    settings = services.settings
+    coach_id = await new_coach(client, services, admin)
+    viewer = await viewers()
+    await viewer.watch(coach_id)
+    mark = f"{settings.redis_prefix}watched:{coach_id}"
+    redis = aioredis.from_url(settings.redis_url)
+    try:
+        assert 0 < await redis.ttl(mark) <= WATCH_TTL
+        await redis.delete(mark)  # as if it had lapsed
+        assert services.watched is not None
+        await services.watched.refresh()
+        assert 0 < await redis.ttl(mark) <= WATCH_TTL
+        assert await viewer.call("unwatch", {"coach_id": coach_id}) == {"ok": True}
+        await redis.delete(mark)
+        await services.watched.refresh()  # nobody here watches it any more
+        assert not await redis.exists(mark)
+    finally:
+        await redis.aclose()
