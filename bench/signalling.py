@@ -113,7 +113,7 @@ async def measure_one(server: Running, size: int, options: Options) -> Result:
             return result  # nothing to measure; the errors say why
 
         await load.all({"cmd": "closed"})
-        profiled = options.profile is not None and options.profile[0] == "cpu"
+        profiled = options.profile is not None and options.profile[0] in ("cpu", "gc")
         closed = await _loop(server, load, options, errors, profiled=profiled)
         marks = closed.marks
         result.relayed_per_second = marks.received / marks.seconds
@@ -191,6 +191,8 @@ def _print_profiles(mode: str, prefix: Path, nodes: int, connections: int) -> No
         base = f"{prefix}-{node}"
         if mode == "cpu":
             print(profiles.summarise(Path(f"{base}.prof")), file=sys.stderr)
+        elif mode == "gc":
+            print(profiles.collections(Path(f"{base}.gc.json")), file=sys.stderr)
         else:
             before, after = Path(f"{base}.1.snapshot"), Path(f"{base}.2.snapshot")
             print(profiles.memory(before, after, connections), file=sys.stderr)
@@ -231,6 +233,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="run the servers under tracemalloc, write snapshots before and after the sockets "
         "join to this directory and print what the connections hold",
     )
+    parser.add_argument(
+        "--profile-gc",
+        type=Path,
+        help="count the servers' garbage collections (per generation, CPU time) during the "
+        "measured closed loop, write <server>-<size>-<node>.gc.json files to this directory",
+    )
     args = parser.parse_args(argv)
     servers = tuple(args.servers.split(","))
     if unknown := set(servers) - set(SERVERS) - set(EXTRA_SERVERS):
@@ -240,6 +248,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         profile = ("cpu", args.profile)
     elif args.profile_memory is not None:
         profile = ("memory", args.profile_memory)
+    elif args.profile_gc is not None:
+        profile = ("gc", args.profile_gc)
     options = Options(
         sizes=tuple(int(s) for s in args.sizes.split(",")),
         servers=servers,
