@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.profiled plain OUT MODULE [ARGS...]
     .venv/bin/python -m bench.profiled cpu OUT MODULE [ARGS...]
     .venv/bin/python -m bench.profiled memory OUT MODULE [ARGS...]
+    .venv/bin/python -m bench.profiled gc OUT MODULE [ARGS...]
 
 In every mode SIGUSR2 prints the stack of every asyncio task (`plain` does only that), which
 is how the harness learns what a server that does not stop is waiting for.
@@ -18,6 +19,10 @@ empty), so the second holds what was allocated in between and is still alive: th
 takes one before the sockets connect and one after, and `bench.profiles` says what the
 connections hold. Only memory allocated through Python's allocators is traced (zlib's is;
 uvloop's and libuv's own buffers are not).
+
+`gc`: between the first SIGUSR1 and the second, the cyclic garbage collector's collections
+per generation, the CPU time they took and the objects they examined and freed, written to
+OUT.gc.json with the heap's size (objects tracked) at the end.
 """
 
 from __future__ import annotations
@@ -25,12 +30,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import cProfile
+import gc
 import itertools
+import json
 import runpy
 import signal
 import sys
 import time
 import tracemalloc
+from collections.abc import Callable
 from types import FrameType
 
 
@@ -52,6 +60,10 @@ def main() -> None:
         signal.signal(signal.SIGUSR1, snapshot)
         _run(module)
         return
+    if mode == "gc":
+        signal.signal(signal.SIGUSR1, _gc_window(out))
+        _run(module)
+        return
     profile = cProfile.Profile(time.process_time)
     marks = itertools.count(1)
 
@@ -64,6 +76,43 @@ def main() -> None:
 
     signal.signal(signal.SIGUSR1, window)
     _run(module)
+
+
+def _gc_window(out: str) -> Callable[[int, FrameType | None], None]:
+    """A SIGUSR1 handler: the first starts counting collections, the second writes them."""
+    counts = [0, 0, 0]
+    seconds = [0.0, 0.0, 0.0]
+    collected = [0, 0, 0]
+    started: list[float] = []  # the current collection's start
+
+    def timed(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started[:] = [time.process_time()]
+        elif started:
+            generation = info["generation"]
+            counts[generation] += 1
+            seconds[generation] += time.process_time() - started[0]
+            collected[generation] += info["collected"]
+
+    marks = itertools.count(1)
+
+    def window(signum: int, frame: FrameType | None) -> None:
+        if next(marks) == 1:
+            gc.callbacks.append(timed)
+            return
+        gc.callbacks.remove(timed)
+        report = {
+            "collections": counts,
+            "seconds": seconds,
+            "collected": collected,
+            "tracked": len(gc.get_objects()),
+            "frozen": gc.get_freeze_count(),
+            "threshold": gc.get_threshold(),
+        }
+        with open(f"{out}.gc.json", "w") as written:
+            json.dump(report, written)
+
+    return window
 
 
 def _dump_tasks(signum: int, frame: FrameType | None) -> None:

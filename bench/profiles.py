@@ -13,6 +13,7 @@ shares as where to look, not as exact costs.
 
 from __future__ import annotations
 
+import json
 import pstats
 import re
 import sys
@@ -103,6 +104,24 @@ def memory(before: Path, after: Path, connections: int, top: int = 15) -> str:
     out.append("  heaviest lines:")
     lines.sort(reverse=True)
     out += [f"  {size / per:7.1f} KB  {where}" for size, where in lines[:top]]
+    return "\n".join(out)
+
+
+def collections(path: Path) -> str:
+    """A `bench.profiled gc` report: collections per generation and the CPU time they took."""
+    report = json.loads(path.read_text())
+    out = [
+        f"{path.name}: {report['tracked']:,} objects tracked, {report['frozen']:,} frozen, "
+        f"thresholds {tuple(report['threshold'])}"
+    ]
+    for generation in range(3):
+        count = report["collections"][generation]
+        seconds = report["seconds"][generation]
+        out.append(
+            f"  generation {generation}: {count:6d} collections, {seconds * 1000:8.1f} ms CPU "
+            f"({seconds * 1e6 / max(count, 1):7.0f} µs each), "
+            f"{report['collected'][generation]:,} freed"
+        )
     return "\n".join(out)
 
 

@@ -50,7 +50,7 @@ from pathlib import Path
 
 from bench import profiles, signalling_load
 from bench.signalling_load import Load, generators
-from bench.signalling_results import Options, Result, line, report
+from bench.signalling_results import Options, Result, line, median_of, report
 from bench.signalling_servers import EXTRA_SERVERS, SERVERS, Running, World, started
 
 WARM_UP_ROOMS = 2
@@ -66,17 +66,20 @@ async def measure(options: Options) -> list[Result]:
             await world.seed(max(options.sizes) // 2 + WARM_UP_ROOMS)
         results = []
         for size in options.sizes:
-            for name in options.servers:
-                profile = None
-                if options.profile is not None:
-                    mode, directory = options.profile
-                    profile = (mode, directory / f"{name}-{size}")
-                async with started(name, size // 2 + WARM_UP_ROOMS, world, profile) as server:
-                    result = await measure_one(server, size, options)
-                results.append(result)
-                print(line(result), file=sys.stderr)
-                if profile is not None:
-                    _print_profiles(*profile, len(server.processes), result.joined)
+            rounds: dict[str, list[Result]] = {name: [] for name in options.servers}
+            for _ in range(options.rounds):
+                for name in options.servers:
+                    profile = None
+                    if options.profile is not None:
+                        mode, directory = options.profile
+                        profile = (mode, directory / f"{name}-{size}")
+                    async with started(name, size // 2 + WARM_UP_ROOMS, world, profile) as server:
+                        result = await measure_one(server, size, options)
+                    rounds[name].append(result)
+                    print(line(result), file=sys.stderr)
+                    if profile is not None:
+                        _print_profiles(*profile, len(server.processes), result.joined)
+            results += [median_of(rounds[name]) for name in options.servers]
         return results
     finally:
         if world is not None:
@@ -113,7 +116,7 @@ async def measure_one(server: Running, size: int, options: Options) -> Result:
             return result  # nothing to measure; the errors say why
 
         await load.all({"cmd": "closed"})
-        profiled = options.profile is not None and options.profile[0] == "cpu"
+        profiled = options.profile is not None and options.profile[0] in ("cpu", "gc")
         closed = await _loop(server, load, options, errors, profiled=profiled)
         marks = closed.marks
         result.relayed_per_second = marks.received / marks.seconds
@@ -191,6 +194,8 @@ def _print_profiles(mode: str, prefix: Path, nodes: int, connections: int) -> No
         base = f"{prefix}-{node}"
         if mode == "cpu":
             print(profiles.summarise(Path(f"{base}.prof")), file=sys.stderr)
+        elif mode == "gc":
+            print(profiles.collections(Path(f"{base}.gc.json")), file=sys.stderr)
         else:
             before, after = Path(f"{base}.1.snapshot"), Path(f"{base}.2.snapshot")
             print(profiles.memory(before, after, connections), file=sys.stderr)
@@ -216,6 +221,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--generators", type=int, default=2, help="node processes")
     parser.add_argument("--seconds", type=float, default=5.0, help="measured part of a loop")
     parser.add_argument("--rate", type=int, default=1000, help="open loop signals/s")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="measure each server this many times per size, taking turns, and report the "
+        "medians (the machine's mood changes from one minute to the next)",
+    )
     parser.add_argument("--quick", action="store_true", help="100 connections, short loops")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument(
@@ -231,6 +243,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="run the servers under tracemalloc, write snapshots before and after the sockets "
         "join to this directory and print what the connections hold",
     )
+    parser.add_argument(
+        "--profile-gc",
+        type=Path,
+        help="count the servers' garbage collections (per generation, CPU time) during the "
+        "measured closed loop, write <server>-<size>-<node>.gc.json files to this directory",
+    )
     args = parser.parse_args(argv)
     servers = tuple(args.servers.split(","))
     if unknown := set(servers) - set(SERVERS) - set(EXTRA_SERVERS):
@@ -240,6 +258,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         profile = ("cpu", args.profile)
     elif args.profile_memory is not None:
         profile = ("memory", args.profile_memory)
+    elif args.profile_gc is not None:
+        profile = ("gc", args.profile_gc)
     options = Options(
         sizes=tuple(int(s) for s in args.sizes.split(",")),
         servers=servers,
@@ -247,6 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         seconds=args.seconds,
         rate=args.rate,
         profile=profile,
+        rounds=args.rounds,
     )
     if args.quick:
         options = Options(
@@ -258,6 +279,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             idle=0.5,
             rate=args.rate,
             profile=profile,
+            rounds=args.rounds,
         )
     if options.profile is not None:
         options.profile[1].mkdir(parents=True, exist_ok=True)

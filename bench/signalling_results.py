@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import os
+import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from bench.signalling_servers import SERVERS
@@ -22,8 +23,9 @@ class Options:
     warm_up: float = 1.0  # each loop runs this long before it is measured
     idle: float = 2.0  # seconds the joined sockets stay idle before memory is read
     rate: int = 1000  # open loop: signals per second in all
-    # Run the servers under bench/profiled.py: ("cpu" or "memory", directory for the files).
+    # Run the servers under bench/profiled.py: ("cpu", "memory" or "gc", directory for the files).
     profile: tuple[str, Path] | None = None
+    rounds: int = 1  # each server measured this many times per size, interleaved; medians
 
 
 @dataclass
@@ -50,6 +52,22 @@ class Result:
     open_max_ms: float = 0.0
     open_server_cpu_cores: float = 0.0
     errors: dict[str, int] = field(default_factory=dict)
+    rounds_relayed_per_second: list[float] = field(default_factory=list)  # with --rounds
+
+
+def median_of(rounds: Sequence[Result]) -> Result:
+    """One server at one size over several rounds: the median of every measure, the fewest
+    sockets joined, every error; each round's relayed/s kept to show the spread."""
+    median = replace(rounds[0], errors={})
+    for f in fields(Result):
+        if f.type == "float":
+            setattr(median, f.name, statistics.median(getattr(r, f.name) for r in rounds))
+    median.joined = min(r.joined for r in rounds)
+    for r in rounds:
+        for reason, count in r.errors.items():
+            median.errors[reason] = median.errors.get(reason, 0) + count
+    median.rounds_relayed_per_second = [r.relayed_per_second for r in rounds]
+    return median
 
 
 def line(r: Result) -> str:
@@ -70,6 +88,11 @@ def report(results: Sequence[Result], options: Options) -> bool:
         f"loop at {options.rate:,} signals/s. Load average at the end: {load} on "
         f"{os.cpu_count()} cores.\n"
     )
+    if options.rounds > 1:
+        print(
+            f"Each server measured {options.rounds} times per size, the servers taking turns; "
+            "every figure is the median of its rounds.\n"
+        )
     print(
         "| server | conns | joined | relayed/s | round trips/s | RTT p50/p99 ms | "
         "server µs/signal | server cores | Redis µs/signal | generator µs/signal, core "
@@ -93,6 +116,11 @@ def report(results: Sequence[Result], options: Options) -> bool:
         for r in results
         for reason, count in sorted(r.errors.items())
     ]
+    if options.rounds > 1:
+        print("\nRelayed signals/s in each round:")
+        for r in results:
+            each = " / ".join(f"{x:,.0f}" for x in r.rounds_relayed_per_second)
+            print(f"- {r.server} at {r.connections}: {each}")
     if problems:
         print("\nWhat went wrong (signals refused or lost, sockets refused):", *problems, sep="\n")
     return _verdicts(results)

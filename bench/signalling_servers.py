@@ -50,6 +50,11 @@ POSTGRES_URL = os.environ.get(
 )
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 NAMESPACE = "/session"
+# Cores the servers run on (taskset -c), e.g. "0" while the harness and its generators run on
+# core 1 (`BENCH_SERVER_CPUS=0 taskset -c 1 python -m bench.signalling`): each server gets a
+# core of its own whatever its clients cost. Empty: the scheduler shares the cores.
+SERVER_CPUS = os.environ.get("BENCH_SERVER_CPUS", "")
+PINNED = ["taskset", "-c", SERVER_CPUS] if SERVER_CPUS else []
 SERVERS = ("bare", "ours", "ours2")
 EXTRA_SERVERS = ("bare-nodeflate",)  # measured only when named
 
@@ -257,6 +262,7 @@ async def started(
         # -X faulthandler: SIGABRT prints its threads. For a server that will not start or stop.
         mode, prefix = profile or ("plain", Path("/dev/null"))
         return [
+            *PINNED,
             *(sys.executable, "-X", "faulthandler", "-m", "bench.profiled"),
             *(mode, f"{prefix}-{node}", module, *args),
         ]

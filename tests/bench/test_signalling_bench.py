@@ -1,5 +1,6 @@
 """`bench.signalling --quick` against the bare relay: the harness runs end to end and reports
-every number it promises (their values are the benchmark's business, not this test's)."""
+every number it promises (their values are the benchmark's business, not this test's); with
+`--rounds`, the medians."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from bench.signalling_results import Result, median_of
 
 ROOT = Path(__file__).parent.parent.parent
 
@@ -43,3 +46,19 @@ def test_quick_run_against_the_bare_relay_reports_every_measure(tmp_path: Path) 
     assert 0 < result["open_p50_ms"] <= result["open_p99_ms"] <= result["open_max_ms"]
     assert result["open_offered_per_second"] == 1000
     assert "| bare | 100 | 100 |" in run.stdout
+
+
+def test_rounds_report_the_median_of_each_measure_and_every_error() -> None:
+    rounds = [
+        Result("ours", 1000, joined=1000, relayed_per_second=3000.0, open_p99_ms=9.0),
+        Result("ours", 1000, joined=998, relayed_per_second=5000.0, open_p99_ms=3.0),
+        Result(
+            "ours", 1000, joined=1000, relayed_per_second=4000.0, open_p99_ms=4.0, errors={"x": 2}
+        ),
+    ]
+    median = median_of(rounds)
+    assert (median.server, median.connections, median.joined) == ("ours", 1000, 998)
+    assert (median.relayed_per_second, median.open_p99_ms) == (4000.0, 4.0)
+    assert median.errors == {"x": 2}
+    assert median.rounds_relayed_per_second == [3000.0, 5000.0, 4000.0]
+    assert rounds[0].errors == {}  # the rounds themselves are left as they were

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import json
 import os
 import socket
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from realtime import migrate
+from realtime.cli import _collect_less
 from realtime.demo import CLIENT_EMAIL, DEMO_PASSWORD
 from realtime.settings import VARIABLES
 from tests.support.stacks import POSTGRES_URL, REDIS_URL
@@ -136,6 +139,23 @@ def test_a_bad_port_stops_serve_naming_the_variable(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "PORT: expected a whole number from 1 to 65535" in result.stderr
     assert not (tmp_path / "var").exists()
+
+
+def test_a_bad_gc_threshold_stops_serve_naming_the_variable(tmp_path: Path) -> None:
+    result = run(tmp_path, "serve", GC_THRESHOLD="5")
+    assert result.returncode == 2
+    assert "GC_THRESHOLD" in result.stderr
+
+
+def test_serve_freezes_what_lives_at_start_and_collects_the_young_less_often() -> None:
+    before = gc.get_threshold()
+    try:
+        asyncio.run(_collect_less(12345))
+        assert gc.get_threshold() == (12345, *before[1:])
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
 
 
 def test_a_secret_is_named_but_not_shown(tmp_path: Path) -> None:
