@@ -1,8 +1,8 @@
 """Booking benchmark: holds per second on distinct slots, and p95 of a 90-day slots query.
 
     .venv/bin/python -m bench.booking [--coaches 200] [--clients 200] [--holds 4000]
-                                      [--concurrency 32] [--processes 1] [--queries 200]
-                                      [--no-redis] [--keep]
+                                      [--concurrency 32] [--processes CORES] [--queries 200]
+                                      [--no-redis] [--watched 0] [--keep]
 
 `BENCH_SERVE` replaces the server command, for profiling it (the `serve` arguments follow):
 `BENCH_SERVE=".venv/bin/pyinstrument -o prof.txt -m realtime.cli" python -m bench.booking`.
@@ -19,9 +19,14 @@ it starts `flourish serve` (uvloop, the Redis manager and live state on BENCH_RE
     turn so that concurrent holds are for different coaches; a warm-up, then `--holds` timed
     ones. Reports holds/s over the timed ones, p50/p95/max latency, and CPU per hold of the
     server processes, of PostgreSQL and Redis (all their processes on the machine) and of this
-    generator; from the server-side CPU, the ceiling this hardware puts on holds/s. With
-    `--processes 2` the requests alternate between two server processes (several processes
-    sharing PostgreSQL and Redis is how the server scales).
+    generator; from the server-side CPU, the ceiling this hardware puts on holds/s. The
+    requests take the server processes in turn: one per core by default, as
+    docs/deployment.md runs them (several processes sharing PostgreSQL and Redis is how the
+    server scales); `--processes 1` measures one alone.
+    With `--watched F`, viewers watch a fraction F of the coaches over socket.io
+    (`/availability`, 20 coaches a socket, spread over the processes) for the whole run, so a
+    hold on a watched coach publishes `slots:changed` to every process; by default nobody
+    watches, and holds publish nothing (only the check that nobody watches).
 (b) slots: `GET /api/coaches/{id}/slots` from now to now + 90 days, one request at a time, for
     the coach with the most holds; 10 warm-up requests, then `--queries` timed ones.
 
@@ -53,6 +58,7 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 import redis.asyncio
+import socketio
 from sqlalchemy import insert, text
 
 from booking.storage.schedules import ScheduleSettings
@@ -63,6 +69,7 @@ from realtime.clock import SystemClock
 from realtime.db import Database
 from realtime.demo import UNUSABLE_HASH
 from realtime.demo.profiles import TABLES, Rows, add_coach, draft_coach, user_row
+from signalling.protocol import AVAILABILITY, MAX_WATCHES, SLOTS_CHANGED
 
 POSTGRES_URL = os.environ.get(
     "BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -318,7 +325,10 @@ async def run(args: argparse.Namespace) -> bool:
             "DATABASE_POOL_SIZE": str(args.concurrency),
         }
         slots = free_slots(world, now)
-        async with serving(environment, args.processes) as servers:
+        async with (
+            serving(environment, args.processes) as servers,
+            watching([server.url for server in servers], world, args.watched) as told,
+        ):
             urls = [server.url for server in servers]
             await place_holds(urls, world, slots, WARM_UP_HOLDS, args.concurrency, Holds())
             holds = Holds()
@@ -339,7 +349,7 @@ async def run(args: argparse.Namespace) -> bool:
                 latencies, answered, size = [], 0, 0
         slot_result = SlotResult(latencies, answered, size, booked)
         cpu = Cpu(server=server_cpu, services=services_used, generator=own_cpu)
-        return report(args, holds, elapsed, cpu, slot_result)
+        return report(args, holds, elapsed, cpu, slot_result, told)
     finally:
         if args.keep:
             print(f"\nschema {schema} kept")
@@ -353,6 +363,34 @@ async def run(args: argparse.Namespace) -> bool:
                     await client.delete(*keys)
                 await client.aclose()
         await db.close()
+
+
+@asynccontextmanager
+async def watching(urls: list[str], world: World, fraction: float) -> AsyncIterator[Counter[str]]:
+    """Viewers watching `fraction` of the coaches; yields the count of changes they are told."""
+    told: Counter[str] = Counter()
+    watched = [str(coach) for coach, _ in world.coaches[: round(len(world.coaches) * fraction)]]
+    viewers: list[socketio.AsyncClient] = []
+    try:
+        for n, start in enumerate(range(0, len(watched), MAX_WATCHES)):
+            viewer = socketio.AsyncClient(reconnection=False)
+
+            @viewer.on(SLOTS_CHANGED, namespace=AVAILABILITY)  # type: ignore[untyped-decorator]
+            async def changed(payload: dict[str, str]) -> None:
+                told[payload["reason"]] += 1
+
+            await viewer.connect(
+                urls[n % len(urls)], namespaces=[AVAILABILITY], transports=["websocket"]
+            )
+            viewers.append(viewer)
+            for coach in watched[start : start + MAX_WATCHES]:
+                answer = await viewer.call("watch", {"coach_id": coach}, namespace=AVAILABILITY)
+                if answer != {"ok": True}:
+                    raise RuntimeError(f"watch refused: {answer}")
+        yield told
+    finally:
+        for viewer in viewers:
+            await viewer.disconnect()
 
 
 @dataclass(frozen=True)
@@ -393,6 +431,7 @@ def report(
     elapsed: float,
     cpu: Cpu,
     slots: SlotResult,
+    told: Counter[str],
 ) -> bool:
     placed = holds.statuses[201]
     rate = placed / elapsed
@@ -404,6 +443,8 @@ def report(
           f"{os.cpu_count()} cores.\n")  # fmt: skip
     print("| measure | value |\n|---|---:|")
     print(f"| holds placed (201) | {placed} of {sum(holds.statuses.values())} |")
+    watched = round(args.coaches * args.watched)
+    print(f"| coaches watched; changes viewers were told | {watched}; {sum(told.values())} |")
     print(f"| holds/s | {rate:.0f} |")
     lat = holds.latencies_ms
     print(f"| hold latency p50 / p95 / max ms | {statistics.median(lat):.1f} / {_p(lat, 95):.1f}"
@@ -454,9 +495,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--holds", type=int, default=4000, help="timed holds")
     parser.add_argument("--concurrency", type=int, default=32, help="holds in flight")
-    parser.add_argument("--processes", type=int, default=1, help="server processes")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="server processes (default: one per core, as docs/deployment.md runs them)",
+    )
     parser.add_argument("--queries", type=int, default=200, help="timed slots queries")
     parser.add_argument("--no-redis", action="store_true", help="serve without Redis")
+    parser.add_argument(
+        "--watched", type=float, default=0.0, help="fraction of coaches viewers watch (0-1)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the schema afterwards")
     args = parser.parse_args(argv)
     with asyncio.Runner(loop_factory=_event_loop) as runner:
