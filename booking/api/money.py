@@ -34,7 +34,7 @@ class ReceivedOut(Output):
     type: str
     result: str = Field(
         description="What was done: confirmed, failed, refunded_late, pending, settled, "
-        "recorded, known, ignored, or duplicate (an event id seen before)."
+        "recorded, refund_failed, known, ignored, or duplicate (an event id seen before)."
     )
 
 

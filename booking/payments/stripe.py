@@ -44,7 +44,7 @@ PAYMENT_EVENTS = {
     "payment_intent.payment_failed": PaymentStatus.FAILED,
     "payment_intent.canceled": PaymentStatus.CANCELED,
 }
-REFUND_EVENTS = ("refund.created", "refund.updated", "charge.refund.updated")
+REFUND_EVENTS = ("refund.created", "refund.updated", "refund.failed", "charge.refund.updated")
 
 
 def client(secret_key: str, api_base: str = "", *, retries: int = 2) -> stripe.StripeClient:
@@ -142,6 +142,9 @@ class RefundEvent:
     amount: Money
     succeeded: bool
     refund_id: uuid.UUID | None  # ours, from the refund's metadata, when we made it
+    # The refund did not reach the client (Stripe's `failed`, or `canceled`), possibly after it
+    # had succeeded: a card closed since the payment, say.
+    failed: bool = False
 
 
 @dataclass(frozen=True)
@@ -189,6 +192,7 @@ def parse_webhook(payload: bytes, signature: str | None, secret: str) -> Verifie
             amount=_money(data),
             succeeded=data.get("status") == "succeeded",
             refund_id=_uuid(metadata.get("refund_id")),
+            failed=kind == "refund.failed" or data.get("status") in ("failed", "canceled"),
         )
     else:
         body = Ignored(kind)

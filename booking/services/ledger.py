@@ -76,6 +76,27 @@ async def post_refund(
     )
 
 
+async def reverse_refund(
+    session: AsyncSession, refund_id: uuid.UUID, booking: Booking, at: datetime
+) -> bool:
+    """Undo the posting of a refund that failed after it succeeded: its entries negated, as a
+    refund transaction of its own (so earnings count it back), once. False if the refund was
+    never posted."""
+    lines = await store.lines_of(session, f"refund:{refund_id}")
+    if not lines:
+        return False
+    await store.post(
+        session,
+        key=f"refund-failed:{refund_id}",
+        kind=ledger.Kind.REFUND.value,
+        lines=[(account, Money(-amount.minor, amount.currency)) for account, amount in lines],
+        at=at,
+        coach_id=booking.coach_id,
+        booking_id=booking.id,
+    )
+    return True
+
+
 async def post_payout(
     session: AsyncSession, payout_id: uuid.UUID, coach_id: uuid.UUID, amount: Money, at: datetime
 ) -> None:

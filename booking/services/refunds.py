@@ -28,7 +28,7 @@ from booking.policy import refunds as policy
 from booking.policy import states
 from booking.services.bookings import Party, participant_booking
 from booking.services.changes import checked_transition, effective_status
-from booking.services.ledger import post_refund
+from booking.services.ledger import post_refund, reverse_refund
 from booking.storage import bookings as bookings_store
 from booking.storage import refunds as store
 from booking.storage.bookings import Booking, Payment
@@ -195,10 +195,7 @@ class Refunds:
         if row.status != store.PENDING:
             return
         now = self.clock.now()
-        payment = await session.get(Payment, row.payment_id, with_for_update=True)
-        booking = await bookings_store.by_id(session, row.booking_id)
-        assert payment is not None
-        assert booking is not None
+        payment, booking = await _refunded(session, row)
         amount = Money(row.amount_minor, row.currency)
         await post_refund(session, row.id, payment, booking, amount, now)
         payment.refunded_minor += row.amount_minor
@@ -206,16 +203,32 @@ class Refunds:
         row.status = store.SUCCEEDED
         row.provider_ref = ref
         row.updated_at = now
-        bookings_store.record(
-            session,
-            booking,
-            at=now,
-            event="refunded",
-            from_status=booking.status,
-            actor_id=None,
-            facts=f"refund {row.id}: {row.amount_minor} {row.currency} ({row.reason})",
-        )
+        _record(session, booking, row, "refunded", now)
         log.info("refund %s of payment %s succeeded", row.id, payment.id)
+
+    async def _fail(self, session: AsyncSession, row: PaymentRefund, ref: str) -> None:
+        """The provider says the refund did not reach the client, pending or after it had
+        succeeded: the refund is failed, a succeeded one's ledger posting and the payment's
+        refunded total are undone, and what it was for can be refunded again (by an admin:
+        the same card may not take it). Logged for the admins."""
+        now = self.clock.now()
+        payment, booking = await _refunded(session, row)
+        if row.status == store.SUCCEEDED:
+            await reverse_refund(session, row.id, booking, now)
+            payment.refunded_minor -= row.amount_minor
+            payment.updated_at = now
+        was = row.status
+        row.status = store.FAILED
+        row.provider_ref = row.provider_ref or ref
+        row.updated_at = now
+        _record(session, booking, row, "refund_failed", now, f", was {was}")
+        log.warning(
+            "refund %s of booking %s failed at the provider (was %s): the client has not been "
+            "paid back; refund them again (POST /api/admin/bookings/{id}/refunds)",
+            row.id,
+            booking.id,
+            was,
+        )
 
     async def retry_pending(self) -> int:
         """Make every pending refund (a periodic job); how many succeeded."""
@@ -244,6 +257,9 @@ class Refunds:
             if row is None:
                 row = await store.by_provider_ref(session, event.refund_ref)
             if row is not None:
+                if event.failed and row.status != store.FAILED:
+                    await self._fail(session, row, event.refund_ref)
+                    return "refund_failed"
                 if row.status == store.PENDING and event.succeeded:
                     await self._settle(session, row, event.refund_ref)
                     return "settled"
@@ -295,6 +311,35 @@ async def _payment_by_ref(session: AsyncSession, provider: str, ref: str) -> Pay
 
 async def _committed(session: AsyncSession, payment: Payment | None) -> int:
     return 0 if payment is None else await store.committed(session, payment.id)
+
+
+async def _refunded(session: AsyncSession, row: PaymentRefund) -> tuple[Payment, Booking]:
+    """The refund's payment (locked) and booking."""
+    payment = await session.get(Payment, row.payment_id, with_for_update=True)
+    booking = await bookings_store.by_id(session, row.booking_id)
+    assert payment is not None
+    assert booking is not None
+    return payment, booking
+
+
+def _record(
+    session: AsyncSession,
+    booking: Booking,
+    row: PaymentRefund,
+    event: str,
+    now: datetime,
+    more: str = "",
+) -> None:
+    """The refund's step in the booking's history."""
+    bookings_store.record(
+        session,
+        booking,
+        at=now,
+        event=event,
+        from_status=booking.status,
+        actor_id=None,
+        facts=f"refund {row.id}: {row.amount_minor} {row.currency} ({row.reason}){more}",
+    )
 
 
 def _refusal(

@@ -12,7 +12,10 @@ an event that arrives twice, or after a later one, changes nothing it should not
 - `payment_intent.payment_failed` / `.canceled`: the hold is released (ignored once the payment
   succeeded);
 - `refund.created` / `refund.updated` / `charge.refund.updated`: our pending refund settles, or
-  a refund made in Stripe's dashboard is recorded, and the ledger follows.
+  a refund made in Stripe's dashboard is recorded, and the ledger follows;
+- `refund.failed` (or a refund reported `failed` or `canceled`): our refund is failed, and if it
+  had succeeded its ledger posting and the payment's refunded total are undone, so it can be
+  refunded again; logged for the admins.
 
 Refusals are logged for the admins with the event id and a code, never the payload.
 """

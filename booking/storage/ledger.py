@@ -76,6 +76,17 @@ async def posted(session: AsyncSession, key: str) -> bool:
     return found is not None
 
 
+async def lines_of(session: AsyncSession, key: str) -> list[tuple[str, Money]]:
+    """The entries of the transaction posted under `key` (none if it was not posted)."""
+    rows = await session.execute(
+        select(LedgerEntry.account, LedgerEntry.amount_minor, LedgerEntry.currency)
+        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+        .where(LedgerTransaction.key == key)
+        .order_by(LedgerEntry.account)
+    )
+    return [(account, Money(minor, currency)) for account, minor, currency in rows]
+
+
 async def post(
     session: AsyncSession,
     *,

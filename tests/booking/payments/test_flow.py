@@ -231,3 +231,76 @@ async def test_a_refused_refund_stays_pending_and_is_retried_once(
     assert [r.amount for r in at_stripe.data] == [10000]
     ledger = await get_json(client, "/api/admin/ledger", admin)
     assert {row["balance_minor"] for row in ledger["accounts"]} == {0}
+
+
+async def test_a_refund_that_fails_after_it_succeeded_is_undone_and_can_be_made_again(
+    client: Client,
+    services: Services,
+    member: Caller,
+    admin: Caller,
+    pro: tuple[Caller, str],
+    clock: FakeClock,
+    stripe_client: stripe.StripeClient,
+) -> None:
+    """Stripe may fail a refund after reporting it succeeded (the card was closed since)."""
+    booking, obj = await intent_of_a_hold(client, member, pro[1])
+    ref = obj["id"]
+    await pay_in_browser(stripe_client, ref)
+    succeeded = event("payment_intent.succeeded", obj)
+    assert (await post_event(client, succeeded, signature(succeeded, WEBHOOK_SECRET))).status == 200
+    clock.advance((TUESDAY_9AM - clock.now()).total_seconds() - 3 * 3600)  # 3 h before: 50%
+    canceled = await (await cancel(client, member, booking["id"])).json()
+    refund = canceled["refund"]
+    assert (refund["status"], refund["amount"]["minor"]) == ("succeeded", 5000)
+    (made,) = (await stripe_client.v1.refunds.list_async(params={"payment_intent": ref})).data
+
+    body = {
+        "id": made.id,
+        "object": "refund",
+        "amount": 5000,
+        "currency": "usd",
+        "payment_intent": ref,
+        "status": "failed",
+        "failure_reason": "expired_or_canceled_card",
+        "metadata": {"refund_id": refund["id"]},
+    }
+    failed = event("refund.failed", body)
+    answer = await post_event(client, failed, signature(failed, WEBHOOK_SECRET))
+    assert (await answer.json())["result"] == "refund_failed"
+    # The books are as if no refund had been made: paid 100.00, fee 20.00, coach 80.00.
+    ledger = await get_json(client, "/api/admin/ledger", admin)
+    assert ledger["balanced"] is True
+    sums = {row["account"]: row["balance_minor"] for row in ledger["accounts"]}
+    assert sums == {"cash": 10000, "platform_fees": -2000, "coach_payable": -8000}
+    earned = await get_json(client, "/api/coaches/me/earnings", pro[0])
+    (balance,) = earned["balances"]
+    assert (balance["refunds"]["minor"], balance["commission"]["minor"]) == (0, 2000)
+
+    # Told again (another event id, a replay of the same one): nothing more changes.
+    again = event("refund.updated", body)
+    assert (await (await post_event(client, again, signature(again, WEBHOOK_SECRET))).json())[
+        "result"
+    ] == "known"
+    replay = await post_event(client, failed, signature(failed, WEBHOOK_SECRET))
+    assert (await replay.json())["result"] == "duplicate"
+    assert (await get_json(client, "/api/admin/ledger", admin))["accounts"] == ledger["accounts"]
+
+    # The admins refund the client again: the amount is refundable once more, and only once.
+    redo = await client.post(
+        f"/api/admin/bookings/{booking['id']}/refunds",
+        json={"amount": {"minor": 5000, "currency": "USD"}},
+        headers=admin.headers,
+    )
+    assert redo.status == 201, await redo.text()
+    assert (await redo.json())["status"] == "succeeded"
+    sums = {
+        row["account"]: row["balance_minor"]
+        for row in (await get_json(client, "/api/admin/ledger", admin))["accounts"]
+    }
+    assert sums == {"cash": 5000, "platform_fees": -1000, "coach_payable": -4000}
+    beyond = await client.post(
+        f"/api/admin/bookings/{booking['id']}/refunds",
+        json={"amount": {"minor": 5001, "currency": "USD"}},
+        headers=admin.headers,
+    )
+    assert (await problem(beyond, 409))["code"] == "refund_too_large"
