@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -38,6 +38,9 @@ from realtime.db import Database
 from realtime.errors import Code, Conflict, FieldError, NotFound, Unavailable, Unprocessable
 
 log = logging.getLogger(__name__)
+
+# How long one attempt at a refund may take before the retry job tries it again.
+ATTEMPT_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -163,6 +166,7 @@ class Refunds:
             if row.status != store.PENDING:
                 return _view(row)
             row.attempts += 1
+            row.updated_at = self.clock.now()  # an attempt is under way (`retry_pending`)
             key, amount = row.idempotency_key, Money(row.amount_minor, row.currency)
             provider_ref = payment.provider_ref
         try:
@@ -231,9 +235,13 @@ class Refunds:
         )
 
     async def retry_pending(self) -> int:
-        """Make every pending refund (a periodic job); how many succeeded."""
+        """Make every pending refund (a periodic job); how many succeeded. A refund whose last
+        attempt started less than ATTEMPT_SECONDS ago is left to that attempt: the provider
+        would answer the same key with the same refund, but a second call is waste (and a
+        stand-in without idempotency keys, like localstripe, would refund twice)."""
+        cutoff = self.clock.now() - timedelta(seconds=ATTEMPT_SECONDS)
         async with self.db.session() as session:
-            ids = await store.pending(session)
+            ids = await store.pending(session, cutoff)
         done = 0
         for refund_id in ids:
             try:

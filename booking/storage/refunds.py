@@ -76,10 +76,13 @@ async def committed(session: AsyncSession, payment_id: uuid.UUID) -> int:
     return int(total or 0)
 
 
-async def pending(session: AsyncSession, limit: int = 100) -> list[uuid.UUID]:
+async def pending(
+    session: AsyncSession, untouched_since: datetime, limit: int = 100
+) -> list[uuid.UUID]:
+    """Pending refunds whose last attempt started at or before `untouched_since`, oldest first."""
     query = (
         select(PaymentRefund.id)
-        .where(PaymentRefund.status == PENDING)
+        .where(PaymentRefund.status == PENDING, PaymentRefund.updated_at <= untouched_since)
         .order_by(PaymentRefund.created_at)
         .limit(limit)
     )
