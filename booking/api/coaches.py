@@ -46,6 +46,9 @@ class CoachCardOut(Output):
     badges: list[NamedOut]
     years_experience: int
     time_zone: str
+    online: bool = Field(
+        description="The coach has the app open now (a live `/session` connection on any server)."
+    )
 
 
 class RatingSummaryOut(RatingOut):
@@ -76,9 +79,6 @@ class CoachProfileOut(CoachCardOut):
     approach: str
     credentials: list[PublicCredentialOut]
     reviews: list[ReviewOut] = Field(description="The newest five.")
-    online: bool = Field(
-        description="The coach has the app open now (a live `/session` connection on any server)."
-    )
 
 
 class VerificationOut(Output):

@@ -53,6 +53,7 @@ class CoachCard:
     badges: list[Named]
     years_experience: int
     time_zone: str
+    online: bool  # has the app open now (signalling presence)
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,6 @@ class CoachProfile(CoachCard):
     approach: str
     credentials: list[PublicCredential]
     reviews: list[ReviewView]
-    online: bool = False
 
 
 class OnlineStatus(Protocol):
@@ -135,14 +135,19 @@ class CardSource(Protocol):
     @property
     def rating_count(self) -> int: ...
     @property
+    def user_id(self) -> uuid.UUID: ...
+    @property
     def years_experience(self) -> int: ...
     @property
     def time_zone(self) -> str: ...
 
 
-async def cards(session: AsyncSession, coaches: Sequence[CardSource]) -> list[CoachCard]:
-    """The cards of these coaches, in the given order."""
+async def cards(
+    session: AsyncSession, coaches: Sequence[CardSource], presence: OnlineStatus
+) -> list[CoachCard]:
+    """The cards of these coaches, in the given order; who is online asked once for all."""
     lists = await coach_store.lists_for(session, [c.id for c in coaches])
+    online = await presence.online([c.user_id for c in coaches]) if coaches else set()
     return [
         CoachCard(
             id=c.id,
@@ -159,6 +164,7 @@ async def cards(session: AsyncSession, coaches: Sequence[CardSource]) -> list[Co
             badges=[Named(b.slug, b.name) for b in lists[c.id].badges],
             years_experience=c.years_experience,
             time_zone=c.time_zone,
+            online=c.user_id in online,
         )
         for c in coaches
     ]
@@ -202,10 +208,9 @@ class Coaches:
                 or coach.user_id == viewer
             ):
                 raise NotFound(Code.COACH_NOT_FOUND, f"No listed coach has id {coach_id}.")
-            (card,) = await cards(session, [coach])
+            (card,) = await cards(session, [coach], self.presence)
             credentials = await _current_credentials(session, coach.id)
             summary, reviews = await rating_summary(session, coach, PROFILE_REVIEWS)
-            online = await self.presence.online([coach.user_id])
             return CoachProfile(
                 **{**vars(card), "rating": summary},
                 bio=coach.bio,
@@ -221,7 +226,6 @@ class Coaches:
                     for c in credentials
                 ],
                 reviews=reviews,
-                online=coach.user_id in online,
             )
 
     async def set_commission(
@@ -246,7 +250,7 @@ class Coaches:
 
     async def _self_view(self, session: AsyncSession, coach: Coach) -> CoachSelf:
         now = self.clock.now()
-        (card,) = await cards(session, [coach])
+        (card,) = await cards(session, [coach], self.presence)
         hours = await coach_store.weekly_hours(session, coach.id)
         applications = await application_store.of_coach(session, coach.id)
         events = await application_store.coach_events(session, coach.id)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from booking.services.agreements import Agreements
 from booking.services.applications import Applications
 from booking.services.badges import Badges
-from booking.services.coaches import Coaches, OnlineStatus
+from booking.services.coaches import Coaches, NobodyOnline, OnlineStatus
 from booking.services.directory import Directory
 from booking.services.favourites import Favourites
 from booking.services.reviews import Reviews
@@ -33,13 +33,14 @@ class Coaching:
         cls, db: Database, clock: Clock, secret_key: str, presence: OnlineStatus | None = None
     ) -> Coaching:
         cursor_key = derive(secret_key, "list-cursor")
+        presence = presence or NobodyOnline()
         return cls(
             specialties=Specialties(db),
             agreements=Agreements(db),
             applications=Applications(db, clock, cursor_key),
             coaches=Coaches(db, clock, presence),
-            directory=Directory(db, clock, cursor_key),
+            directory=Directory(db, clock, cursor_key, presence),
             badges=Badges(db, clock),
-            favourites=Favourites(db, clock),
+            favourites=Favourites(db, clock, presence),
             reviews=Reviews(db, clock, cursor_key),
         )

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.money import CURRENCIES
 from booking.policy import availability, cursors, profiles
-from booking.services.coaches import CoachCard, cards
+from booking.services.coaches import CoachCard, OnlineStatus, cards
 from booking.storage import directory as directory_store
 from booking.storage import specialties as specialty_store
 from realtime.clock import Clock
@@ -56,10 +56,13 @@ class DirectoryPage:
 
 
 class Directory:
-    def __init__(self, db: Database, clock: Clock, cursor_key: bytes) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, cursor_key: bytes, presence: OnlineStatus
+    ) -> None:
         self.db = db
         self.clock = clock
         self.cursor_key = cursor_key
+        self.presence = presence
         # zoneinfo keeps zones only while someone holds them; reading one from disk per
         # request and zone would cost more than the query.
         self._zones: dict[str, ZoneInfo | None] = {}
@@ -98,7 +101,7 @@ class Directory:
                 # No coach has an unknown specialty, so only an empty page needs the check
                 # (one statement fewer for every other page).
                 await _check_specialties(session, query.specialties)
-            items = await cards(session, [f.coach for f in found[: query.limit]])
+            items = await cards(session, [f.coach for f in found[: query.limit]], self.presence)
         next_cursor = None
         if len(found) > query.limit:
             values = found[query.limit - 1].sort_values

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 from booking.policy import verification
-from booking.services.coaches import CoachCard, cards
+from booking.services.coaches import CoachCard, OnlineStatus, cards
 from booking.storage import coaches as coach_store
 from booking.storage import favourites as favourite_store
 from realtime.clock import Clock
@@ -17,9 +17,10 @@ MAX_SHOWN = 500
 
 
 class Favourites:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, presence: OnlineStatus) -> None:
         self.db = db
         self.clock = clock
+        self.presence = presence
 
     async def add(self, user_id: uuid.UUID, coach_id: uuid.UUID) -> None:
         now = self.clock.now()
@@ -41,4 +42,4 @@ class Favourites:
             ids = await favourite_store.coach_ids(session, user_id, MAX_SHOWN)
             now = self.clock.now()
             listed = {c.id: c for c in await coach_store.listed_among(session, ids, now)}
-            return await cards(session, [listed[i] for i in ids if i in listed])
+            return await cards(session, [listed[i] for i in ids if i in listed], self.presence)

@@ -83,6 +83,7 @@ CARD = (
     "rating_count",
     "years_experience",
     "time_zone",
+    "user_id",
 )
 # What the walk carries from each coach it reads: the card, every sort key and filter column.
 WALKED = (
@@ -126,6 +127,7 @@ class Listed:
     rating_count: int
     years_experience: int
     time_zone: str
+    user_id: uuid.UUID  # not shown: whether they are online is
 
 
 @dataclass(frozen=True)

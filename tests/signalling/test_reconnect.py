@@ -151,15 +151,19 @@ async def test_peers_of_a_crashed_node_leave_within_the_grace_period(
     assert await place(services, booked, "client") is not None
 
 
-async def test_a_coach_is_online_while_a_session_socket_is_open(
+async def test_a_coach_is_online_while_a_session_socket_is_open_on_profile_and_card(
     client: Client, services: Services, clock: FakeClock, peers: Joiner
 ) -> None:
     booked = await book(client, services)
 
     async def online() -> bool:
+        """What the profile says, checked against the coach's card in the directory."""
         response = await client.get(f"/api/coaches/{booked.coach_id}")
         assert response.status == 200, await response.text()
         shown: bool = (await response.json())["online"]
+        listed = await (await client.get("/api/coaches?limit=50")).json()
+        (card,) = [c for c in listed["items"] if c["id"] == str(booked.coach_id)]
+        assert card["online"] == shown
         return shown
 
     assert not await online()

@@ -27,6 +27,8 @@ export interface CoachCard {
   badges: Named[];
   years_experience: number;
   time_zone: string;
+  /** The coach has the app open now. */
+  online: boolean;
 }
 
 export interface Review {

@@ -37,7 +37,7 @@ export async function coachProfile(main: HTMLElement, [coachId]: string[]): Prom
       { class: "profile card", "aria-labelledby": "coach-name" },
       h("div", { class: "profile-head" }, avatar(coach.display_name, "lg"), h("div", {},
         h("h1", { id: "coach-name" }, coach.display_name),
-        h("p", { class: "meta" }, `${stars(coach.rating.average, coach.rating.count)} · ${coach.years_experience} years of experience · their time zone ${coach.time_zone}`),
+        h("p", { class: "meta" }, coach.online ? h("span", { class: "online" }, "Online now · ") : null, `${stars(coach.rating.average, coach.rating.count)} · ${coach.years_experience} years of experience · their time zone ${coach.time_zone}`),
         tags(coach.badges, "badge"),
       )),
       h("h2", {}, "About"),

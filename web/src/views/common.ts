@@ -55,6 +55,7 @@ export function coachCard(coach: CoachCard): HTMLElement {
       h(
         "p",
         { class: "meta" },
+        coach.online ? h("span", { class: "online" }, "Online now · ") : null,
         stars(coach.rating.average, coach.rating.count),
         ` · ${coach.years_experience} years · speaks ${languages(coach.languages)}`,
       ),
