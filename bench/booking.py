@@ -388,6 +388,12 @@ async def watching(urls: list[str], world: World, fraction: float) -> AsyncItera
                 if answer != {"ok": True}:
                     raise RuntimeError(f"watch refused: {answer}")
         yield told
+        # Let the last changes reach the viewers: until none came for a moment (at most 5 s).
+        for _ in range(50):
+            seen = sum(told.values())
+            await asyncio.sleep(0.1)
+            if sum(told.values()) == seen:
+                break
     finally:
         for viewer in viewers:
             await viewer.disconnect()
