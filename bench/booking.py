@@ -43,7 +43,6 @@ import json
 import os
 import random
 import secrets
-import socket
 import statistics
 import sys
 import time
@@ -61,6 +60,7 @@ import redis.asyncio
 import socketio
 from sqlalchemy import insert, text
 
+from bench.processes import Process, cpu_seconds_of, free_port, healthy
 from booking.storage.schedules import ScheduleSettings
 from realtime import migrate
 from realtime.auth.models import AuthSession, Role, User
@@ -240,24 +240,13 @@ async def slot_queries(url: str, coach_id: uuid.UUID, queries: int) -> tuple[lis
     return latencies, slots, size
 
 
-@dataclass
-class Server:
-    process: asyncio.subprocess.Process
-    url: str
-
-    def cpu_seconds(self) -> float:
-        """User + system CPU time of the server process so far (Linux /proc)."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 @asynccontextmanager
-async def serving(environment: dict[str, str], processes: int) -> AsyncIterator[list[Server]]:
+async def serving(environment: dict[str, str], processes: int) -> AsyncIterator[list[Process]]:
     """`flourish serve` processes on free loopback ports, once each answers /healthz."""
     servers = []
     try:
         for _ in range(processes):
-            port = _free_port()
+            port = free_port()
             process = await asyncio.create_subprocess_exec(
                 *(os.environ.get("BENCH_SERVE", FLOURISH).split()),
                 "serve",
@@ -268,36 +257,16 @@ async def serving(environment: dict[str, str], processes: int) -> AsyncIterator[
                 env={**os.environ, **environment},
                 stdout=asyncio.subprocess.DEVNULL,
             )
-            servers.append(Server(process, f"http://127.0.0.1:{port}"))
+            servers.append(Process(process, f"http://127.0.0.1:{port}"))
         async with aiohttp.ClientSession() as http:
             for server in servers:
-                await asyncio.wait_for(_healthy(http, server), 60)
+                await asyncio.wait_for(healthy(http, server), 60)
         yield servers
     finally:
         for server in servers:
             server.process.terminate()
         for server in servers:
             await asyncio.wait_for(server.process.wait(), 30)
-
-
-async def _healthy(http: aiohttp.ClientSession, server: Server) -> None:
-    while True:
-        if server.process.returncode is not None:
-            raise RuntimeError(f"flourish serve exited with {server.process.returncode}")
-        try:
-            async with http.get(f"{server.url}/healthz") as response:
-                if response.status == 200:
-                    return
-        except aiohttp.ClientConnectionError:
-            pass  # not listening yet
-        await asyncio.sleep(0.1)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _p(values: Sequence[float], q: int) -> float:
@@ -417,18 +386,8 @@ class Cpu:
 
 
 def services_cpu() -> float:
-    """User + system CPU seconds so far of every PostgreSQL and Redis process on this machine
-    (other work using them at the same time is counted too: run on a quiet machine)."""
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            name, _, rest = stat.read_text().partition(") ")
-        except OSError:
-            continue  # the process ended
-        if name.rpartition("(")[2] in ("postgres", "redis-server"):
-            fields = rest.split()
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
+    """CPU seconds so far of every PostgreSQL and Redis process on this machine."""
+    return cpu_seconds_of(("postgres", "redis-server"))
 
 
 def report(

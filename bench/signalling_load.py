@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.signalling_servers import Room, cpu_seconds
+from bench.processes import cpu_seconds
+from bench.signalling_servers import Room
 
 NODE_DIR = Path(__file__).parent / "node"
 ROOT = NODE_DIR.parent.parent

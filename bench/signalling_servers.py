@@ -20,7 +20,6 @@ import os
 import random
 import secrets
 import signal
-import socket
 import sys
 import time
 import uuid
@@ -35,6 +34,7 @@ import aiohttp
 import redis.asyncio
 from sqlalchemy import insert, text
 
+from bench.processes import Process, free_port, healthy
 from booking.policy.states import Status
 from booking.storage.bookings import Booking
 from realtime import migrate
@@ -70,30 +70,6 @@ class Participants:
     booking_id: str
     coach_token: str
     client_token: str
-
-
-@dataclass
-class Process:
-    """One server process on a loopback port."""
-
-    process: asyncio.subprocess.Process
-    url: str
-
-    def cpu_seconds(self) -> float:
-        """User + system CPU time of the process so far (Linux /proc/<pid>/stat)."""
-        return cpu_seconds(self.process.pid)
-
-    def rss_bytes(self) -> int:
-        """Resident memory now (VmRSS in /proc/<pid>/status)."""
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-        raise RuntimeError(f"no VmRSS for process {self.process.pid}")
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -319,7 +295,7 @@ async def processes(
         async with aiohttp.ClientSession() as http:
             for server in running:
                 try:
-                    await asyncio.wait_for(_healthy(http, server), 60)
+                    await asyncio.wait_for(healthy(http, server), 60)
                 except TimeoutError:
                     await _stacks(server)
                     raise RuntimeError(f"{server.url} did not answer /healthz in 60 s") from None
@@ -352,19 +328,6 @@ async def _stacks(server: Process) -> None:
         await server.process.wait()
 
 
-async def _healthy(http: aiohttp.ClientSession, server: Process) -> None:
-    while True:
-        if server.process.returncode is not None:
-            raise RuntimeError(f"server exited with {server.process.returncode}")
-        try:
-            async with http.get(f"{server.url}/healthz") as response:
-                if response.status == 200:
-                    return
-        except aiohttp.ClientConnectionError:
-            pass  # not listening yet
-        await asyncio.sleep(0.1)
-
-
 async def _subscribed(channel: str, nodes: int) -> None:
     """Until every node listens on the socket.io channel (a signal published earlier is lost)."""
     client = redis.asyncio.Redis.from_url(REDIS_URL)
@@ -377,10 +340,3 @@ async def _subscribed(channel: str, nodes: int) -> None:
                 await asyncio.sleep(0.05)
     finally:
         await client.aclose()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
