@@ -78,13 +78,12 @@ async def post_refund(
 
 async def reverse_refund(
     session: AsyncSession, refund_id: uuid.UUID, booking: Booking, at: datetime
-) -> bool:
+) -> None:
     """Undo the posting of a refund that failed after it succeeded: its entries negated, as a
-    refund transaction of its own (so earnings count it back), once. False if the refund was
-    never posted."""
+    refund transaction of its own (so earnings count it back), once."""
     lines = await store.lines_of(session, f"refund:{refund_id}")
     if not lines:
-        return False
+        return  # never posted: nothing to undo
     await store.post(
         session,
         key=f"refund-failed:{refund_id}",
@@ -94,7 +93,6 @@ async def reverse_refund(
         coach_id=booking.coach_id,
         booking_id=booking.id,
     )
-    return True
 
 
 async def post_payout(

@@ -17,6 +17,7 @@ from realtime.wiring import Services
 from tests.booking.api.test_changes import cancel
 from tests.booking.api.test_holds import TUESDAY_9AM
 from tests.booking.api.test_payment import held, pro, start_payment, status_of
+from tests.booking.api.test_refunds import admin_refund, ledger_sums
 from tests.booking.support import Caller, Client, get_json, problem
 from tests.support.clock import FakeClock
 from tests.support.localstripe import WEBHOOK_SECRET, LocalStripe
@@ -273,10 +274,8 @@ async def test_a_refund_that_fails_after_it_succeeded_is_undone_and_can_be_made_
     answer = await post_event(client, failed, signature(failed, WEBHOOK_SECRET))
     assert (await answer.json())["result"] == "refund_failed"
     # The books are as if no refund had been made: paid 100.00, fee 20.00, coach 80.00.
-    ledger = await get_json(client, "/api/admin/ledger", admin)
-    assert ledger["balanced"] is True
-    sums = {row["account"]: row["balance_minor"] for row in ledger["accounts"]}
-    assert sums == {"cash": 10000, "platform_fees": -2000, "coach_payable": -8000}
+    restored = {"cash": 10000, "platform_fees": -2000, "coach_payable": -8000}
+    assert await ledger_sums(client, admin) == restored
     earned = await get_json(client, "/api/coaches/me/earnings", pro[0])
     (balance,) = earned["balances"]
     assert (balance["refunds"]["minor"], balance["commission"]["minor"]) == (0, 2000)
@@ -288,24 +287,16 @@ async def test_a_refund_that_fails_after_it_succeeded_is_undone_and_can_be_made_
     ] == "known"
     replay = await post_event(client, failed, signature(failed, WEBHOOK_SECRET))
     assert (await replay.json())["result"] == "duplicate"
-    assert (await get_json(client, "/api/admin/ledger", admin))["accounts"] == ledger["accounts"]
+    assert await ledger_sums(client, admin) == restored
 
     # The admins refund the client again: the amount is refundable once more, and only once.
-    redo = await client.post(
-        f"/api/admin/bookings/{booking['id']}/refunds",
-        json={"amount": {"minor": 5000, "currency": "USD"}},
-        headers=admin.headers,
-    )
+    redo = await admin_refund(client, admin, booking["id"], 5000, "USD")
     assert redo.status == 201, await redo.text()
     assert (await redo.json())["status"] == "succeeded"
-    sums = {
-        row["account"]: row["balance_minor"]
-        for row in (await get_json(client, "/api/admin/ledger", admin))["accounts"]
+    assert await ledger_sums(client, admin) == {
+        "cash": 5000,
+        "platform_fees": -1000,
+        "coach_payable": -4000,
     }
-    assert sums == {"cash": 5000, "platform_fees": -1000, "coach_payable": -4000}
-    beyond = await client.post(
-        f"/api/admin/bookings/{booking['id']}/refunds",
-        json={"amount": {"minor": 5001, "currency": "USD"}},
-        headers=admin.headers,
-    )
+    beyond = await admin_refund(client, admin, booking["id"], 5001, "USD")
     assert (await problem(beyond, 409))["code"] == "refund_too_large"
