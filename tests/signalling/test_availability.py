@@ -230,7 +230,7 @@ async def test_changes_nobody_watches_are_not_published(
                 rooms.append(published["room"])
         assert rooms == [f"coach:{watched}"]
     finally:
-        await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
+        await pubsub.aclose()
         await redis.aclose()
 
 

@@ -50,7 +50,7 @@ async def test_a_signal_between_local_peers_is_not_published(
         assert "peer-joined" in events
         assert "signal" not in events
     finally:
-        await pubsub.aclose()  # type: ignore[no-untyped-call]
+        await pubsub.aclose()
         await listener.aclose()
 
 

@@ -71,7 +71,7 @@ async def test_the_socketio_manager_publishes_a_burst_larger_than_its_pool(
                     if message is not None:
                         seen.add(orjson.loads(message["data"])["data"][0]["n"])
     finally:
-        await pubsub.aclose()  # type: ignore[no-untyped-call]
+        await pubsub.aclose()
         await listener.aclose()
 
 
