@@ -15,7 +15,7 @@ from datetime import datetime
 
 from booking.policy import states
 from booking.services.bookings import Party, participant_booking
-from booking.services.changes import effective_status
+from booking.services.statuses import effective_status
 from realtime.auth.models import User
 from realtime.clock import Clock
 from realtime.db import Database
@@ -38,12 +38,14 @@ class CalendarEntry:
     canceled: bool
     sequence: int
     stamp: datetime
+    url: str  # the session's page, under PUBLIC_URL (never the request's Host header)
 
 
 class Calendar:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, public_url: str) -> None:
         self.db = db
         self.clock = clock
+        self.public_url = public_url.rstrip("/")
 
     async def entry(self, party: Party, booking_id: uuid.UUID) -> CalendarEntry:
         """The entry for the booking's client or coach; 404 for anyone else."""
@@ -71,4 +73,5 @@ class Calendar:
             canceled=canceled,
             sequence=booking.reschedule_count + (1 if canceled else 0),
             stamp=now,
+            url=f"{self.public_url}/sessions/{booking.id}",
         )

@@ -23,7 +23,6 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
@@ -40,40 +39,17 @@ from booking.services.bookings import (
     view,
 )
 from booking.services.calendars import CalendarFeed, calendar_near
+from booking.services.refunds import Refunds, RefundView
+from booking.services.statuses import checked_transition, effective_status
 from booking.storage import bookings as store
-from booking.storage.bookings import Booking
 from realtime.clock import Clock
 from realtime.db import Database, retrying
 from realtime.errors import Code, Conflict, FieldError, Unprocessable
 from realtime.keys import fernet
 
-if TYPE_CHECKING:  # refunds imports this module's helpers; Changes gets one by constructor
-    from booking.services.refunds import Refunds, RefundView
-
 log = logging.getLogger(__name__)
 
 CANCEL_NOTE_PURPOSE = "booking-cancel-note"
-
-
-def effective_status(booking: Booking, now: datetime) -> states.Status:
-    """The booking's status as of `now`: a hold whose time is up counts as expired even before
-    the sweeper has written it."""
-    status = states.Status(booking.status)
-    if (
-        status is states.Status.HELD
-        and booking.hold_expires_at is not None
-        and booking.hold_expires_at <= now
-    ):
-        return states.Status.EXPIRED
-    return status
-
-
-def checked_transition(status: states.Status, event: states.Event) -> states.Status:
-    """`states.transition`, with an illegal move answered as 409 `illegal_transition`."""
-    try:
-        return states.transition(status, event)
-    except states.IllegalTransition as exc:
-        raise Conflict(Code.ILLEGAL_TRANSITION, f"Not possible now: {exc}.") from None
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from cryptography.fernet import Fernet
 
 from booking.policy import states
 from booking.services.bookings import Party, participant_booking
-from booking.services.changes import effective_status
+from booking.services.statuses import effective_status
 from booking.storage.bookings import Booking
 from realtime.clock import Clock
 from realtime.db import Database

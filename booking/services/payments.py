@@ -50,9 +50,9 @@ from booking.policy import states
 from booking.policy.commission import Split, split
 from booking.services.bookings import BookingView, Party, expire_stale, participant_booking, view
 from booking.services.calendars import CalendarFeed
-from booking.services.changes import checked_transition, effective_status
 from booking.services.ledger import post_charge
 from booking.services.refunds import Refunds
+from booking.services.statuses import checked_transition, effective_status
 from booking.storage import bookings as store
 from booking.storage import refunds as refund_store
 from booking.storage.bookings import Booking, Payment

@@ -27,8 +27,8 @@ from booking.payments.stripe import RefundEvent
 from booking.policy import refunds as policy
 from booking.policy import states
 from booking.services.bookings import Party, participant_booking
-from booking.services.changes import checked_transition, effective_status
 from booking.services.ledger import post_refund, reverse_refund
+from booking.services.statuses import checked_transition, effective_status
 from booking.storage import bookings as bookings_store
 from booking.storage import refunds as store
 from booking.storage.bookings import Booking, Payment
