@@ -15,7 +15,7 @@ from booking.api import changes as changes_api
 from booking.api import details as details_api
 from booking.api import money as money_api
 from booking.api import payments as payments_api
-from realtime import health, metrics, openapi, webclient, wiring
+from realtime import headers, health, metrics, openapi, webclient, wiring
 from realtime.auth import api as auth_api
 from realtime.auth.passwords import Passwords
 from realtime.clock import Clock
@@ -52,6 +52,7 @@ def create_app(
         client_max_size=settings.max_body_bytes,
     )
     app[OPERATIONS] = []
+    headers.add_to(app, production=settings.production)
     # Made here, not at import: one per app, and after any fork (python-socketio issue #1263).
     sio = signalling_server.create_server(settings)
     sio.attach(app)
@@ -74,7 +75,7 @@ def create_app(
     app.on_shutdown.append(close_sockets)
     app.router.add_get("/healthz", health.healthz)
     app.router.add_get("/readyz", health.readyz)
-    app.router.add_get("/metrics", metrics.metrics_endpoint)
+    app.router.add_get("/metrics", metrics.metrics_endpoint(settings.metrics_token))
     app.router.add_get("/api/openapi.json", openapi.openapi_endpoint)
     add_routes(app, *ROUTE_TABLES)
     # Last: its fallback answers every GET that no route above claimed.

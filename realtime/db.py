@@ -7,6 +7,7 @@ through `realtime.clock.utc`.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -150,9 +151,18 @@ async def retrying(work: Callable[[], Awaitable[T]], attempts: int = 5) -> T:
 
 
 def _ensure_sqlite_dir(url: str) -> None:
-    path = url.split("///", 1)[-1]
-    if path and path != ":memory:" and not path.startswith("file:"):
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    """The database file, readable by its owner only: made here (0600, in a new directory of
+    0700) before SQLite opens it, as SQLite would make it 0644 under the usual umask. SQLite
+    gives its `-wal` and `-shm` files the database file's own permissions."""
+    path = url.split("///", 1)[-1].split("?", 1)[0]
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    file = Path(path)
+    missing = [parent for parent in (file.parent, *file.parent.parents) if not parent.exists()]
+    for directory in reversed(missing):  # only what we make: never an existing /tmp or home
+        directory.mkdir(mode=0o700, exist_ok=True)
+    os.close(os.open(file, os.O_CREAT | os.O_RDWR, 0o600))
+    file.chmod(0o600)
 
 
 def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:

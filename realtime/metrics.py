@@ -1,6 +1,14 @@
-"""Prometheus metrics at `/metrics`, one registry per app (no process-global state)."""
+"""Prometheus metrics at `/metrics`, one registry per app (no process-global state).
+
+`/metrics` is not public: it answers only a request carrying `Authorization: Bearer
+<METRICS_TOKEN>` (Prometheus's `authorization` scrape setting sends it); without the token
+set it answers 404 as if it did not exist, and a wrong or missing token is a 401.
+"""
 
 from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -8,6 +16,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from realtime.clock import Clock
+from realtime.errors import Code, NotFound, Unauthorized
 
 
 class Metrics:
@@ -59,6 +68,21 @@ async def metrics_middleware(request: web.Request, handler: Handler) -> web.Stre
     return response
 
 
-async def metrics_endpoint(request: web.Request) -> web.Response:
-    body = request.app[METRICS].render()
-    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+def metrics_endpoint(token: str) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """The `/metrics` handler, open only to `Authorization: Bearer <token>`."""
+    expected = f"Bearer {token}".encode()
+
+    async def endpoint(request: web.Request) -> web.Response:
+        if not token:
+            raise NotFound(Code.NOT_FOUND, f"No resource at {request.path}.")
+        given = request.headers.get("Authorization", "").encode()
+        if not hmac.compare_digest(given, expected):
+            raise Unauthorized(
+                Code.UNAUTHENTICATED,
+                "Send the metrics token as `Authorization: Bearer <METRICS_TOKEN>`.",
+                headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+            )
+        body = request.app[METRICS].render()
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    return endpoint

@@ -91,6 +91,20 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("LOGIN_WINDOW", "900", "Seconds of the login rate-limit window."),
     Variable("TRUST_PROXY", "false", "Take the client address from `X-Forwarded-For`."),
     Variable("MAX_BODY_BYTES", "262144", "Largest request body accepted, in bytes."),
+    Variable(
+        "PUBLIC_URL",
+        "",
+        "The site's public origin (`https://flourish.example`), used for the links the server "
+        "writes (calendar files), never the request's `Host` header. Required in production; "
+        "development uses `http://localhost:PORT`.",
+    ),
+    Variable(
+        "METRICS_TOKEN",
+        "",
+        "Bearer token Prometheus sends to `/metrics` (at least 32 characters); unset, "
+        "`/metrics` answers 404.",
+        secret=True,
+    ),
     Variable("PAYMENTS_PROVIDER", "demo", "`demo` (refused in production) or `stripe`."),
     Variable(
         "STRIPE_SECRET_KEY",
@@ -190,6 +204,8 @@ class Settings:
     login_window: int = 900
     trust_proxy: bool = False
     max_body_bytes: int = 262144
+    public_url: str = "http://localhost:8080"
+    metrics_token: str = field(default="", repr=False)
     payments_provider: str = "demo"
     stripe_secret_key: str = field(default="", repr=False)
     stripe_publishable_key: str = ""
@@ -310,10 +326,30 @@ def load(environ: Mapping[str, str], *, var_dir: Path = Path("var")) -> Settings
     if turn_urls and not turn_secret:
         raise SettingsError("TURN_SECRET", "coturn's static-auth-secret when TURN_URLS is set")
 
+    port = _int("PORT", raw("PORT"), 1, 65535)
+    public_url = raw("PUBLIC_URL").rstrip("/")
+    if not public_url and production:
+        raise SettingsError("PUBLIC_URL", "the site's public https:// origin in production")
+    public_url = public_url or f"http://localhost:{port}"
+    public = urlsplit(public_url)
+    if (
+        public.scheme not in ("http", "https")
+        or not public.hostname
+        or public.path
+        or public.query
+        or public.fragment
+        or (production and public.scheme != "https")
+    ):
+        wanted = "https://host" if production else "http(s)://host[:port]"
+        raise SettingsError("PUBLIC_URL", f"an origin like {wanted}, no path", got=public_url)
+    metrics_token = raw("METRICS_TOKEN")
+    if metrics_token and len(metrics_token) < 32:
+        raise SettingsError("METRICS_TOKEN", "at least 32 characters")
+
     loaded = Settings(
         env=env,
         host=raw("HOST") or "127.0.0.1",
-        port=_int("PORT", raw("PORT"), 1, 65535),
+        port=port,
         database_url=database_url,
         database_schema=schema,
         database_pool_size=_int("DATABASE_POOL_SIZE", raw("DATABASE_POOL_SIZE"), 1, 1000),
@@ -333,6 +369,8 @@ def load(environ: Mapping[str, str], *, var_dir: Path = Path("var")) -> Settings
         login_window=_int("LOGIN_WINDOW", raw("LOGIN_WINDOW"), 1, 86400),
         trust_proxy=_bool("TRUST_PROXY", raw("TRUST_PROXY")),
         max_body_bytes=_int("MAX_BODY_BYTES", raw("MAX_BODY_BYTES"), 1024, 64 * 1024 * 1024),
+        public_url=public_url,
+        metrics_token=metrics_token,
         payments_provider=provider,
         stripe_secret_key=stripe_secret,
         stripe_publishable_key=stripe_publishable,
@@ -399,7 +437,7 @@ def _development_secret(var_dir: Path) -> str:
     path = var_dir / "secret_key"
     if path.exists():
         return path.read_text().strip()
-    var_dir.mkdir(parents=True, exist_ok=True)
+    var_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48)
     path.write_text(key + "\n")
     path.chmod(0o600)

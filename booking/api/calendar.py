@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC
 
 import icalendar
@@ -26,14 +27,13 @@ CONTENT_TYPE = "text/calendar"
 )
 async def calendar_event(request: web.Request, _: NoInput) -> web.StreamResponse:
     """An iCalendar file for the booking's client or coach: the session in UTC, named after
-    the other party, with a link to the session and nothing private. A canceled booking gives
-    a cancellation (`METHOD:CANCEL`, `STATUS:CANCELLED`); a held or expired one is 409
-    `booking_not_confirmed`."""
+    the other party, with a link to the session (under `PUBLIC_URL`) and nothing private. A
+    canceled booking gives a cancellation (`METHOD:CANCEL`, `STATUS:CANCELLED`); a held or
+    expired one is 409 `booking_not_confirmed`."""
     caller = await require(request)
     entry = await request.app[SCHEDULING].calendar.entry(party(caller), uuid_param(request))
-    url = f"{request.url.origin()}/sessions/{entry.booking_id}"
     return web.Response(
-        body=ics(entry, url),
+        body=ics(entry),
         content_type=CONTENT_TYPE,
         charset="utf-8",
         headers={
@@ -43,7 +43,15 @@ async def calendar_event(request: web.Request, _: NoInput) -> web.StreamResponse
     )
 
 
-def ics(entry: CalendarEntry, url: str) -> bytes:
+def plain(text: str) -> str:
+    """`text` without control or format characters (Unicode categories Cc, Cf: line breaks,
+    NUL, bidirectional overrides, zero-width joiners), each replaced by a space: a display name
+    can neither break the file's lines nor make the summary read differently from what it says."""
+    kept = "".join(" " if unicodedata.category(c) in ("Cc", "Cf") else c for c in text)
+    return " ".join(kept.split())
+
+
+def ics(entry: CalendarEntry) -> bytes:
     """The iCalendar (RFC 5545) text of one entry."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//Flourish//Sessions//EN")
@@ -55,8 +63,8 @@ def ics(entry: CalendarEntry, url: str) -> bytes:
     event.add("dtstart", entry.starts_at.astimezone(UTC))
     event.add("dtend", entry.ends_at.astimezone(UTC))
     event.add("sequence", entry.sequence)
-    event.add("summary", f"Flourish {entry.session_type} session with {entry.with_name}")
-    event.add("url", url)
+    event.add("summary", plain(f"Flourish {entry.session_type} session with {entry.with_name}"))
+    event.add("url", plain(entry.url))
     event.add("status", "CANCELLED" if entry.canceled else "CONFIRMED")
     calendar.add_component(event)
     text: bytes = calendar.to_ical()

@@ -67,7 +67,7 @@ class Scheduling:
                 notice_hours=settings.reschedule_notice_hours,
                 refunds=refunds,
             ),
-            calendar=Calendar(db, clock),
+            calendar=Calendar(db, clock, settings.public_url),
             availability=Availability(db, clock, feed),
             sessions=Sessions(db, clock, join_early_minutes=settings.join_early_minutes),
             refunds=refunds,

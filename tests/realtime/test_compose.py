@@ -34,6 +34,7 @@ PLACEHOLDERS = {
     "STRIPE_WEBHOOK_SECRET": "whsec_placeholder",
     "TURN_HOST": "turn.example.org",
     "TURN_SECRET": "turn-secret-placeholder",
+    "PUBLIC_URL": "https://flourish.example",
 }
 SUBSTITUTION = re.compile(r"\$\{(?P<name>\w+)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}")
 

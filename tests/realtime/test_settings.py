@@ -21,6 +21,7 @@ PRODUCTION = {
     "STRIPE_SECRET_KEY": "sk_live_abc",
     "STRIPE_PUBLISHABLE_KEY": "pk_live_abc",
     "STRIPE_WEBHOOK_SECRET": "whsec_abc",
+    "PUBLIC_URL": "https://flourish.example",
 }
 
 
@@ -119,6 +120,10 @@ def test_values_are_parsed(tmp_path: Path) -> None:
         ("TURN_TTL", "59"),
         ("LOG_LEVEL", "LOUD"),
         ("LOG_FORMAT", "xml"),
+        ("PUBLIC_URL", "flourish.example"),
+        ("PUBLIC_URL", "https://flourish.example/app"),
+        ("PUBLIC_URL", "javascript:alert(1)"),
+        ("METRICS_TOKEN", "short"),
     ],
 )
 def test_a_bad_value_is_refused_naming_its_variable(
@@ -157,13 +162,20 @@ def test_secrets_are_not_echoed(variable: str, value: str, tmp_path: Path) -> No
     assert "hunter2" not in str(error)
 
 
+def test_public_url_defaults_to_this_port_in_development(tmp_path: Path) -> None:
+    assert settings.load({"PORT": "9000"}, var_dir=tmp_path).public_url == "http://localhost:9000"
+    given = settings.load({"PUBLIC_URL": "https://flourish.example/"}, var_dir=tmp_path)
+    assert given.public_url == "https://flourish.example"
+
+
 def test_stripe_secret_key_is_not_echoed(tmp_path: Path) -> None:
     error = refusal({"PAYMENTS_PROVIDER": "stripe", "STRIPE_SECRET_KEY": "whsec_hunter2"}, tmp_path)
     assert "hunter2" not in str(error)
 
 
 def test_secrets_are_not_in_the_settings_repr(tmp_path: Path) -> None:
-    loaded = settings.load({**PRODUCTION, "TURN_SECRET": "coturn-hunter2"}, var_dir=tmp_path)
+    environ = {**PRODUCTION, "TURN_SECRET": "coturn-hunter2", "METRICS_TOKEN": "m-hunter2" * 4}
+    loaded = settings.load(environ, var_dir=tmp_path)
     shown = repr(loaded)
     assert "hunter2" not in shown
     assert SECRET not in shown
@@ -192,6 +204,7 @@ def test_production_can_migrate_at_start_when_asked(tmp_path: Path) -> None:
         ("SECRET_KEY", "short-but-set"),
         ("PAYMENTS_PROVIDER", "demo"),
         ("STRIPE_WEBHOOK_SECRET", ""),
+        ("PUBLIC_URL", "http://flourish.example"),
     ],
 )
 def test_production_refuses_embedded_defaults(variable: str, value: str, tmp_path: Path) -> None:
@@ -199,7 +212,7 @@ def test_production_refuses_embedded_defaults(variable: str, value: str, tmp_pat
     assert error.variable == variable
 
 
-@pytest.mark.parametrize("missing", ["DATABASE_URL", "REDIS_URL", "SECRET_KEY"])
+@pytest.mark.parametrize("missing", ["DATABASE_URL", "REDIS_URL", "SECRET_KEY", "PUBLIC_URL"])
 def test_production_refuses_an_unset_essential(missing: str, tmp_path: Path) -> None:
     environ = {k: v for k, v in PRODUCTION.items() if k != missing}
     assert refusal(environ, tmp_path).variable == missing

@@ -6,6 +6,8 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
+from tests.support.stacks import METRICS_AUTH
+
 
 async def test_healthz_answers(client: TestClient[Any, Any]) -> None:
     response = await client.get("/healthz")
@@ -36,7 +38,7 @@ async def test_caller_request_id_is_echoed(client: TestClient[Any, Any]) -> None
 
 async def test_metrics_count_requests_by_route(client: TestClient[Any, Any]) -> None:
     await client.get("/healthz")
-    text = await (await client.get("/metrics")).text()
+    text = await (await client.get("/metrics", headers=METRICS_AUTH)).text()
     assert 'flourish_http_requests_total{method="GET",route="/healthz",status="200"} 1.0' in text
 
 

@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient
 from realtime.app import create_app
 from tests.conftest import FAST_PASSWORDS, AiohttpClient
 from tests.support.clock import FakeClock
-from tests.support.stacks import Stack
+from tests.support.stacks import METRICS_AUTH, Stack
 
 PAGE = "<!doctype html><title>Flourish</title><script type=module src=/assets/app-1.js></script>"
 
@@ -46,6 +46,12 @@ async def test_client_routes_get_the_page_uncached_with_a_policy(
         assert await response.text() == PAGE
         assert response.headers["Cache-Control"] == "no-cache"
         assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+        policy = dict(
+            part.strip().split(" ", 1)
+            for part in response.headers["Content-Security-Policy"].split(";")
+        )
+        # Its own origin only (and Stripe's API): no websocket to anywhere else.
+        assert policy["connect-src"] == "'self' https://api.stripe.com"
 
 
 async def test_built_files_are_served_and_hashed_assets_cached(
@@ -71,7 +77,7 @@ async def test_server_paths_are_never_shadowed(
     assert missing.content_type == "application/problem+json"
     assert (await missing.json())["code"] == "not_found"
     assert (await client.get("/api/openapi.json")).status == 200
-    assert (await client.get("/metrics")).status == 200
+    assert (await client.get("/metrics", headers=METRICS_AUTH)).status == 200
 
 
 async def test_an_unbuilt_client_says_how_to_build_it(

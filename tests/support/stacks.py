@@ -29,6 +29,9 @@ POSTGRES_URL = os.environ.get(
 )
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
+METRICS_TOKEN = "test-metrics-token-long-enough-0123456789"
+# What a Prometheus scrape with the test token sends.
+METRICS_AUTH = {"Authorization": f"Bearer {METRICS_TOKEN}"}
 RUN_ID = uuid.uuid4().hex[:10]
 
 
@@ -36,6 +39,7 @@ def base_settings(**overrides: object) -> Settings:
     settings = Settings(
         env=Environment.DEVELOPMENT,
         secret_key=SECRET,
+        metrics_token=METRICS_TOKEN,
         auto_migrate=False,
         log_format="text",
     )

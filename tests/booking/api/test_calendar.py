@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, timedelta
 from typing import Any
 
@@ -113,3 +114,28 @@ async def test_only_a_booked_session_has_an_event_and_only_for_its_people(
     for caller in (stranger, admin):
         hidden = await problem(await ics(client, caller, booking["id"]), 404)
         assert hidden["code"] == "booking_not_found"
+
+
+async def test_the_link_comes_from_public_url_never_the_host_header(
+    client: Client, member: Caller, pro: tuple[Caller, str]
+) -> None:
+    booking = await booked(client, member, pro[1])
+    headers = {**member.headers, "Host": "evil.example", "X-Forwarded-Host": "evil.example"}
+    response = await client.get(f"/api/bookings/{booking['id']}/calendar.ics", headers=headers)
+    assert response.status == 200
+    event = only_event(icalendar.Calendar.from_ical(await response.read()))
+    # The test settings' PUBLIC_URL: development's default.
+    assert str(event["url"]) == f"http://localhost:8080/sessions/{booking['id']}"
+
+
+async def test_no_control_or_format_character_reaches_the_file(
+    client: Client, services: Services, pro: tuple[Caller, str]
+) -> None:
+    sly = await make_user(services, Role.CLIENT, "Eve\r\nATTENDEE:x\x1b\u202egnp.exe\u200b")
+    booking = await booked(client, sly, pro[1])
+    response = await ics(client, pro[0], booking["id"])
+    text = (await response.read()).decode()
+    body = text.replace("\r\n", "")  # the file's own line endings (and folds)
+    assert [c for c in body if unicodedata.category(c) in ("Cc", "Cf")] == []
+    event = only_event(icalendar.Calendar.from_ical(text))
+    assert str(event["summary"]) == "Flourish video session with Eve ATTENDEE:x gnp.exe"

@@ -9,6 +9,7 @@ from aiohttp.test_utils import TestClient
 from realtime.settings import Settings
 from tests.realtime.auth.flows import PASSWORD, bearer, login, me, register
 from tests.support.clock import FakeClock
+from tests.support.stacks import METRICS_AUTH
 
 
 async def test_login_answers_a_token_pair(client: TestClient[Any, Any], settings: Settings) -> None:
@@ -63,6 +64,6 @@ async def test_logins_are_counted_by_outcome(client: TestClient[Any, Any]) -> No
     await register(client)
     await login(client)
     await login(client, password="not the password")
-    metrics = await (await client.get("/metrics")).text()
+    metrics = await (await client.get("/metrics", headers=METRICS_AUTH)).text()
     assert 'flourish_logins_total{outcome="success"} 1.0' in metrics
     assert 'flourish_logins_total{outcome="invalid_credentials"} 1.0' in metrics
