@@ -15,7 +15,7 @@ from booking.api import changes as changes_api
 from booking.api import details as details_api
 from booking.api import money as money_api
 from booking.api import payments as payments_api
-from realtime import headers, health, metrics, openapi, webclient, wiring
+from realtime import headers, health, idempotency, metrics, openapi, webclient, wiring
 from realtime.auth import api as auth_api
 from realtime.auth.passwords import Passwords
 from realtime.clock import Clock
@@ -53,6 +53,7 @@ def create_app(
     )
     app[OPERATIONS] = []
     headers.add_to(app, production=settings.production)
+    app[idempotency.SEAL] = idempotency.sealer(settings.secret_key)
     # Made here, not at import: one per app, and after any fork (python-socketio issue #1263).
     sio = signalling_server.create_server(settings)
     sio.attach(app)

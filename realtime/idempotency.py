@@ -6,6 +6,11 @@ or a 4xx refusal, is stored and replayed to every retry with the same key, marke
 `Idempotent-Replayed: true`. A key reused for a different request (another route or body) is a
 422 `idempotency_key_reused`. Records are kept for RETENTION.
 
+A stored answer is sealed (Fernet, key purpose "idempotency-answers" from SECRET_KEY): the
+answers hold payment client secrets, tokens and personal data, and a copy of the database or a
+backup must not hand them out for 24 hours. An answer that cannot be opened (sealed under a
+SECRET_KEY since rotated) cannot be replayed: the key is refused as reused.
+
 Two ways to run, chosen by the route (`idempotent=` in `realtime.http`):
 
 - `once` (`idempotent=True`), for routes whose work is more than one transaction or reaches
@@ -32,6 +37,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from aiohttp import web
+from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import (
     ForeignKey,
     Index,
@@ -51,11 +57,25 @@ from sqlalchemy.orm import Mapped, mapped_column
 from realtime.clock import Clock
 from realtime.db import Base, Database, UtcDateTime
 from realtime.errors import AppError, BadRequest, Code, Conflict, FieldError, Unprocessable
+from realtime.keys import fernet
 from realtime.problems import from_app_error
 
 log = logging.getLogger(__name__)
 
 HEADER = "Idempotency-Key"
+SEAL_PURPOSE = "idempotency-answers"
+# The app's sealer of stored answers (`realtime.app` sets it from SECRET_KEY).
+SEAL = web.AppKey("idempotency_seal", Fernet)
+
+
+def sealer(secret_key: str) -> Fernet:
+    return fernet(secret_key, SEAL_PURPOSE)
+
+
+def _sealed(seal: Fernet, response: web.Response) -> bytes:
+    return seal.encrypt(response.body if isinstance(response.body, bytes) else b"")
+
+
 IN_FLIGHT_TIMEOUT = timedelta(seconds=60)
 RETENTION = timedelta(hours=24)
 
@@ -105,8 +125,9 @@ async def once(
     """Run the request at most once per (user, key), replaying its answer afterwards."""
     print_ = await fingerprint(request)
     now = clock.now()
+    seal = request.app[SEAL]
     if not await _claim(db, user_id, key, print_, now):
-        replay = await _existing(db, user_id, key, print_, now)
+        replay = await _existing(db, seal, user_id, key, print_, now)
         if replay is not None:
             return replay
     try:
@@ -126,7 +147,7 @@ async def once(
                 "p_user": user_id,
                 "p_key": key,
                 "p_status": response.status,
-                "p_body": response.body if isinstance(response.body, bytes) else b"",
+                "p_body": _sealed(seal, response),
                 "p_type": response.content_type,
             },
         )
@@ -163,7 +184,7 @@ _ANSWER = (
 
 
 async def _existing(
-    db: Database, user_id: uuid.UUID, key: str, print_: str, now: datetime
+    db: Database, seal: Fernet, user_id: uuid.UUID, key: str, print_: str, now: datetime
 ) -> web.Response | None:
     """The key was used before: replay its answer, refuse, or (if its first request died)
     take it over and return None so the request runs."""
@@ -178,7 +199,7 @@ async def _existing(
             if found.fingerprint != print_:
                 raise _reused()
             if found.status is not None:
-                return _replay(found.status, found.body, found.content_type)
+                return _replay(seal, found.status, found.body, found.content_type)
             if now - found.created_at < IN_FLIGHT_TIMEOUT:
                 raise _in_progress()
             found.created_at = now  # the first attempt died: take it over
@@ -190,7 +211,10 @@ async def _existing(
 class Recorder:
     """Writes the answer of an `in_transaction` request inside the transaction of its work."""
 
-    def __init__(self, user_id: uuid.UUID, key: str, fingerprint: str, now: datetime) -> None:
+    def __init__(
+        self, seal: Fernet, user_id: uuid.UUID, key: str, fingerprint: str, now: datetime
+    ) -> None:
+        self.seal = seal
         self.user_id = user_id
         self.key = key
         self.fingerprint = fingerprint
@@ -203,7 +227,7 @@ class Recorder:
         this one waited for its row), this raises `AlreadyAnswered`, which rolls the
         transaction back: the caller gets the recorded answer instead."""
         if not await _insert_answer(
-            conn, self.user_id, self.key, self.fingerprint, self.now, response
+            conn, self.seal, self.user_id, self.key, self.fingerprint, self.now, response
         ):
             raise AlreadyAnswered
         self.recorded = True
@@ -232,27 +256,29 @@ async def in_transaction(
     """Run a request whose handler records its own answer in its transaction (see above)."""
     print_ = await fingerprint(request)
     now = clock.now()
-    request[_RECORDER] = recording = Recorder(user_id, key, print_, now)
+    seal = request.app[SEAL]
+    request[_RECORDER] = recording = Recorder(seal, user_id, key, print_, now)
     try:
         response = await run()
     except AlreadyAnswered:
-        return await _recorded(db, user_id, key, print_)
+        return await _recorded(db, seal, user_id, key, print_)
     except AppError as exc:
         # A refusal may be a retry refused by the first request's own work: replay that.
-        answered = await _lookup(db, user_id, key, print_)
+        answered = await _lookup(db, seal, user_id, key, print_)
         if answered is not None:
             return answered
         response = from_app_error(exc, request)
     if recording.recorded or response.status >= 500 or not isinstance(response, web.Response):
         return response
     async with db.autocommit() as conn:
-        if await _insert_answer(conn, user_id, key, print_, now, response):
+        if await _insert_answer(conn, seal, user_id, key, print_, now, response):
             return response
-    return await _recorded(db, user_id, key, print_)
+    return await _recorded(db, seal, user_id, key, print_)
 
 
 async def _insert_answer(
     conn: AsyncConnection,
+    seal: Fernet,
     user_id: uuid.UUID,
     key: str,
     print_: str,
@@ -268,23 +294,27 @@ async def _insert_answer(
             "fingerprint": print_,
             "created_at": now,
             "status": response.status,
-            "body": response.body if isinstance(response.body, bytes) else b"",
+            "body": _sealed(seal, response),
             "content_type": response.content_type,
         },
     )
     return inserted is not None
 
 
-async def _recorded(db: Database, user_id: uuid.UUID, key: str, print_: str) -> web.Response:
+async def _recorded(
+    db: Database, seal: Fernet, user_id: uuid.UUID, key: str, print_: str
+) -> web.Response:
     """The answer a record that refused ours holds (it may have been removed since, by a
     claim-first request that failed: then the client retries)."""
-    answered = await _lookup(db, user_id, key, print_)
+    answered = await _lookup(db, seal, user_id, key, print_)
     if answered is None:
         raise _in_progress()
     return answered
 
 
-async def _lookup(db: Database, user_id: uuid.UUID, key: str, print_: str) -> web.Response | None:
+async def _lookup(
+    db: Database, seal: Fernet, user_id: uuid.UUID, key: str, print_: str
+) -> web.Response | None:
     """The recorded answer for this key to replay, None if there is none; 422 if it was for
     another request, 409 if a claim-first request with it is still running. One statement."""
     async with db.autocommit() as conn:
@@ -295,7 +325,7 @@ async def _lookup(db: Database, user_id: uuid.UUID, key: str, print_: str) -> we
         raise _reused()
     if found.status is None:
         raise _in_progress()
-    return _replay(found.status, found.body, found.content_type)
+    return _replay(seal, found.status, found.body, found.content_type)
 
 
 _RECORD = select(
@@ -341,10 +371,17 @@ async def _forget(db: Database, user_id: uuid.UUID, key: str) -> None:
         )
 
 
-def _replay(status: int | None, body: bytes | None, content_type: str | None) -> web.Response:
+def _replay(
+    seal: Fernet, status: int | None, body: bytes | None, content_type: str | None
+) -> web.Response:
+    try:
+        opened = seal.decrypt(body or b"")
+    except InvalidToken:
+        log.warning("an idempotency record cannot be opened (SECRET_KEY rotated?)")
+        raise _reused() from None
     return web.Response(
         status=status or 200,
-        body=body or b"",
+        body=opened,
         content_type=content_type or "application/json",
         headers={"Idempotent-Replayed": "true"},
     )

@@ -108,6 +108,26 @@ async def start_payment(request: web.Request, _: NoInput) -> web.StreamResponse:
 
 
 @routes.post(
+    "/api/bookings/{id}/payment/refresh",
+    summary="Confirm a booking from the provider on the client's return from paying",
+    responses={200: ConfirmedOut},
+    access="client",
+    errors=(402, 404, 409, 503),
+)
+async def refresh_payment(request: web.Request, _: NoInput) -> web.StreamResponse:
+    """The browser calls this when the provider hands the client back (Stripe.js's
+    `confirmPayment` resolved): the server reads the payment from the provider and acts on it,
+    so the booking is confirmed without waiting for the webhook. 200 with the booking (still
+    `held` while the provider is processing); 402 `payment_failed` for a declined card (the
+    hold stays); 409 `hold_expired` if it was paid after the hold ended (refunded in full);
+    404 `payment_not_found` before a payment was started; 503 `unavailable` when the provider
+    cannot be asked now (try again)."""
+    caller = await require(request, Role.CLIENT)
+    applied = await request.app[SCHEDULING].payments.refresh(party(caller), uuid_param(request))
+    return answer(applied)
+
+
+@routes.post(
     "/api/payments/demo/confirm",
     summary="Complete a demo payment (booking step 4)",
     input=DemoConfirmIn,

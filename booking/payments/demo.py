@@ -68,6 +68,10 @@ class DemoProvider:
         )
         return PaymentEvent(self.name, ref, status, amount, booking_id)
 
+    async def read(self, provider_ref: str) -> PaymentEvent | None:
+        """None: the demo keeps no state; its confirmation is the only word on a payment."""
+        return None
+
     async def refund(
         self,
         *,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -48,6 +49,12 @@ class PaymentEvent:
     status: PaymentStatus
     amount: Money
     booking_id: uuid.UUID
+    # When the provider took the money (Stripe: the charge's `created`, or the event's): the
+    # hold is judged by it, not by when we heard. None: not known, judged as of now.
+    succeeded_at: datetime | None = None
+    # The provider's processing fee for the payment (Stripe: the charge's balance
+    # transaction), in the currency the provider settles in. None: not known (yet).
+    fee: Money | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,10 @@ class PaymentProvider(Protocol):
         self, *, booking_id: uuid.UUID, amount: Money, idempotency_key: str
     ) -> PaymentStart:
         """Create (or, for the same idempotency key, return again) a payment for a booking."""
+
+    async def read(self, provider_ref: str) -> PaymentEvent | None:
+        """The payment as the provider has it now (status, when it succeeded, its fee), so a
+        booking never waits on a webhook alone; None for a provider that keeps no state."""
 
     async def refund(
         self,

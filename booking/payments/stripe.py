@@ -5,6 +5,10 @@ with its aiohttp transport, and pointed at `STRIPE_API_BASE` when set (tests use
 A PaymentIntent carries the booking id in its metadata and nothing else about the booking;
 every call that creates something sends an idempotency key.
 
+`read` fetches a PaymentIntent with its latest charge and that charge's balance transaction
+expanded, so one call tells the status, when the money was taken (the charge's `created`) and
+Stripe's processing fee (the balance transaction's `fee`, in the currency Stripe settles in).
+
 `parse_webhook` checks the `Stripe-Signature` header with `stripe.Webhook.construct_event`
 (300 s tolerance, measured on the system clock as Stripe signs with its own) and turns the
 events we act on into `PaymentEvent` or `RefundEvent`; any other event type is `Ignored`.
@@ -16,6 +20,7 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import stripe
@@ -106,6 +111,15 @@ class StripeProvider:
             browser={"publishable_key": self.publishable_key},
         )
 
+    async def read(self, provider_ref: str) -> PaymentEvent | None:
+        try:
+            intent = await self.client.v1.payment_intents.retrieve_async(
+                provider_ref, params={"expand": ["latest_charge.balance_transaction"]}
+            )
+        except stripe.StripeError as exc:
+            raise failure(exc) from None
+        return intent_event(intent.to_dict())
+
     async def refund(
         self,
         *,
@@ -178,8 +192,13 @@ def parse_webhook(payload: bytes, signature: str | None, secret: str) -> Verifie
     kind = str(event.type)
     data: dict[str, Any] = json.loads(payload)["data"]["object"]  # plain JSON, as signed
     if kind in PAYMENT_EVENTS:
+        status = PAYMENT_EVENTS[kind]
+        # Stripe stamps an event when it happens and keeps the stamp on every retry: the time
+        # the payment succeeded, however late the delivery reaches us.
+        created = json.loads(payload).get("created")
+        at = _time(created) if status is PaymentStatus.SUCCEEDED else None
         body: PaymentEvent | RefundEvent | Ignored = PaymentEvent(
-            NAME, str(data["id"]), PAYMENT_EVENTS[kind], _money(data), _booking_id(data)
+            NAME, str(data["id"]), status, _money(data), _booking_id(data), succeeded_at=at
         )
     elif kind in REFUND_EVENTS:
         intent = data.get("payment_intent")
@@ -197,6 +216,45 @@ def parse_webhook(payload: bytes, signature: str | None, secret: str) -> Verifie
     else:
         body = Ignored(kind)
     return Verified(str(event.id), kind, body)
+
+
+def intent_event(intent: dict[str, Any]) -> PaymentEvent:
+    """A PaymentIntent as Stripe's API answers it (`latest_charge.balance_transaction`
+    expanded) as our event: its status, when its charge was made and the charge's fee."""
+    status = _STATUSES.get(str(intent.get("status")), PaymentStatus.PENDING)
+    if status is PaymentStatus.PENDING and intent.get("last_payment_error"):
+        status = PaymentStatus.FAILED  # declined; open for another card until the hold ends
+    charge = intent.get("latest_charge")
+    at = fee = None
+    if status is PaymentStatus.SUCCEEDED and isinstance(charge, dict):
+        at = _time(charge.get("created"))
+        txn = charge.get("balance_transaction")
+        if isinstance(txn, dict):
+            fee = _fee(txn)
+    return PaymentEvent(
+        NAME,
+        str(intent["id"]),
+        status,
+        _money(intent),
+        _booking_id(intent),
+        succeeded_at=at,
+        fee=fee,
+    )
+
+
+def _fee(txn: dict[str, Any]) -> Money | None:
+    currency = str(txn.get("currency") or "").upper()
+    fee = txn.get("fee")
+    if currency not in CURRENCIES or not isinstance(fee, int) or fee < 0:
+        log.warning("balance transaction %s: no usable fee", txn.get("id"))
+        return None
+    return Money(fee, currency)
+
+
+def _time(raw: object) -> datetime | None:
+    if isinstance(raw, int) and 0 < raw < 253402300800:  # before year 10000
+        return datetime.fromtimestamp(raw, UTC)
+    return None
 
 
 def _money(data: Any) -> Money:

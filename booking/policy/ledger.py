@@ -5,13 +5,18 @@ positive, credits negative. The accounts:
 
 - `cash`: money the platform holds at its payment provider (debit balance);
 - `platform_fees`: the platform's commission, its revenue (credit balance);
-- `coach_payable`: what the platform owes a coach (credit balance, one per coach).
+- `coach_payable`: what the platform owes a coach (credit balance, one per coach);
+- `processing_fees`: what the payment provider kept of the charges (Stripe's fee from each
+  charge's balance transaction), a cost the platform bears (debit balance). Stripe keeps its
+  fee when a payment is refunded, so a fully refunded booking leaves the fee as the
+  platform's loss, and `cash` then matches what Stripe's balance holds.
 
 | Movement | Lines |
 | --- | --- |
 | charge of P with commission C | cash +P, platform_fees -C, coach_payable -(P-C) |
 | refund of R (fee part F)      | cash -R, platform_fees +F, coach_payable +(R-F) |
 | payout of X to a coach        | coach_payable +X, cash -X |
+| provider's fee F on a charge  | processing_fees +F, cash -F |
 
 A coach's balance is minus the sum of their `coach_payable` lines: what the platform owes them.
 The commission and its refunded part follow `booking.policy.commission`.
@@ -31,12 +36,14 @@ class Account(StrEnum):
     CASH = "cash"
     PLATFORM_FEES = "platform_fees"
     COACH_PAYABLE = "coach_payable"
+    PROCESSING_FEES = "processing_fees"
 
 
 class Kind(StrEnum):
     CHARGE = "charge"
     REFUND = "refund"
     PAYOUT = "payout"
+    PROCESSING_FEE = "processing_fee"
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,13 @@ def refund(price: Money, commission_bps: int, refunded_before: Money, amount: Mo
         Line(Account.PLATFORM_FEES, fee),
         Line(Account.COACH_PAYABLE, amount - fee),
     ]
+
+
+def processing_fee(fee: Money) -> list[Line]:
+    """The provider kept `fee` of a charge: the platform's cost, out of the cash it holds."""
+    if fee.minor < 0:
+        raise ValueError("a processing fee is never negative")
+    return [Line(Account.PROCESSING_FEES, fee), Line(Account.CASH, _neg(fee))]
 
 
 def payout(amount: Money) -> list[Line]:

@@ -3,7 +3,7 @@
     held ──pay──▶ confirmed ──start──▶ in_progress ──complete──▶ completed
       │              │ ▲
       │              │ └─reschedule (stays confirmed, moves in time)
-      ├─expire──▶ expired
+      ├─expire──▶ expired ──pay_in_time──▶ confirmed
       └─abandon─▶ canceled_by_client
     confirmed ──cancel_by_client──▶ canceled_by_client
     confirmed ──cancel_by_coach───▶ canceled_by_coach
@@ -12,8 +12,11 @@
     in_progress ──no_show_client / no_show_coach──▶ (the one who never joined)
 
 Live states (`held`, `confirmed`, `in_progress`) occupy the coach's calendar; the others are
-final and never change again. An event a state does not accept is an `IllegalTransition`, which
-the API answers with 409: never a silent change.
+final and never change again, with one exception: an expired hold whose payment succeeded at
+the provider before the hold ended, heard of only later (a webhook retried past the expiry),
+is confirmed after all (`pay_in_time`) if its slot is still free (`booking.policy.payments`).
+No client can ask for that event, so it is never offered as an action. An event a state does
+not accept is an `IllegalTransition`, which the API answers with 409: never a silent change.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ class Status(StrEnum):
 
 class Event(StrEnum):
     PAY = "pay"
+    PAY_IN_TIME = "pay_in_time"
     EXPIRE = "expire"
     ABANDON = "abandon"
     RESCHEDULE = "reschedule"
@@ -52,6 +56,7 @@ _TABLE: dict[tuple[Status, Event], Status] = {
     (Status.HELD, Event.PAY): Status.CONFIRMED,
     (Status.HELD, Event.EXPIRE): Status.EXPIRED,
     (Status.HELD, Event.ABANDON): Status.CANCELED_BY_CLIENT,
+    (Status.EXPIRED, Event.PAY_IN_TIME): Status.CONFIRMED,
     (Status.CONFIRMED, Event.RESCHEDULE): Status.CONFIRMED,
     (Status.CONFIRMED, Event.START): Status.IN_PROGRESS,
     (Status.CONFIRMED, Event.CANCEL_BY_CLIENT): Status.CANCELED_BY_CLIENT,
@@ -79,6 +84,12 @@ def transition(status: Status, event: Event) -> Status:
         raise IllegalTransition(status, event) from None
 
 
+# Events only the payment provider's word brings about: never offered as actions.
+PROVIDER_ONLY: frozenset[Event] = frozenset({Event.PAY_IN_TIME})
+
+
 def accepts(status: Status) -> frozenset[Event]:
     """The events a booking in `status` accepts (what the client may offer as actions)."""
-    return frozenset(event for (state, event) in _TABLE if state is status)
+    return frozenset(
+        event for (state, event) in _TABLE if state is status and event not in PROVIDER_ONLY
+    )

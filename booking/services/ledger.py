@@ -54,6 +54,24 @@ async def post_charge(
     )
 
 
+async def post_fee(
+    session: AsyncSession, payment: Payment, booking: Booking, fee: Money, at: datetime
+) -> None:
+    """The provider's processing fee for a payment, once (nothing for a fee of zero). The
+    platform bears it: no coach's balance moves, so it is no coach's transaction."""
+    if fee.minor == 0:
+        return
+    await store.post(
+        session,
+        key=f"fee:{payment.id}",
+        kind=ledger.Kind.PROCESSING_FEE.value,
+        lines=_lines(ledger.processing_fee(fee)),
+        at=at,
+        coach_id=None,
+        booking_id=booking.id,
+    )
+
+
 async def post_refund(
     session: AsyncSession,
     refund_id: uuid.UUID,

@@ -6,16 +6,26 @@ reference). The browser completes the payment with the provider; the provider's 
 back as a `PaymentEvent` (the demo provider's confirmation here, Stripe's webhook later) and
 `apply` acts on it:
 
-- succeeded while the hold is live: the payment is succeeded and the booking confirmed (`pay`);
-- succeeded after the hold ended (expired, or past `hold_expires_at` and expired here first, or
-  abandoned): the payment is succeeded and then refunded in full (idempotency key
-  `late:{payment_id}`); the booking stays as it is, so a slot is never sold twice;
-- failed or canceled: the payment says so; the booking stays held, and the client may try again
-  until the hold expires; with `release` (Stripe's webhook, as the payments issue asks) the hold
-  is released at once (`expire`) and the slot is free again.
+- succeeded in time (`booking.policy.payments`: while the hold is live, or at the provider
+  before the hold ended however late we hear of it): the payment is succeeded and the booking
+  confirmed (`pay`), or confirmed again from `expired` (`pay_in_time`) when the hold was
+  expired meanwhile and no other booking took the slot;
+- succeeded too late (after the hold ended, or the slot was taken since, or abandoned): the
+  payment is succeeded and then refunded in full (idempotency key `late:{payment_id}`); the
+  booking stays as it is, so a slot is never sold twice;
+- failed (a declined card): the payment says so and the booking stays held, as the
+  PaymentIntent stays open for another card until the hold expires;
+- canceled: with `release` (Stripe's webhook) the hold is released at once (`expire`), as a
+  canceled PaymentIntent can never be paid.
+
+`refresh` asks the provider for the payment as it is now (the client's return from paying
+calls it), so no booking waits on the webhook alone; the webhook and the return are the same
+`apply`, whichever comes first.
 
 A payment that succeeds is posted to the ledger (charge, platform fee, coach payable) in the
-same transaction, keyed by the payment, so a replay posts nothing.
+same transaction, keyed by the payment, so a replay posts nothing; the provider's processing
+fee is posted on its own (`processing_fees` against `cash`, keyed `fee:{payment_id}`) once the
+provider tells it: with the event, or read from the provider right after a success.
 
 `apply` is idempotent by the payment's status: a succeeded payment is final, and an event that
 repeats the current status changes nothing. The refund of a late payment is made after its
@@ -29,7 +39,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -48,9 +58,10 @@ from booking.payments.provider import (
 )
 from booking.policy import states
 from booking.policy.commission import Split, split
+from booking.policy.payments import paid_in_time
 from booking.services.bookings import BookingView, Party, expire_stale, participant_booking, view
 from booking.services.calendars import CalendarFeed
-from booking.services.ledger import post_charge
+from booking.services.ledger import post_charge, post_fee
 from booking.services.refunds import Refunds
 from booking.services.statuses import checked_transition, effective_status
 from booking.storage import bookings as store
@@ -59,7 +70,15 @@ from booking.storage.bookings import Booking, Payment
 from booking.storage.coaches import Coach
 from realtime.clock import Clock
 from realtime.db import Database, retrying
-from realtime.errors import AppError, Code, Conflict, Forbidden, NotFound, PaymentRequired
+from realtime.errors import (
+    AppError,
+    Code,
+    Conflict,
+    Forbidden,
+    NotFound,
+    PaymentRequired,
+    Unavailable,
+)
 
 log = logging.getLogger(__name__)
 
@@ -201,9 +220,37 @@ class Payments:
             raise _no_payment() from None
         return await self.apply(event)
 
+    async def refresh(self, party: Party, booking_id: uuid.UUID) -> Applied:
+        """The client is back from paying: the booking's latest payment as the provider has
+        it now, applied (a success confirms at once, without waiting for the webhook)."""
+        async with self.db.session() as session:
+            booking, _ = await participant_booking(session, party, booking_id)
+            if booking.client_id != party.user_id:
+                raise Forbidden(Code.FORBIDDEN, "Only the booking's client pays for it.")
+            payment = await session.scalar(
+                select(Payment)
+                .where(Payment.booking_id == booking_id)
+                .order_by(Payment.created_at.desc())
+                .limit(1)
+            )
+            if payment is None:
+                raise NotFound(Code.PAYMENT_NOT_FOUND, "This booking has no payment yet.")
+            ref, amount = payment.provider_ref, Money(payment.amount_minor, payment.currency)
+        try:
+            fresh = await self.provider.read(ref)
+        except PaymentError as exc:
+            raise Unavailable(Code.UNAVAILABLE, str(exc)) from None
+        # A provider without state (the demo) has told us everything already: our row says it.
+        event = fresh or PaymentEvent(
+            payment.provider, ref, PaymentStatus(payment.status), amount, booking_id
+        )
+        return await self.apply(event)
+
     async def apply(self, event: PaymentEvent, *, release: bool = False) -> Applied:
         """Act on a provider's event; applying the same event again changes nothing. With
-        `release`, a failed or canceled payment also releases the hold."""
+        `release`, a canceled payment also releases the hold."""
+        if event.status is PaymentStatus.SUCCEEDED and event.fee is None:
+            event = await self._with_fee(event)
         result = await retrying(lambda: self._apply(event, release))
         applied = result.applied
         for stale in result.released:
@@ -220,6 +267,18 @@ class Payments:
             applied = await self._refund_late(applied, result.refund_id)
         return applied
 
+    async def _with_fee(self, event: PaymentEvent) -> PaymentEvent:
+        """The event with the provider's fee (and charge time) when the provider tells them;
+        as it was if it cannot now (the fee is posted by a later `apply` or `refresh`)."""
+        try:
+            fresh = await self.provider.read(event.provider_ref)
+        except PaymentError:
+            log.warning("payment %s: fee not read from the provider", event.provider_ref)
+            return event
+        if fresh is None or fresh.status is not PaymentStatus.SUCCEEDED:
+            return event
+        return replace(event, fee=fresh.fee, succeeded_at=event.succeeded_at or fresh.succeeded_at)
+
     async def _apply(self, event: PaymentEvent, release: bool) -> _Result:
         now = self.clock.now()
         async with self.db.session() as session:
@@ -234,9 +293,19 @@ class Payments:
             coach = None if booking is None else await session.get(Coach, booking.coach_id)
             if booking is None or coach is None:
                 raise _no_payment()
-            released = await expire_stale(session, booking.coach_id, now)
-            confirmed_now = False
             current = PaymentStatus(payment.status)
+            in_time = (
+                event.status is PaymentStatus.SUCCEEDED
+                and current is not PaymentStatus.SUCCEEDED
+                and paid_in_time(booking.hold_expires_at, event.succeeded_at, now)
+            )
+            confirmed_now = False
+            if in_time and booking.status == states.Status.HELD:
+                # Before the coach's stale holds go: this one is paid, however late we heard.
+                confirmed_now = await _confirm(session, booking, now)
+            released = await expire_stale(session, booking.coach_id, now)
+            if event.status is PaymentStatus.SUCCEEDED and event.fee is not None:
+                await post_fee(session, payment, booking, event.fee, now)  # once, by its key
             if current is PaymentStatus.SUCCEEDED or event.status is PaymentStatus.PENDING:
                 pass  # final, or nothing new
             elif event.status is PaymentStatus.SUCCEEDED:
@@ -245,16 +314,15 @@ class Payments:
                 await post_charge(session, payment, booking, now)
                 if booking.status == states.Status.HELD:
                     confirmed_now = await _confirm(session, booking, now)
-                else:
+                elif booking.status == states.Status.EXPIRED and in_time:
+                    confirmed_now = await _revive(session, booking, now)
+                if not confirmed_now and booking.confirmed_at is None:
                     log.info("payment %s arrived after booking %s ended", payment.id, booking.id)
             elif current is not event.status:
                 payment.status = event.status.value
                 payment.updated_at = now
                 log.info("payment %s %s", payment.id, event.status.value)
-            if release and PaymentStatus(payment.status) in (
-                PaymentStatus.FAILED,
-                PaymentStatus.CANCELED,
-            ):
+            if release and PaymentStatus(payment.status) is PaymentStatus.CANCELED:
                 released += await _release(session, booking, now, payment.status)
             outcome = _outcome(payment, booking)
             refund_id = None
@@ -318,10 +386,30 @@ async def _release(
     return [booking]
 
 
-async def _confirm(session: AsyncSession, booking: Booking, now: datetime) -> bool:
-    """held -> confirmed (`pay`); False if another request moved it first."""
-    after = checked_transition(states.Status.HELD, states.Event.PAY)
-    if not await store.set_status(session, booking, after.value, expected="held"):
+async def _revive(session: AsyncSession, booking: Booking, now: datetime) -> bool:
+    """expired -> confirmed (`pay_in_time`): paid before the hold ended, heard of after it was
+    expired; False if the slot was taken since (the payment is then refunded in full)."""
+    await store.lock_calendar(await session.connection(), booking.coach_id)
+    if await store.slot_retaken(session, booking):
+        log.info("booking %s paid in time but its slot was taken since", booking.id)
+        return False
+    revived = await _confirm(session, booking, now, states.Event.PAY_IN_TIME)
+    if revived:
+        log.info("booking %s confirmed: paid before its hold ended", booking.id)
+    return revived
+
+
+async def _confirm(
+    session: AsyncSession,
+    booking: Booking,
+    now: datetime,
+    event: states.Event = states.Event.PAY,
+) -> bool:
+    """held -> confirmed (`pay`), or expired -> confirmed (`pay_in_time`); False if another
+    request moved it first."""
+    before = states.Status.HELD if event is states.Event.PAY else states.Status.EXPIRED
+    after = checked_transition(before, event)
+    if not await store.set_status(session, booking, after.value, expected=before.value):
         return False
     booking.confirmed_at = now
     booking.hold_expires_at = None
@@ -330,8 +418,8 @@ async def _confirm(session: AsyncSession, booking: Booking, now: datetime) -> bo
         session,
         booking,
         at=now,
-        event=states.Event.PAY.value,
-        from_status=states.Status.HELD.value,
+        event=event.value,
+        from_status=before.value,
         actor_id=booking.client_id,
     )
     return True

@@ -7,10 +7,13 @@ delivery that failed half-way is acted on again when Stripe retries it; every ac
 idempotent on its own (a succeeded payment is final; refunds and ledger postings are keyed), so
 an event that arrives twice, or after a later one, changes nothing it should not:
 
-- `payment_intent.succeeded`: the payment succeeds and the held booking is confirmed (or, if
-  the hold ended, the payment is refunded in full);
-- `payment_intent.payment_failed` / `.canceled`: the hold is released (ignored once the payment
-  succeeded);
+- `payment_intent.succeeded`: the payment succeeds and the booking is confirmed if it was paid
+  in time, judged by the event's `created` (when Stripe took the money), not by when the
+  delivery arrived; paid after the hold ended (or its slot taken since), it is refunded in full.
+  Stripe's fee is read from the charge's balance transaction and posted to the ledger;
+- `payment_intent.payment_failed`: a declined card; the hold stays until it expires, as the
+  client may try another card on the same PaymentIntent;
+- `payment_intent.canceled`: the hold is released (ignored once the payment succeeded);
 - `refund.created` / `refund.updated` / `charge.refund.updated`: our pending refund settles, or
   a refund made in Stripe's dashboard is recorded, and the ledger follows;
 - `refund.failed` (or a refund reported `failed` or `canceled`): our refund is failed, and if it

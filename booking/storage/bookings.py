@@ -280,6 +280,23 @@ def record(
     )
 
 
+async def slot_retaken(session: AsyncSession, booking: Booking) -> bool:
+    """Whether another live booking of the coach overlaps this one's time, buffers included
+    (the overlap guard's own test), as before this one could come back to life."""
+    other = await session.scalar(
+        select(Booking.id)
+        .where(
+            Booking.coach_id == booking.coach_id,
+            Booking.id != booking.id,
+            Booking.status.in_(LIVE_STATUSES),
+            Booking.blocked_from < booking.blocked_to,
+            Booking.blocked_to > booking.blocked_from,
+        )
+        .limit(1)
+    )
+    return other is not None
+
+
 def lock_key(coach_id: uuid.UUID) -> str:
     """The name of a coach's calendar lock, a PostgreSQL transaction advisory lock."""
     return f"calendar:{coach_id}"

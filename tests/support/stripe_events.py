@@ -12,12 +12,15 @@ from typing import Any
 from realtime.clock import SystemClock
 
 
-def event(kind: str, obj: dict[str, Any], event_id: str | None = None) -> bytes:
+def event(
+    kind: str, obj: dict[str, Any], event_id: str | None = None, *, created: float | None = None
+) -> bytes:
+    """A Stripe event; `created` (unix time) is when it happened at Stripe, now by default."""
     body = {
         "id": event_id or f"evt_{uuid.uuid4().hex[:16]}",
         "object": "event",
         "type": kind,
-        "created": int(SystemClock().now().timestamp()),
+        "created": int(created if created is not None else SystemClock().now().timestamp()),
         "data": {"object": obj},
     }
     return json.dumps(body).encode()

@@ -1,7 +1,7 @@
 // Paying (booking step 3): the demo provider's card form, or Stripe Elements when the server's
 // payment provider is Stripe (it then sends its publishable key in `browser`).
 
-import { accessToken, post } from "./api";
+import { post, request } from "./api";
 import { field, h } from "./dom";
 import type { Booking, PaymentStart } from "./types";
 
@@ -42,8 +42,9 @@ export function demoForm(start: PaymentStart): PaymentForm {
 
 /**
  * Stripe Elements: loaded only when the server says its provider is Stripe. The Payment Element
- * confirms the PaymentIntent in the browser; the server confirms the booking from Stripe's
- * webhook, so this then polls the booking until it is confirmed.
+ * confirms the PaymentIntent in the browser; then the server is asked to read the payment from
+ * Stripe (`payment/refresh`), which confirms the booking without waiting for the webhook, asked
+ * again while Stripe is still processing it.
  */
 export async function stripeForm(start: PaymentStart, bookingId: string): Promise<PaymentForm> {
   const key = start.browser.publishable_key;
@@ -60,11 +61,8 @@ export async function stripeForm(start: PaymentStart, bookingId: string): Promis
       const result = await stripe.confirmPayment({ elements, redirect: "if_required" });
       if (result.error) throw new Error(result.error.message ?? "The payment was declined.");
       for (let tries = 0; tries < 30; tries += 1) {
-        const response = await fetch(`/api/bookings/${bookingId}`, {
-          headers: { Authorization: `Bearer ${accessToken() ?? ""}` },
-        });
-        const booking = (await response.json()) as Booking;
-        if (booking.status !== "held") return booking;
+        const answer = await request<{ booking: Booking }>("POST", `/api/bookings/${bookingId}/payment/refresh`);
+        if (answer.booking.status !== "held") return answer.booking;
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }
       throw new Error("The payment went through but the booking is not confirmed yet. Check My sessions.");

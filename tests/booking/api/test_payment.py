@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from booking.storage.bookings import BookingEvent, Payment
 from realtime.auth.models import Role
+from realtime.idempotency import IdempotencyRecord
 from realtime.wiring import Services
 from tests.booking.api.test_holds import TUESDAY_9AM, WEEKDAYS, hold, hold_body
 from tests.booking.support import Caller, Client, listed_coach, make_user, problem
@@ -197,6 +198,28 @@ async def test_idempotent_retries_return_the_first_answer(
     redone = await confirm(client, member, secret, GOOD_CARD, **{"Idempotency-Key": "c-2"})
     assert (await done.json()) == (await redone.json())
     assert redone.headers["Idempotent-Replayed"] == "true"
+
+
+async def test_stored_answers_keep_no_client_secret_in_plain_text(
+    client: Client, services: Services, member: Caller, pro: tuple[Caller, str]
+) -> None:
+    held_now = await client.post(
+        "/api/bookings",
+        json=hold_body(pro[1], TUESDAY_9AM),
+        headers={**member.headers, "Idempotency-Key": "h-1"},
+    )
+    booking = await held_now.json()
+    first = await start_payment(client, member, booking["id"], **{"Idempotency-Key": "pay-1"})
+    secret = (await first.json())["client_secret"]
+    async with services.db.session() as session:
+        stored = list((await session.scalars(select(IdempotencyRecord.body))).all())
+    assert len(stored) == 2  # the hold's answer and the payment's
+    for body in stored:
+        assert body is not None
+        assert secret.encode() not in body
+        assert booking["id"].encode() not in body  # nothing of the answer shows
+    retry = await start_payment(client, member, booking["id"], **{"Idempotency-Key": "pay-1"})
+    assert (await retry.json())["client_secret"] == secret
 
 
 async def test_only_a_live_hold_can_be_paid(

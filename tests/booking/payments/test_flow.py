@@ -171,12 +171,26 @@ async def test_replays_and_late_arrivals_change_nothing(
     assert charges == 1
 
 
-async def test_a_failed_payment_releases_the_hold(
+async def test_a_declined_card_keeps_the_hold_and_another_card_books(
     client: Client, services: Services, member: Caller, pro: tuple[Caller, str]
 ) -> None:
     booking, obj = await intent_of_a_hold(client, member, pro[1])
     failed = event("payment_intent.payment_failed", obj)
     answer = await post_event(client, failed, signature(failed, WEBHOOK_SECRET))
+    assert (await answer.json())["result"] == "failed"
+    assert await status_of(client, member, booking["id"]) == "held"
+    # The same PaymentIntent, paid with another card in the same form.
+    succeeded = event("payment_intent.succeeded", obj)
+    paid = await post_event(client, succeeded, signature(succeeded, WEBHOOK_SECRET))
+    assert (await paid.json())["result"] == "confirmed"
+
+
+async def test_a_canceled_payment_releases_the_hold(
+    client: Client, services: Services, member: Caller, pro: tuple[Caller, str]
+) -> None:
+    booking, obj = await intent_of_a_hold(client, member, pro[1])
+    canceled = event("payment_intent.canceled", obj)
+    answer = await post_event(client, canceled, signature(canceled, WEBHOOK_SECRET))
     assert (await answer.json())["result"] == "failed"
     assert await status_of(client, member, booking["id"]) == "expired"
 

@@ -4,6 +4,7 @@ partial refunds, and webhook signatures."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 import stripe
@@ -17,6 +18,7 @@ from booking.payments.stripe import (
     Ignored,
     RefundEvent,
     StripeProvider,
+    intent_event,
     parse_webhook,
 )
 from tests.support.localstripe import PUBLISHABLE_KEY, WEBHOOK_SECRET
@@ -93,11 +95,18 @@ def intent(**changes: object) -> dict[str, object]:
 
 
 def test_a_signed_payment_event_is_read() -> None:
-    payload = event("payment_intent.succeeded", intent(), "evt_1")
+    payload = event("payment_intent.succeeded", intent(), "evt_1", created=1772442000)
     verified = parse_webhook(payload, signature(payload, WEBHOOK_SECRET), WEBHOOK_SECRET)
     assert verified.id == "evt_1"
+    # When it happened at Stripe: the event's `created`, kept by every retry.
+    paid_at = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     assert verified.body == PaymentEvent(
-        "stripe", "pi_123", PaymentStatus.SUCCEEDED, Money(10000, "USD"), BOOKING
+        "stripe",
+        "pi_123",
+        PaymentStatus.SUCCEEDED,
+        Money(10000, "USD"),
+        BOOKING,
+        succeeded_at=paid_at,
     )
 
 
@@ -159,3 +168,60 @@ def test_signed_events_we_cannot_use_are_refused(changes: dict[str, object], why
     payload = event("payment_intent.succeeded", intent(**changes))
     with pytest.raises(BadEvent, match=why):
         parse_webhook(payload, signature(payload, WEBHOOK_SECRET), WEBHOOK_SECRET)
+
+
+def test_a_read_payment_intent_tells_when_it_was_paid_and_stripes_fee() -> None:
+    """The PaymentIntent as Stripe documents it, `latest_charge.balance_transaction` expanded
+    (docs.stripe.com/api/payment_intents/object, /api/balance_transactions/object)."""
+    intent = {
+        "id": "pi_3Mtw",
+        "object": "payment_intent",
+        "amount": 10000,
+        "currency": "usd",
+        "status": "succeeded",
+        "metadata": {"booking_id": "6f1c1d2e-0000-4000-8000-000000000001"},
+        "latest_charge": {
+            "id": "ch_3Mtw",
+            "object": "charge",
+            "created": 1772442000,
+            "balance_transaction": {
+                "id": "txn_3Mtw",
+                "object": "balance_transaction",
+                "amount": 10000,
+                "currency": "usd",
+                "fee": 320,
+                "net": 9680,
+            },
+        },
+    }
+    read = intent_event(intent)
+    assert (read.status, read.fee) == (PaymentStatus.SUCCEEDED, Money(320, "USD"))
+    assert read.succeeded_at == datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    declined = intent_event(
+        {**intent, "status": "requires_payment_method", "last_payment_error": {"code": "x"}}
+    )
+    assert (declined.status, declined.fee, declined.succeeded_at) == (
+        PaymentStatus.FAILED,
+        None,
+        None,
+    )
+
+
+async def test_localstripe_tells_the_charge_and_its_balance_transaction(
+    provider: StripeProvider, stripe_client: stripe.StripeClient
+) -> None:
+    started = await provider.start(
+        booking_id=BOOKING, amount=Money(4200, "USD"), idempotency_key=f"t:{uuid.uuid4()}"
+    )
+    before = await provider.read(started.provider_ref)
+    assert before is not None
+    assert (before.status, before.fee) == (PaymentStatus.PENDING, None)
+    await stripe_client.v1.payment_intents.update_async(
+        started.provider_ref, params={"payment_method": "pm_card_visa"}
+    )
+    await stripe_client.v1.payment_intents.confirm_async(started.provider_ref)
+    after = await provider.read(started.provider_ref)
+    assert after is not None
+    assert after.status is PaymentStatus.SUCCEEDED
+    assert after.succeeded_at is not None
+    assert after.fee == Money(0, "USD")  # localstripe charges no fee
