@@ -54,6 +54,10 @@ CloseRoom = Callable[[str, Closed], Awaitable[None]]
 # What a socket of a revoked login is told before it is disconnected.
 TOLD: dict[Revoked, tuple[Code, str]] = {
     Revoked.LOGGED_OUT: (Code.TOKEN_INVALID, "You logged out; log in again to continue."),
+    Revoked.REUSED: (
+        Code.TOKEN_INVALID,
+        "This login was ended because its refresh token was used twice; log in again.",
+    ),
     Revoked.LOGGED_OUT_EVERYWHERE: (
         Code.TOKEN_INVALID,
         "Every session of this account was ended; log in again to continue.",

@@ -1,6 +1,7 @@
 """What else ends when a login ends: the sockets opened with its tokens.
 
-`Accounts` tells its `Revocations` once a logout, a logout everywhere (the shared revoke-all
+`Accounts` tells its `Revocations` once a logout, a session ended because its rotated refresh
+token came back, a logout everywhere (the shared revoke-all
 path, which a password reset takes too) or the disabling of an account has committed. The
 socket.io edge (`signalling.rights.SocketRights`) then disconnects those sockets on every
 server process. Without socket.io (the CLI's services) nothing has sockets: `NoSockets`.
@@ -15,6 +16,7 @@ from typing import Protocol
 
 class Revoked(StrEnum):
     LOGGED_OUT = "logged_out"  # one login session
+    REUSED = "reused"  # one login session, whose rotated refresh token came back (a thief?)
     LOGGED_OUT_EVERYWHERE = "logged_out_everywhere"  # every login session of the user
     DISABLED = "disabled"  # the account, by an admin
 

@@ -344,6 +344,8 @@ class Accounts:
                 # Committed before refusing: the thief's copy dies with the owner's.
                 auth.revoked_at = now
                 log.warning("refresh token of session %s reused; session revoked", auth.id)
+        if isinstance(refusal, RefreshReused):
+            await self.revocations.revoked(auth.user_id, Revoked.REUSED, auth.id)
         raise refusal
 
     async def logout(self, user_id: uuid.UUID, session_id: uuid.UUID) -> None:

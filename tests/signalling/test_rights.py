@@ -16,6 +16,7 @@ from realtime.auth.models import AuthSession, Role, User
 from realtime.auth.tokens import TokenCodec
 from realtime.wiring import Services
 from tests.booking.support import Caller, Client, another_login, make_user
+from tests.realtime.auth.flows import refresh, register
 from tests.signalling.conftest import Connect, Joiner
 from tests.signalling.peers import Peer
 from tests.signalling.sessions import START, Booked, book, open_window, token
@@ -251,3 +252,21 @@ async def test_admins_disable_and_enable_accounts_and_nobody_else_does(
         user = await session.get(User, member.user_id)
         assert user is not None
         assert user.disabled_at is None
+
+
+async def test_a_reused_refresh_token_ends_the_sockets_of_its_login(
+    client: Client, app_url: str
+) -> None:
+    registered = await register(client)
+    first = registered["tokens"]
+    socket = Peer()
+    try:
+        await socket.connect(app_url, {"token": first["access_token"]})
+        status, _ = await refresh(client, first["refresh_token"])
+        assert status == 200
+        status, _ = await refresh(client, first["refresh_token"])  # a stolen copy
+        assert status == 401
+        await disconnected(socket)
+        assert (await socket.next("error"))["code"] == "token_invalid"
+    finally:
+        await socket.close()
