@@ -100,6 +100,7 @@ class Code(StrEnum):
     PAYLOAD_TOO_LARGE = "payload_too_large"
     JOIN_TIMEOUT = "join_timeout"
     TAKEN_OVER = "taken_over"
+    SESSION_CLOSED = "session_closed"
 
 
 @dataclass

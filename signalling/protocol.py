@@ -357,6 +357,10 @@ socket.on("peer-reconnected", () => pc.restartIce());
                 ),
                 (Code.TOKEN_INVALID, "the token was revoked since the socket connected"),
                 (Code.ACCOUNT_DISABLED, "the account was disabled since the socket connected"),
+                (
+                    Code.SESSION_CLOSED,
+                    "the booking was canceled or moved while this join was under way",
+                ),
             ),
         ),
         ClientEvent(

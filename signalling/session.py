@@ -38,7 +38,7 @@ from booking.services.sessions import Closed, Sessions
 from media.ice import ice_servers
 from realtime.auth.access import Authenticator, Principal
 from realtime.clock import Clock
-from realtime.errors import AppError, BadRequest, Code
+from realtime.errors import AppError, BadRequest, Code, Conflict
 from realtime.settings import Settings
 from signalling.acks import Ack, answers, error_ack, invalid, ok, refused
 from signalling.presence import Member, Presence
@@ -99,6 +99,7 @@ class SessionSignalling:
         self.tokens: dict[str, str] = {}  # sid -> the token it connected with, checked at join
         self.sockets_of: Counter[str] = Counter()  # user id -> sockets on this node
         self.local = LocalRooms()
+        self.closings: Counter[str] = Counter()  # booking id -> rooms closed on this node
         self.timers = Timers(clock)
 
     def register(self) -> None:
@@ -194,6 +195,9 @@ class SessionSignalling:
         # the account, the scope.
         caller = await self.authenticator.socket_principal(self.tokens[sid])
         self.callers[sid] = caller
+        # A cancel committed after admission read the booking is noticed before the seat is
+        # taken (a close applied after that finds the seat).
+        closings = self.closings[str(payload.booking_id)]
         admission = await self.sessions.admit(caller.user_id, payload.booking_id)
         room, user = str(admission.booking_id), str(caller.user_id)
         now = self._now()
@@ -218,6 +222,12 @@ class SessionSignalling:
         self.timers.cancel(f"grace:{room}:{user}")
         await self.sio.enter_room(sid, room_channel(room), namespace=SESSION)
         await self.sio.enter_room(sid, peer_channel(member.peer_id), namespace=SESSION)
+        if self.closings[room] != closings:
+            await self._undo_join(sid, room, member)
+            raise Conflict(
+                Code.SESSION_CLOSED,
+                "The room closed while you were joining (the booking was canceled or moved).",
+            )
         bucket = Bucket(self.settings.signal_rate, 2 * self.settings.signal_rate, self._mono())
         self.local.add(
             Seat(
@@ -300,19 +310,32 @@ class SessionSignalling:
         every process by `SocketRights` after a cancel or a reschedule committed)."""
         # Taken out of the relay's view before the first await: no signal passes after this.
         seats = [self.local.remove(seat.sid) for seat in self.local.seats_in(booking_id)]
+        self.closings[booking_id] += 1
         told = SessionClosed(
             booking_id=booking_id,
             reason="canceled" if reason is Closed.CANCELED else "rescheduled",
         )
         for seat in seats:
             assert seat is not None  # listed by seats_in just above
-            place = await self._unseat(seat)
-            if place is not None:
-                await self.presence.replace(booking_id, place, None)
-            await self.sio.emit(
-                SESSION_CLOSED, told, to=seat.sid, namespace=SESSION, ignore_queue=True
-            )
+            try:
+                place = await self._unseat(seat)
+                if place is not None:
+                    await self.presence.replace(booking_id, place, None)
+                await self.sio.emit(
+                    SESSION_CLOSED, told, to=seat.sid, namespace=SESSION, ignore_queue=True
+                )
+            except Exception:
+                # Out of the relay already; the next seat is still told.
+                log.exception("session %s: %s not told of the closing", booking_id, seat.role)
+                continue
             log.info("session %s: %s put out (%s)", booking_id, seat.role, reason)
+
+    async def _undo_join(self, sid: str, room: str, member: Member) -> None:
+        """A join that lost the race with a closing room: out again, as if never in."""
+        await self.sio.leave_room(sid, room_channel(room), namespace=SESSION)
+        await self.sio.leave_room(sid, peer_channel(member.peer_id), namespace=SESSION)
+        await self.presence.replace(room, member, None)
+        self.timers.after(f"join:{sid}", self.settings.join_timeout, lambda: self._unjoined(sid))
 
     async def _unseat(self, seat: Seat) -> Member | None:
         """Out of the room's socket.io rooms (the seat is already out of `local`); the

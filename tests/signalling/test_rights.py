@@ -5,17 +5,25 @@ booking empties its room. (Across two processes: test_rights_nodes.py.)"""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import uuid
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
 import socketio
+from aiohttp import web
 from sqlalchemy import update
 
+from booking.services.sessions import Admission, Closed, Sessions
 from realtime.auth.models import AuthSession, Role, User
 from realtime.auth.tokens import TokenCodec
 from realtime.wiring import Services
+from signalling import server as signalling_server
+from signalling.presence import MemoryPresence
+from signalling.session import SessionSignalling
 from tests.booking.support import Caller, Client, another_login, make_user
+from tests.conftest import AiohttpClient
 from tests.realtime.auth.flows import refresh, register
 from tests.signalling.conftest import Connect, Joiner
 from tests.signalling.peers import Peer
@@ -270,3 +278,55 @@ async def test_a_reused_refresh_token_ends_the_sockets_of_its_login(
         assert (await socket.next("error"))["code"] == "token_invalid"
     finally:
         await socket.close()
+
+
+class HeldAdmission(Sessions):
+    """The real admission, which then waits for the test to let it go: a booking change can
+    land between admission's read and the seat being taken."""
+
+    def __init__(self, real: Sessions) -> None:
+        super().__init__(real.db, real.clock, join_early_minutes=int(real.early.seconds // 60))
+        self.read, self.go = asyncio.Event(), asyncio.Event()
+
+    async def admit(self, user_id: uuid.UUID, booking_id: uuid.UUID) -> Admission:
+        admission = await super().admit(user_id, booking_id)
+        self.read.set()
+        await self.go.wait()
+        return admission
+
+
+async def test_a_join_under_way_when_the_room_closes_takes_no_seat(
+    client: Client, services: Services, clock: FakeClock, aiohttp_client: AiohttpClient
+) -> None:
+    booked = await book(client, services)
+    open_window(clock)
+    # A server of its own: the app's namespace, with an admission the test holds.
+    settings = dataclasses.replace(services.settings, redis_url="")
+    sio = signalling_server.create_server(settings)
+    held = HeldAdmission(services.scheduling.sessions)
+    presence = MemoryPresence()
+    signalling = SessionSignalling(sio, settings, clock, services.authenticator, held, presence)
+    signalling.register()
+    app = web.Application()
+    sio.attach(app)
+
+    async def lifetime(_: web.Application) -> AsyncIterator[None]:
+        async with signalling_server.running(sio), signalling.running():
+            yield
+
+    app.cleanup_ctx.append(lifetime)
+    server = await aiohttp_client(app)
+    peer = Peer()
+    try:
+        await peer.connect(str(server.make_url("/")), {"token": token(booked.member)})
+        joining = asyncio.create_task(peer.call("join", {"booking_id": booked.booking_id}))
+        await asyncio.wait_for(held.read.wait(), WAIT)
+        # What SocketRights runs on this process once the cancel committed.
+        await signalling.close_room(booked.booking_id, Closed.CANCELED)
+        held.go.set()
+        ack = await joining
+        assert ack["error"]["code"] == "session_closed"
+        assert signalling.local.seats == {}
+        assert await presence.members(booked.booking_id) == {}
+    finally:
+        await peer.close()
