@@ -99,7 +99,8 @@ class SessionSignalling:
         self.tokens: dict[str, str] = {}  # sid -> the token it connected with, checked at join
         self.sockets_of: Counter[str] = Counter()  # user id -> sockets on this node
         self.local = LocalRooms()
-        self.closings: Counter[str] = Counter()  # booking id -> rooms closed on this node
+        self.joining: dict[str, str] = {}  # sid -> booking id, while its join is under way
+        self.interrupted: set[str] = set()  # sids whose join's room closed meanwhile
         self.timers = Timers(clock)
 
     def register(self) -> None:
@@ -189,15 +190,23 @@ class SessionSignalling:
     # Client events
 
     async def join(self, sid: str, payload: JoinIn) -> Ack:
+        # A room closed while the join is under way (admission may have read the booking before
+        # the cancel committed) marks it: it is checked before the seat is taken, with no
+        # await in between, and a closing after that finds the seat.
+        self.joining[sid] = str(payload.booking_id)
+        try:
+            return await self._join(sid, payload)
+        finally:
+            del self.joining[sid]
+            self.interrupted.discard(sid)
+
+    async def _join(self, sid: str, payload: JoinIn) -> Ack:
         if sid in self.local.seats:
             raise BadRequest(Code.ALREADY_JOINED, "This socket is in a session room; leave first.")
         # What let the socket in must still hold: its login, its token's version and expiry,
         # the account, the scope.
         caller = await self.authenticator.socket_principal(self.tokens[sid])
         self.callers[sid] = caller
-        # A cancel committed after admission read the booking is noticed before the seat is
-        # taken (a close applied after that finds the seat).
-        closings = self.closings[str(payload.booking_id)]
         admission = await self.sessions.admit(caller.user_id, payload.booking_id)
         room, user = str(admission.booking_id), str(caller.user_id)
         now = self._now()
@@ -222,7 +231,7 @@ class SessionSignalling:
         self.timers.cancel(f"grace:{room}:{user}")
         await self.sio.enter_room(sid, room_channel(room), namespace=SESSION)
         await self.sio.enter_room(sid, peer_channel(member.peer_id), namespace=SESSION)
-        if self.closings[room] != closings:
+        if sid in self.interrupted:
             await self._undo_join(sid, room, member)
             raise Conflict(
                 Code.SESSION_CLOSED,
@@ -310,7 +319,7 @@ class SessionSignalling:
         every process by `SocketRights` after a cancel or a reschedule committed)."""
         # Taken out of the relay's view before the first await: no signal passes after this.
         seats = [self.local.remove(seat.sid) for seat in self.local.seats_in(booking_id)]
-        self.closings[booking_id] += 1
+        self.interrupted.update(sid for sid, room in self.joining.items() if room == booking_id)
         told = SessionClosed(
             booking_id=booking_id,
             reason="canceled" if reason is Closed.CANCELED else "rescheduled",
