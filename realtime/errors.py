@@ -39,6 +39,8 @@ class Code(StrEnum):
     FORBIDDEN = "forbidden"
     EMAIL_TAKEN = "email_taken"
     ACCOUNT_DISABLED = "account_disabled"
+    USER_NOT_FOUND = "user_not_found"
+    CANNOT_DISABLE_SELF = "cannot_disable_self"
     # coaches
     COACH_NOT_FOUND = "coach_not_found"
     UNKNOWN_SPECIALTY = "unknown_specialty"
@@ -98,6 +100,7 @@ class Code(StrEnum):
     PAYLOAD_TOO_LARGE = "payload_too_large"
     JOIN_TIMEOUT = "join_timeout"
     TAKEN_OVER = "taken_over"
+    SESSION_CLOSED = "session_closed"
 
 
 @dataclass

@@ -7,8 +7,9 @@ it needs; `provide()` fills them in.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
+from typing import Protocol
 
 import socketio
 from aiohttp import web
@@ -37,6 +38,7 @@ from realtime.settings import Settings, SettingsError
 from realtime.tasks import running
 from signalling.availability import WATCH_REFRESH, Availability, SocketFeed, Watched
 from signalling.presence import MemoryPresence, OnlineCoaches, Presence, RedisPresence
+from signalling.rights import Bus, LocalBus, RedisBus, SocketRights
 from signalling.session import SessionSignalling
 
 # How often each process looks for holds whose time is up.
@@ -60,6 +62,7 @@ class Services:
     scheduling: Scheduling
     signalling: SessionSignalling | None = None
     watched: Watched | None = None
+    rights: SocketRights | None = None
 
 
 @asynccontextmanager
@@ -96,6 +99,7 @@ async def services(
     authenticator = Authenticator(db, tokens)
     online: OnlineCoaches | None = None
     presence: Presence | None = None
+    rights: SocketRights | None = None
     if sio is not None:
         presence = (
             RedisPresence(settings.redis_url, settings.redis_prefix)
@@ -103,9 +107,17 @@ async def services(
             else MemoryPresence()
         )
         online = OnlineCoaches(presence, clock)
+        bus: Bus = (
+            RedisBus(settings.redis_url, settings.redis_prefix, clock)
+            if settings.redis_url
+            else LocalBus()
+        )
+        rights = SocketRights(sio, bus)
     try:
         async with payment_providers(settings) as (provider, transfers):
-            scheduling = Scheduling.build(settings, db, clock, feed, provider, transfers)
+            scheduling = Scheduling.build(
+                settings, db, clock, feed, provider, transfers, rooms=rights
+            )
             jobs = {
                 "expire-holds": (HOLD_SWEEP_SECONDS, scheduling.bookings.expire_holds),
                 "forget-idempotency-keys": (3600, lambda: idempotency.sweep(db, clock)),
@@ -119,7 +131,9 @@ async def services(
                 signalling = SessionSignalling(
                     sio, settings, clock, authenticator, scheduling.sessions, presence
                 )
-            async with running(clock, jobs), _signalling(signalling):
+            if rights is not None and signalling is not None:
+                rights.on_close(signalling.close_room)
+            async with running(clock, jobs), _running(signalling), _running(rights):
                 yield Services(
                     settings=settings,
                     clock=clock,
@@ -129,11 +143,14 @@ async def services(
                     passwords=passwords,
                     tokens=tokens,
                     authenticator=authenticator,
-                    accounts=Accounts(settings, clock, db, live, passwords, tokens, metrics),
+                    accounts=Accounts(
+                        settings, clock, db, live, passwords, tokens, metrics, revocations=rights
+                    ),
                     coaching=Coaching.build(db, clock, settings.secret_key, online),
                     scheduling=scheduling,
                     signalling=signalling,
                     watched=watched,
+                    rights=rights,
                 )
     finally:
         if watched is not None:
@@ -142,12 +159,17 @@ async def services(
         await db.close()
 
 
+class _Running(Protocol):
+    def running(self) -> AbstractAsyncContextManager[None]: ...
+
+
 @asynccontextmanager
-async def _signalling(signalling: SessionSignalling | None) -> AsyncIterator[None]:
-    if signalling is None:
+async def _running(part: _Running | None) -> AsyncIterator[None]:
+    """`part.running()` for the app's lifetime, when there is a part (socket.io is optional)."""
+    if part is None:
         yield
         return
-    async with signalling.running():
+    async with part.running():
         yield
 
 

@@ -5,7 +5,9 @@ A socket `watch`es coaches (at most `MAX_WATCHES`) and so joins the room `coach:
 is committed, emits `slots:changed` to that room. With the Redis manager the emit reaches the
 room's sockets on every server process. Anyone may watch a listed coach: the events say only
 that some time of a public calendar was taken or freed, never by whom. A token is optional, but
-a bad one is refused, so a client learns at once that it must log in again.
+a bad one (or one scoped to two-factor setup) is refused, so a client learns at once that it
+must log in again; a socket opened with a token is disconnected when that login ends
+(signalling.rights).
 
 With several processes, every emit is published on Redis and decoded by every process, also
 when no socket anywhere watches that coach, which is most of the time (a hold is the busiest
@@ -41,6 +43,7 @@ from signalling.protocol import (
     WatchIn,
     utc_iso,
 )
+from signalling.rights import enter_rights_rooms
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +146,8 @@ class Availability:
         try:
             token = AvailabilityAuth.model_validate(auth or {}).token
             if token:
-                await self.authenticator.principal(token)
+                principal = await self.authenticator.socket_principal(token)
+                await enter_rights_rooms(self.sio, sid, AVAILABILITY, principal)
         except ValidationError as exc:
             first = field_errors(exc)[0]
             raise refused(Code.BAD_PAYLOAD, f"auth.{first.field}: {first.message}") from None

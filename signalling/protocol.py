@@ -121,6 +121,7 @@ socket.on("connect", async () => {
         (Code.TOKEN_INVALID, "the token is not valid or was revoked"),
         (Code.TOKEN_EXPIRED, "the token has expired; refresh it and connect again"),
         (Code.ACCOUNT_DISABLED, "the account is disabled"),
+        (Code.TWO_FACTOR_SETUP_REQUIRED, "the token is scoped to two-factor setup only"),
         (Code.BAD_PAYLOAD, "`auth` is not an object with the fields above"),
     ),
     client_events=(
@@ -171,6 +172,7 @@ PEER_JOINED, PEER_LEFT, PEER_RECONNECTED, ERROR = (
     "peer-reconnected",
     "error",
 )
+SESSION_CLOSED = "session:closed"
 MAX_SDP = 32_000
 MAX_CANDIDATE = 1_024
 MAX_PEER_ID = 64
@@ -270,6 +272,17 @@ class PeerLeft(TypedDict):
     ]
 
 
+class SessionClosed(TypedDict):
+    booking_id: Annotated[str, Doc("The booking whose room you are no longer in (UUID).")]
+    reason: Annotated[
+        Literal["canceled", "rescheduled"],
+        Doc(
+            "`canceled` (nobody can join again) or `rescheduled` (join again from "
+            "`JOIN_EARLY_MINUTES` before the new start: fetch the booking for its times)."
+        ),
+    ]
+
+
 class ErrorEvent(TypedDict):
     code: Annotated[str, Doc("Stable error code; clients branch on it.")]
     message: Annotated[str, Doc("What went wrong, in English, for people.")]
@@ -296,7 +309,10 @@ SESSION_NAMESPACE = Namespace(
     "Every refused event is also told as an `error` event, so fire-and-forget `signal`s learn "
     "of refusals too. Signals are limited to `SIGNAL_RATE` per second per socket; a socket that "
     "has not joined within `JOIN_TIMEOUT` seconds is closed. Messages over 64 KiB close the "
-    "socket (Engine.IO's limit).",
+    "socket (Engine.IO's limit). The token is checked at connect and again at every `join`; "
+    "a logout, a logout everywhere or a disabled account closes the sockets opened with the "
+    "revoked tokens at once, and a canceled or rescheduled booking empties its room "
+    "(`session:closed`), on every server node.",
     usage="""\
 const socket = io("/session", { auth: { token }, transports: ["websocket"] });
 const joined = await socket.emitWithAck("join", { booking_id });
@@ -313,6 +329,7 @@ socket.on("peer-reconnected", () => pc.restartIce());
         (Code.TOKEN_INVALID, "the token is missing, not valid or was revoked"),
         (Code.TOKEN_EXPIRED, "the token has expired; refresh it and connect again"),
         (Code.ACCOUNT_DISABLED, "the account is disabled"),
+        (Code.TWO_FACTOR_SETUP_REQUIRED, "the token is scoped to two-factor setup only"),
         (Code.BAD_PAYLOAD, "`auth` is not an object with a `token`"),
     ),
     client_events=(
@@ -333,6 +350,17 @@ socket.on("peer-reconnected", () => pc.restartIce());
                 (Code.SESSION_OVER, "the session has ended"),
                 (Code.ROOM_FULL, "the room holds as many peers as its session type allows"),
                 (Code.ALREADY_JOINED, "this socket is in another session's room"),
+                (
+                    Code.TOKEN_EXPIRED,
+                    "the token the socket connected with has expired: connect again with a "
+                    "fresh one",
+                ),
+                (Code.TOKEN_INVALID, "the token was revoked since the socket connected"),
+                (Code.ACCOUNT_DISABLED, "the account was disabled since the socket connected"),
+                (
+                    Code.SESSION_CLOSED,
+                    "the booking was canceled or moved while this join was under way",
+                ),
             ),
         ),
         ClientEvent(
@@ -387,9 +415,18 @@ socket.on("peer-reconnected", () => pc.restartIce());
             example={"from": "p-4fQx2", "description": {"type": "offer", "sdp": SDP_EXAMPLE}},
         ),
         ServerEvent(
+            name=SESSION_CLOSED,
+            summary="The booking was canceled or rescheduled: you are out of its room (the "
+            "other side too), no signal reaches you or leaves you any more, and the socket "
+            "stays connected (the join timeout applies again).",
+            payload=SessionClosed,
+            example={"booking_id": BOOKING_ID, "reason": "canceled"},
+        ),
+        ServerEvent(
             name=ERROR,
             summary="A client event was refused (and dropped), or the socket is about to be "
-            "closed (`join_timeout`, `taken_over`).",
+            "closed (`join_timeout`, `taken_over`; `token_invalid` after a logout or logout "
+            "everywhere, `account_disabled` when an admin disabled the account).",
             payload=ErrorEvent,
             example={"code": "rate_limited", "message": "Slow down.", "event": "signal"},
         ),

@@ -10,6 +10,10 @@ removes it and tells the room `peer-left`. A node that crashes cannot run that t
 beats in presence, and each node sweeps the rooms of its own sockets for members whose node
 stopped beating or whose grace ran out. Removals are compare-and-set, so exactly one node tells.
 
+Rights (signalling.rights): the token is checked at connect and again at every `join`; a
+revoked login's sockets are disconnected, and a canceled or rescheduled booking's room emptied
+(`close_room`, `session:closed`), by `SocketRights` on every process.
+
 `signal` is the hot path: the seat is read from this process's `LocalRooms`, the bucket is
 checked, the payload validated, and the message emitted straight to the target socket when it
 is on this process (`ignore_queue`: no Redis publish) or to its `peer:<id>` socket.io room
@@ -30,11 +34,11 @@ import socketio
 from pydantic import ValidationError
 
 from booking.policy.sessions import room_has_space
-from booking.services.sessions import Sessions
+from booking.services.sessions import Closed, Sessions
 from media.ice import ice_servers
 from realtime.auth.access import Authenticator, Principal
 from realtime.clock import Clock
-from realtime.errors import AppError, BadRequest, Code
+from realtime.errors import AppError, BadRequest, Code, Conflict
 from realtime.settings import Settings
 from signalling.acks import Ack, answers, error_ack, invalid, ok, refused
 from signalling.presence import Member, Presence
@@ -44,6 +48,7 @@ from signalling.protocol import (
     PEER_LEFT,
     PEER_RECONNECTED,
     SESSION,
+    SESSION_CLOSED,
     SIGNAL,
     ErrorEvent,
     JoinIn,
@@ -51,9 +56,11 @@ from signalling.protocol import (
     PeerInfo,
     PeerLeft,
     SessionAuth,
+    SessionClosed,
     SignalIn,
     utc_iso,
 )
+from signalling.rights import enter_rights_rooms
 from signalling.rooms import Bucket, LocalRooms, Seat, peer_channel, room_channel
 from signalling.timers import Timers
 
@@ -89,8 +96,11 @@ class SessionSignalling:
         self.node = uuid.uuid4().hex
         self.grace = float(settings.reconnect_grace)
         self.callers: dict[str, Principal] = {}
+        self.tokens: dict[str, str] = {}  # sid -> the token it connected with, checked at join
         self.sockets_of: Counter[str] = Counter()  # user id -> sockets on this node
         self.local = LocalRooms()
+        self.joining: dict[str, str] = {}  # sid -> booking id, while its join is under way
+        self.interrupted: set[str] = set()  # sids whose join's room closed meanwhile
         self.timers = Timers(clock)
 
     def register(self) -> None:
@@ -121,7 +131,8 @@ class SessionSignalling:
     async def connect(self, sid: str, environ: dict[str, Any], auth: object = None) -> None:
         try:
             token = SessionAuth.model_validate(auth or {}).token
-            principal = await self.authenticator.principal(token)
+            principal = await self.authenticator.socket_principal(token)
+            await enter_rights_rooms(self.sio, sid, SESSION, principal)
             await self.presence.mark_online(
                 self.node, {str(principal.user_id)}, self._now(), self.grace
             )
@@ -133,11 +144,13 @@ class SessionSignalling:
             log.exception("session connect failed")
             raise refused(Code.INTERNAL, "Something went wrong on our side.") from None
         self.callers[sid] = principal
+        self.tokens[sid] = token
         self.sockets_of[str(principal.user_id)] += 1
         self.timers.after(f"join:{sid}", self.settings.join_timeout, lambda: self._unjoined(sid))
 
     async def disconnect(self, sid: str, reason: object = None) -> None:
         caller = self.callers.pop(sid, None)
+        self.tokens.pop(sid, None)
         self.timers.cancel(f"join:{sid}")
         seat = self.local.remove(sid)
         try:
@@ -177,9 +190,23 @@ class SessionSignalling:
     # Client events
 
     async def join(self, sid: str, payload: JoinIn) -> Ack:
-        caller = self.callers[sid]
+        # A room closed while the join is under way (admission may have read the booking before
+        # the cancel committed) marks it: it is checked before the seat is taken, with no
+        # await in between, and a closing after that finds the seat.
+        self.joining[sid] = str(payload.booking_id)
+        try:
+            return await self._join(sid, payload)
+        finally:
+            del self.joining[sid]
+            self.interrupted.discard(sid)
+
+    async def _join(self, sid: str, payload: JoinIn) -> Ack:
         if sid in self.local.seats:
             raise BadRequest(Code.ALREADY_JOINED, "This socket is in a session room; leave first.")
+        # What let the socket in must still hold: its login, its token's version and expiry,
+        # the account, the scope.
+        caller = await self.authenticator.socket_principal(self.tokens[sid])
+        self.callers[sid] = caller
         admission = await self.sessions.admit(caller.user_id, payload.booking_id)
         room, user = str(admission.booking_id), str(caller.user_id)
         now = self._now()
@@ -204,6 +231,12 @@ class SessionSignalling:
         self.timers.cancel(f"grace:{room}:{user}")
         await self.sio.enter_room(sid, room_channel(room), namespace=SESSION)
         await self.sio.enter_room(sid, peer_channel(member.peer_id), namespace=SESSION)
+        if sid in self.interrupted:
+            await self._undo_join(sid, room, member)
+            raise Conflict(
+                Code.SESSION_CLOSED,
+                "The room closed while you were joining (the booking was canceled or moved).",
+            )
         bucket = Bucket(self.settings.signal_rate, 2 * self.settings.signal_rate, self._mono())
         self.local.add(
             Seat(
@@ -276,14 +309,53 @@ class SessionSignalling:
         seat = self.local.remove(sid)
         if seat is None:
             raise BadRequest(Code.NOT_JOINED, "This socket is in no session room.")
+        place = await self._unseat(seat)
+        if place is not None:
+            await self._remove(seat.booking_id, place, "left")
+        return ok()
+
+    async def close_room(self, booking_id: str, reason: Closed) -> None:
+        """Put this process's seats of the booking's room out of it, telling them why (run on
+        every process by `SocketRights` after a cancel or a reschedule committed)."""
+        # Taken out of the relay's view before the first await: no signal passes after this.
+        seats = [self.local.remove(seat.sid) for seat in self.local.seats_in(booking_id)]
+        self.interrupted.update(sid for sid, room in self.joining.items() if room == booking_id)
+        told = SessionClosed(
+            booking_id=booking_id,
+            reason="canceled" if reason is Closed.CANCELED else "rescheduled",
+        )
+        for seat in seats:
+            assert seat is not None  # listed by seats_in just above
+            try:
+                place = await self._unseat(seat)
+                if place is not None:
+                    await self.presence.replace(booking_id, place, None)
+                await self.sio.emit(
+                    SESSION_CLOSED, told, to=seat.sid, namespace=SESSION, ignore_queue=True
+                )
+            except Exception:
+                # Out of the relay already; the next seat is still told.
+                log.exception("session %s: %s not told of the closing", booking_id, seat.role)
+                continue
+            log.info("session %s: %s put out (%s)", booking_id, seat.role, reason)
+
+    async def _undo_join(self, sid: str, room: str, member: Member) -> None:
+        """A join that lost the race with a closing room: out again, as if never in."""
+        await self.sio.leave_room(sid, room_channel(room), namespace=SESSION)
+        await self.sio.leave_room(sid, peer_channel(member.peer_id), namespace=SESSION)
+        await self.presence.replace(room, member, None)
+        self.timers.after(f"join:{sid}", self.settings.join_timeout, lambda: self._unjoined(sid))
+
+    async def _unseat(self, seat: Seat) -> Member | None:
+        """Out of the room's socket.io rooms (the seat is already out of `local`); the
+        seat's place in presence if this socket still holds it. The socket stays connected,
+        in no room: the join timeout applies once more."""
+        sid = seat.sid
         await self.sio.leave_room(sid, room_channel(seat.booking_id), namespace=SESSION)
         await self.sio.leave_room(sid, peer_channel(seat.peer_id), namespace=SESSION)
-        place = (await self.presence.members(seat.booking_id)).get(seat.user_id)
-        if place is not None and place.sid == sid:
-            await self._remove(seat.booking_id, place, "left")
-        # Connected and in no room again: the join timeout applies once more.
         self.timers.after(f"join:{sid}", self.settings.join_timeout, lambda: self._unjoined(sid))
-        return ok()
+        place = (await self.presence.members(seat.booking_id)).get(seat.user_id)
+        return place if place is not None and place.sid == sid else None
 
     async def unknown(self, event: str, sid: str, *_: object) -> Ack:
         ack = error_ack(Code.UNKNOWN_EVENT, f"{SESSION} has no event {event[:60]!r}.")

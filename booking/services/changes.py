@@ -13,6 +13,10 @@ written in the same transaction as the cancellation and made at the provider rig
 commits (`booking.services.refunds`); if the provider fails, the booking stays canceled and the
 refund pending, and the refund job makes it later.
 
+Both close the session's live room after they commit (`SessionGate`): whoever is in it is put
+out at once on every server process and told why; the changed booking decides who may join
+again (nobody after a cancellation; after a reschedule, from its new window).
+
 Every status change goes through `booking.policy.states`; an event the booking's status does
 not accept is a 409 `illegal_transition`, never a silent change.
 """
@@ -40,6 +44,7 @@ from booking.services.bookings import (
 )
 from booking.services.calendars import CalendarFeed, calendar_near
 from booking.services.refunds import Refunds, RefundView
+from booking.services.sessions import Closed, NoRooms, SessionGate
 from booking.services.statuses import checked_transition, effective_status
 from booking.storage import bookings as store
 from realtime.clock import Clock
@@ -75,8 +80,10 @@ class Changes:
         *,
         notice_hours: int,
         refunds: Refunds,
+        rooms: SessionGate | None = None,
     ) -> None:
         self.refunds = refunds
+        self.rooms = rooms or NoRooms()
         self.db = db
         self.clock = clock
         self.feed = feed
@@ -90,6 +97,8 @@ class Changes:
         moved = await retrying(lambda: self._reschedule(party, booking_id, start, coach_consent))
         view_ = moved.booking
         log.info("booking %s rescheduled by user %s", booking_id, party.user_id)
+        # Whoever is in the room leaves it now; they may join again in the new window.
+        await self.rooms.close(booking_id, Closed.RESCHEDULED)
         for stale in moved.released:
             await self.feed.slots_changed(
                 stale.coach_id, stale.starts_at, stale.ends_at, "released"
@@ -205,6 +214,7 @@ class Changes:
             refund_id = await self.refunds.owe(session, booking, event, now)
             result = view(booking, coach)
         log.info("booking %s canceled (%s) by user %s", booking_id, event.value, party.user_id)
+        await self.rooms.close(booking_id, Closed.CANCELED)
         await self.feed.slots_changed(result.coach_id, result.starts_at, result.ends_at, "released")
         refund = None
         if refund_id is not None:

@@ -17,7 +17,7 @@ from booking.services.ledger import Ledger
 from booking.services.payments import Payments
 from booking.services.payouts import Payouts
 from booking.services.refunds import Refunds
-from booking.services.sessions import Sessions
+from booking.services.sessions import SessionGate, Sessions
 from booking.services.webhooks import StripeWebhooks
 from realtime.clock import Clock
 from realtime.db import Database
@@ -47,6 +47,7 @@ class Scheduling:
         feed: CalendarFeed,
         provider: PaymentProvider,
         transfers: Transfers,
+        rooms: SessionGate | None = None,
     ) -> Scheduling:
         rules = RefundPolicy(
             full_notice_hours=settings.refund_full_notice_hours,
@@ -66,6 +67,7 @@ class Scheduling:
                 settings.secret_key,
                 notice_hours=settings.reschedule_notice_hours,
                 refunds=refunds,
+                rooms=rooms,
             ),
             calendar=Calendar(db, clock, settings.public_url),
             availability=Availability(db, clock, feed),

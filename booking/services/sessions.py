@@ -1,11 +1,15 @@
 """Admission to a session's live room: the booking facts the signalling edge needs to let a
-participant in (booking.policy.sessions holds the rules)."""
+participant in (booking.policy.sessions holds the rules), and the `SessionGate` through which
+a booking change that ends the right to be in the room (a cancellation, a reschedule) closes it.
+"""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Protocol
 
 from booking.policy import sessions
 from booking.policy.sessions import Entry
@@ -14,6 +18,28 @@ from booking.storage.coaches import Coach
 from realtime.clock import Clock, utc
 from realtime.db import Database
 from realtime.errors import Code, Conflict, Forbidden, NotFound
+
+
+class Closed(StrEnum):
+    """Why a session's room was closed under its participants."""
+
+    CANCELED = "canceled"
+    RESCHEDULED = "rescheduled"
+
+
+class SessionGate(Protocol):
+    """The live rooms (signalling, on every server process), as the booking services see them."""
+
+    async def close(self, booking_id: uuid.UUID, reason: Closed) -> None:
+        """Put everyone out of the booking's room now, telling them why. Called after the
+        change committed, so a rejoin is judged by the changed booking; never raises."""
+
+
+class NoRooms:
+    """No live rooms (a services graph built without socket.io)."""
+
+    async def close(self, booking_id: uuid.UUID, reason: Closed) -> None:
+        return None
 
 
 @dataclass(frozen=True)

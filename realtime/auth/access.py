@@ -3,8 +3,10 @@
 A token is honoured while it is unexpired, its user's token version matches (log out
 everywhere) and its login session is not revoked (log out).
 
-`require(request, Role.COACH)` is the one way an API handler learns its caller. The same
-`Authenticator.principal(token)` serves the socket.io edge.
+`require(request, Role.COACH)` is the one way an API handler learns its caller. The socket.io
+edge asks `Authenticator.socket_principal(token)` at every connect and every `join`: the same
+checks, and a token scoped to two-factor setup is refused there, as every non-setup route
+refuses it.
 """
 
 from __future__ import annotations
@@ -56,6 +58,12 @@ class Authenticator:
             scope=claims.scope,
         )
 
+    async def socket_principal(self, token: str) -> Principal:
+        """`principal`, for a socket: only a full-scope token may open one or join a room."""
+        principal = await self.principal(token)
+        _full_scope(principal)
+        return principal
+
 
 _CALLER = (
     select(
@@ -103,12 +111,17 @@ async def require(request: web.Request, *roles: Role, allow_setup_scope: bool = 
             "Log in first: send `Authorization: Bearer <access token>`.",
             headers={"WWW-Authenticate": 'Bearer realm="flourish"'},
         )
-    if principal.scope == "two_factor_setup" and not allow_setup_scope:
-        raise Forbidden(
-            Code.TWO_FACTOR_SETUP_REQUIRED,
-            "Turn on two-factor login (POST /api/auth/2fa/setup) before using your account.",
-        )
+    if not allow_setup_scope:
+        _full_scope(principal)
     if roles and principal.role not in roles:
         needed = " or ".join(r.value for r in roles)
         raise Forbidden(Code.FORBIDDEN, f"This needs the {needed} role.")
     return principal
+
+
+def _full_scope(principal: Principal) -> None:
+    if principal.scope == "two_factor_setup":
+        raise Forbidden(
+            Code.TWO_FACTOR_SETUP_REQUIRED,
+            "Turn on two-factor login (POST /api/auth/2fa/setup) before using your account.",
+        )

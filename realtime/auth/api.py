@@ -23,7 +23,7 @@ from realtime.auth.service import (
     check_time_zone,
     normalise_email,
 )
-from realtime.http import ApiRoutes, Input, NoInput, Output, respond
+from realtime.http import ApiRoutes, Input, NoInput, Output, respond, uuid_param
 
 ACCOUNTS = web.AppKey("accounts", Accounts)
 
@@ -297,3 +297,35 @@ async def new_recovery_codes(request: web.Request, body: CodeIn) -> web.StreamRe
     principal = await require(request, *_TWO_FACTOR_ROLES)
     codes = await request.app[ACCOUNTS].two_factor.new_recovery_codes(principal.user_id, body.code)
     return respond(RecoveryCodesOut(recovery_codes=codes))
+
+
+@routes.post(
+    "/api/admin/users/{id}/disable",
+    summary="Disable an account (admin)",
+    input=NoInput,
+    responses={204: None},
+    access="admin",
+    errors=(404, 409),
+)
+async def disable_account(request: web.Request, _: NoInput) -> web.StreamResponse:
+    """The account can no longer log in or refresh; every token it holds stops working and its
+    sockets are disconnected at once on every server process. 404 `user_not_found`; 409
+    `cannot_disable_self`. Disabling a disabled account is harmless."""
+    principal = await require(request, Role.ADMIN)
+    await request.app[ACCOUNTS].disable(principal.user_id, uuid_param(request))
+    return respond(None)
+
+
+@routes.post(
+    "/api/admin/users/{id}/enable",
+    summary="Enable a disabled account again (admin)",
+    input=NoInput,
+    responses={204: None},
+    access="admin",
+    errors=(404,),
+)
+async def enable_account(request: web.Request, _: NoInput) -> web.StreamResponse:
+    """The account may log in again; the sessions ended when it was disabled stay ended."""
+    principal = await require(request, Role.ADMIN)
+    await request.app[ACCOUNTS].enable(principal.user_id, uuid_param(request))
+    return respond(None)

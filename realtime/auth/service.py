@@ -16,7 +16,9 @@ Rules, and why:
   means two parties hold the session (one of them a thief): the whole session is revoked. A
   session ends `REFRESH_TOKEN_TTL` after login or after `SESSION_IDLE_TIMEOUT` without a refresh.
 - "Log out everywhere" revokes every session and bumps `User.token_version`, which every access
-  token carries, so access tokens die at once too.
+  token carries, so access tokens die at once too. Disabling an account does the same. After
+  the commit, the sockets opened with the revoked tokens are disconnected on every server
+  process (`revocations.py`); a password reset that calls `logout_all` gets that too.
 - In production a coach or admin without two-factor login gets tokens of scope
   `two_factor_setup`, good only for setting it up (`access.require(allow_setup_scope=True)`);
   refreshing after `enable` gives a full token.
@@ -41,6 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from realtime.auth.models import AuthSession, Role, User
 from realtime.auth.passwords import Passwords
 from realtime.auth.ratelimit import LoginLimiter
+from realtime.auth.revocations import NoSockets, Revocations, Revoked
 from realtime.auth.tokens import (
     Scope,
     TokenCodec,
@@ -51,7 +54,15 @@ from realtime.auth.tokens import (
 from realtime.auth.totp import TwoFactor
 from realtime.clock import Clock
 from realtime.db import Database, new_id
-from realtime.errors import AppError, Code, FieldError, TooManyRequests, Unauthorized
+from realtime.errors import (
+    AppError,
+    Code,
+    Conflict,
+    FieldError,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+)
 from realtime.live import LiveState
 from realtime.metrics import Metrics
 from realtime.settings import Settings
@@ -233,8 +244,10 @@ class Accounts:
         passwords: Passwords,
         tokens: TokenCodec,
         metrics: Metrics,
+        revocations: Revocations | None = None,
     ) -> None:
         self.settings = settings
+        self.revocations = revocations or NoSockets()
         self.clock = clock
         self.db = db
         self.passwords = passwords
@@ -331,10 +344,12 @@ class Accounts:
                 # Committed before refusing: the thief's copy dies with the owner's.
                 auth.revoked_at = now
                 log.warning("refresh token of session %s reused; session revoked", auth.id)
+        if isinstance(refusal, RefreshReused):
+            await self.revocations.revoked(auth.user_id, Revoked.REUSED, auth.id)
         raise refusal
 
     async def logout(self, user_id: uuid.UUID, session_id: uuid.UUID) -> None:
-        """End one login session: its refresh token stops working."""
+        """End one login session: its refresh token stops working, its sockets close."""
         async with self.db.session() as session:
             await session.execute(
                 update(AuthSession)
@@ -345,18 +360,43 @@ class Accounts:
                 )
                 .values(revoked_at=self.clock.now())
             )
+        await self.revocations.revoked(user_id, Revoked.LOGGED_OUT, session_id)
 
-    async def logout_all(self, user_id: uuid.UUID) -> None:
-        """End every session of the user and void every access token issued so far."""
+    async def logout_all(
+        self, user_id: uuid.UUID, reason: Revoked = Revoked.LOGGED_OUT_EVERYWHERE
+    ) -> None:
+        """End every session of the user, void every access token issued so far and close
+        every socket opened with one: the one revoke-all path."""
         async with self.db.session() as session:
-            user = await self._user(session, user_id)
-            user.token_version += 1
-            await session.execute(
-                update(AuthSession)
-                .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
-                .values(revoked_at=self.clock.now())
-            )
-        log.info("account %s logged out everywhere", user_id)
+            await self._revoke_all(session, await self._user(session, user_id))
+        await self.revocations.revoked(user_id, reason)
+        log.info("account %s logged out everywhere (%s)", user_id, reason)
+
+    async def disable(self, admin_id: uuid.UUID, user_id: uuid.UUID) -> None:
+        """An admin disables an account: no login, no refresh, every token and socket void."""
+        if admin_id == user_id:
+            raise Conflict(Code.CANNOT_DISABLE_SELF, "An admin cannot disable their own account.")
+        async with self.db.session() as session:
+            user = await self._account(session, user_id)
+            if user.disabled_at is None:
+                user.disabled_at = self.clock.now()
+            await self._revoke_all(session, user)
+        await self.revocations.revoked(user_id, Revoked.DISABLED)
+        log.info("account %s disabled by admin %s", user_id, admin_id)
+
+    async def enable(self, admin_id: uuid.UUID, user_id: uuid.UUID) -> None:
+        """An admin lets a disabled account log in again (its old sessions stay ended)."""
+        async with self.db.session() as session:
+            (await self._account(session, user_id)).disabled_at = None
+        log.info("account %s enabled by admin %s", user_id, admin_id)
+
+    async def _revoke_all(self, session: AsyncSession, user: User) -> None:
+        user.token_version += 1
+        await session.execute(
+            update(AuthSession)
+            .where(AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None))
+            .values(revoked_at=self.clock.now())
+        )
 
     async def me(self, user_id: uuid.UUID) -> User:
         async with self.db.session() as session:
@@ -438,6 +478,13 @@ class Accounts:
         user = await session.get(User, user_id)
         if user is None:
             raise Unauthorized(Code.TOKEN_INVALID, "This account no longer exists; log in again.")
+        return user
+
+    async def _account(self, session: AsyncSession, user_id: uuid.UUID) -> User:
+        """An account an admin names, locked for the change."""
+        user = await session.get(User, user_id, with_for_update=True)
+        if user is None:
+            raise NotFound(Code.USER_NOT_FOUND, f"No account has id {user_id}.")
         return user
 
     async def _failed(self, email: str, outcome: str) -> None:

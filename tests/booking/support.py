@@ -8,6 +8,7 @@ through the real services.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -45,19 +46,24 @@ async def make_user(services: Services, role: Role, name: str = "Pat Doe") -> Ca
         display_name=name,
         created_at=services.clock.now(),
     )
-    now = services.clock.now()
     async with services.db.session() as session:
         session.add(user)
-        await session.flush()
-        login = AuthSession(
-            user_id=user.id,
-            token_hash="!unusable",
-            created_at=now,
-            last_used_at=now,
-            expires_at=now + timedelta(days=3650),
-        )
+    return await another_login(Caller(services, user.id, role, session_id=uuid.UUID(int=0)))
+
+
+async def another_login(caller: Caller) -> Caller:
+    """The same account with a new login session of its own (another device)."""
+    now = caller.services.clock.now()
+    login = AuthSession(
+        user_id=caller.user_id,
+        token_hash="!unusable",
+        created_at=now,
+        last_used_at=now,
+        expires_at=now + timedelta(days=3650),
+    )
+    async with caller.services.db.session() as session:
         session.add(login)
-    return Caller(services, user.id, role, login.id)
+    return dataclasses.replace(caller, session_id=login.id)
 
 
 def application(**changes: Any) -> dict[str, Any]:

@@ -1,12 +1,16 @@
 """Coach and client meet in the session room: video both ways, recovery after a network drop,
-and audio only for a phone session."""
+audio only for a phone session, and both put out when the session is canceled."""
 
 from __future__ import annotations
+
+import json
+import urllib.request
+from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from realtime.demo import CLIENT_EMAIL
+from realtime.demo import CLIENT_EMAIL, DEMO_PASSWORD
 from tests.browser.conftest import PHONE, OpenPage, assert_labelled, log_in, shot
 from tests.browser.sessions import open_session
 from tests.realtime.test_cli import Server
@@ -123,3 +127,39 @@ def test_phone_session_is_audio_only(open_page: OpenPage, server: Server) -> Non
     for page in (client, coach):
         page.get_by_role("button", name="Leave").click()
         expect(page.get_by_role("heading", name="The session has ended")).to_be_visible()
+
+
+def post(base_url: str, path: str, body: dict[str, Any], token: str = "") -> Any:
+    request = urllib.request.Request(
+        base_url + path,
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"}
+        | ({"Authorization": f"Bearer {token}"} if token else {}),
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+@pytest.mark.timeout(90)
+def test_a_canceled_session_closes_the_room_for_both(
+    open_page: OpenPage, server: Server, base_url: str
+) -> None:
+    session = open_session(server.log.parent, "phone", coach_number=3)
+    coach = open_page("coach")
+    log_in(coach, session.coach_email, then="/coach")
+    client = open_page("client")
+    log_in(client, CLIENT_EMAIL)
+    for page in (coach, client):
+        enter(page, session.booking_id, "Check microphone")
+    for page in (coach, client):
+        connected(page)
+
+    login = {"email": session.coach_email, "password": DEMO_PASSWORD}
+    token = post(base_url, "/api/auth/login", login)["tokens"]["access_token"]
+    post(base_url, f"/api/bookings/{session.booking_id}/cancel", {"reason": "Ill"}, token)
+
+    for page in (coach, client):
+        expect(page.locator("section.room")).to_have_attribute("data-state", "refused")
+        expect(page.get_by_role("status")).to_contain_text("This session was canceled.")
+    shot(client, "room-canceled")

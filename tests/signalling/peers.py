@@ -7,10 +7,18 @@ from typing import Any
 
 import socketio
 
-from signalling.protocol import ERROR, PEER_JOINED, PEER_LEFT, PEER_RECONNECTED, SESSION, SIGNAL
+from signalling.protocol import (
+    ERROR,
+    PEER_JOINED,
+    PEER_LEFT,
+    PEER_RECONNECTED,
+    SESSION,
+    SESSION_CLOSED,
+    SIGNAL,
+)
 from tests.signalling.viewers import WAIT
 
-EVENTS = (SIGNAL, PEER_JOINED, PEER_LEFT, PEER_RECONNECTED, ERROR)
+EVENTS = (SIGNAL, PEER_JOINED, PEER_LEFT, PEER_RECONNECTED, SESSION_CLOSED, ERROR)
 
 
 class Peer:

@@ -78,19 +78,20 @@ async def listed_coach(services: Services, http: aiohttp.ClientSession) -> Cast:
     return Cast(admin, coach, member, str(applied["coach_id"]))
 
 
-async def subscribers(settings: Settings) -> int:
-    """How many processes listen on the deployment's socket.io channel."""
+async def subscribers(settings: Settings, channel: str = "socketio") -> int:
+    """How many processes listen on one of the deployment's channels (socket.io's, or
+    `rights`)."""
     client = redis.asyncio.Redis.from_url(settings.redis_url)
     try:
-        ((_, count),) = await client.pubsub_numsub(f"{settings.redis_prefix}socketio")
+        ((_, count),) = await client.pubsub_numsub(f"{settings.redis_prefix}{channel}")
         return int(count)
     finally:
         await client.aclose()
 
 
-async def until_subscribed(settings: Settings, processes: int) -> None:
+async def until_subscribed(settings: Settings, processes: int, channel: str = "socketio") -> None:
     """Until every process listens: a condition in Redis, with no event of ours to await."""
-    while await subscribers(settings) < processes:  # noqa: ASYNC110
+    while await subscribers(settings, channel) < processes:  # noqa: ASYNC110
         await asyncio.sleep(0.05)
 
 

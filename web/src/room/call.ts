@@ -9,6 +9,7 @@
 // - the other side reloaded (a new RTCPeerConnection there): its description does not fit our
 //   connection, so we start a new one and negotiate afresh.
 
+import { refresh } from "../api";
 import { connect, type Live } from "../live";
 
 export interface PeerInfo {
@@ -140,7 +141,22 @@ export class Call {
       if (error.code === "taken_over") {
         this.ended = true;
         this.setState("ended", "You joined this session from another window.");
+      } else if (error.code === "token_invalid" || error.code === "account_disabled") {
+        // A logout (here or everywhere) or a disabled account: the server closes the socket.
+        this.ended = true;
+        this.setState("refused", error.code === "account_disabled" ? error.message : "You were logged out. Log in again to join.");
       }
+    });
+    // The booking was canceled or moved: the server took both of us out of the room.
+    socket.on("session:closed", ({ reason }: { booking_id: string; reason: string }) => {
+      this.ended = true;
+      this.closeConnection();
+      this.remote = null;
+      this.events.peer(null);
+      this.setState(
+        "refused",
+        reason === "canceled" ? "This session was canceled." : "This session was moved to another time. Join again when the new time comes.",
+      );
     });
     window.addEventListener("offline", this.onOffline);
     this.statsTimer = setInterval(() => void this.measure(), 1000);
@@ -171,6 +187,14 @@ export class Call {
       socket.disconnect();
       socket.connect();
       return;
+    }
+    if (!answer.ok && answer.error.code === "token_expired") {
+      // The token this socket connected with expired meanwhile: connect again with a fresh one.
+      if (await refresh()) {
+        socket.disconnect();
+        socket.connect();
+        return;
+      }
     }
     if (!answer.ok) {
       this.ended = answer.error.code !== "session_not_open";
