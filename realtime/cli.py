@@ -100,6 +100,7 @@ async def _create_admin(settings: Settings, email: str, password: str, name: str
                 password=password,
                 display_name=name,
                 role=Role.ADMIN,
+                min_score=settings.password_min_score,
             )
         except AccountError as exc:
             print(f"flourish: {exc}", file=sys.stderr)

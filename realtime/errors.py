@@ -39,6 +39,9 @@ class Code(StrEnum):
     FORBIDDEN = "forbidden"
     EMAIL_TAKEN = "email_taken"
     ACCOUNT_DISABLED = "account_disabled"
+    EMAIL_UNVERIFIED = "email_unverified"
+    EMAIL_ALREADY_VERIFIED = "email_already_verified"
+    LINK_INVALID = "link_invalid"
     # coaches
     COACH_NOT_FOUND = "coach_not_found"
     UNKNOWN_SPECIALTY = "unknown_specialty"

@@ -21,6 +21,8 @@ PRODUCTION = {
     "STRIPE_SECRET_KEY": "sk_live_abc",
     "STRIPE_PUBLISHABLE_KEY": "pk_live_abc",
     "STRIPE_WEBHOOK_SECRET": "whsec_abc",
+    "PUBLIC_URL": "https://flourish.example.org",
+    "SMTP_HOST": "smtp.example.org",
 }
 
 
@@ -192,6 +194,9 @@ def test_production_can_migrate_at_start_when_asked(tmp_path: Path) -> None:
         ("SECRET_KEY", "short-but-set"),
         ("PAYMENTS_PROVIDER", "demo"),
         ("STRIPE_WEBHOOK_SECRET", ""),
+        ("SMTP_HOST", ""),
+        ("PUBLIC_URL", ""),
+        ("PUBLIC_URL", "http://flourish.example.org"),
     ],
 )
 def test_production_refuses_embedded_defaults(variable: str, value: str, tmp_path: Path) -> None:
