@@ -3,6 +3,7 @@ registering an address that already has an account."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -107,3 +108,13 @@ async def test_registering_a_taken_address_answers_alike_and_tells_the_owner(
     # The second registration changed nothing: its password does not open the account.
     assert (await login(client, password="another fine passphrase"))[0] == 401
     assert (await login(client))[0] == 200
+
+
+async def test_every_process_sends_on_its_own_clock(mailed: Mailed, clock: FakeClock) -> None:
+    await register(mailed.client)
+    clock.advance(5)  # the background job's period
+    for _ in range(200):
+        if mailed.inbox.messages:
+            break
+        await asyncio.sleep(0.02)
+    assert [m["Subject"] for m in mailed.inbox.messages] == ["Confirm your email address"]
