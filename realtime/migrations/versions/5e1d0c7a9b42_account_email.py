@@ -1,10 +1,12 @@
-"""account email: verification, single-use account tokens, the email outbox, normalised emails
+"""account email: verification, single-use account tokens, the email outbox, normalised emails;
+coach profile changes held for review
 
 `users.email_verified_at` (accounts that existed before are taken as verified, as they were made
 under the old rules and some hold bookings); `account_tokens` (hashes of verification and
 password-reset tokens); `outbox_emails`. Stored emails are normalised as the service now does
 (NFKC, case-folded); an address whose normalised form another account already has is left as
-it is (and logged) rather than merged.
+it is (and logged) rather than merged. `coach_applications` gains the proposed name and photo
+of a `profile_change` application.
 
 Revision ID: 5e1d0c7a9b42
 Revises: 0fab94ce4c16
@@ -76,6 +78,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("outbox_emails", schema=None) as batch_op:
         batch_op.create_index("ix_outbox_emails_due", ["status", "due_at"], unique=False)
+    with op.batch_alter_table("coach_applications", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("proposed_display_name", sa.String(length=120), nullable=True)
+        )
+        batch_op.add_column(sa.Column("proposed_photo_url", sa.String(length=500), nullable=True))
 
 
 def _normalise_emails() -> None:
@@ -97,6 +104,9 @@ def _normalise_emails() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("coach_applications", schema=None) as batch_op:
+        batch_op.drop_column("proposed_photo_url")
+        batch_op.drop_column("proposed_display_name")
     with op.batch_alter_table("outbox_emails", schema=None) as batch_op:
         batch_op.drop_index("ix_outbox_emails_due")
     op.drop_table("outbox_emails")
