@@ -45,6 +45,7 @@ export function login(main: HTMLElement, _: string[], query: URLSearchParams): v
     note,
     submit,
     h("p", {}, "New here? ", h("a", { href: "/register" }, "Create an account")),
+    h("p", {}, h("a", { href: "/forgot-password" }, "Forgot your password?")),
   );
   form.addEventListener("submit", (event) => {
     event.preventDefault();
