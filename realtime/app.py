@@ -17,6 +17,7 @@ from booking.api import money as money_api
 from booking.api import payments as payments_api
 from realtime import headers, health, idempotency, metrics, openapi, webclient, wiring
 from realtime.auth import api as auth_api
+from realtime.auth import recovery_api
 from realtime.auth.passwords import Passwords
 from realtime.clock import Clock
 from realtime.http import OPERATIONS, ApiRoutes, add_routes
@@ -29,6 +30,7 @@ SERVICES = web.AppKey("services", wiring.Services)
 
 ROUTE_TABLES: tuple[ApiRoutes, ...] = (
     auth_api.routes,
+    recovery_api.routes,
     *booking_api.TABLES,
     bookings_api.routes,
     details_api.routes,

@@ -10,6 +10,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 
 from aiohttp import web
 
@@ -100,6 +101,7 @@ async def _create_admin(settings: Settings, email: str, password: str, name: str
                 password=password,
                 display_name=name,
                 role=Role.ADMIN,
+                min_score=settings.password_min_score,
             )
         except AccountError as exc:
             print(f"flourish: {exc}", file=sys.stderr)
@@ -114,6 +116,9 @@ def _serve(settings: Settings, host: str | None, port: int | None, *, demo: bool
     if demo and settings.production:
         print("flourish: --demo is refused in production", file=sys.stderr)
         return 2
+    # The address given on the command line is the server's own (emails' links without
+    # PUBLIC_URL point there).
+    settings = replace(settings, host=host or settings.host, port=port or settings.port)
     if settings.auto_migrate:
         asyncio.run(_migrate(settings))
     app = create_app(settings)
@@ -124,8 +129,8 @@ def _serve(settings: Settings, host: str | None, port: int | None, *, demo: bool
     app.on_startup.append(lambda app: _collect_less(settings.gc_threshold))
     web.run_app(
         app,
-        host=host or settings.host,
-        port=port or settings.port,
+        host=settings.host,
+        port=settings.port,
         access_log=None,
         # aiohttp's banner, "======== Running on http://... ========\n(Press CTRL+C...)"
         print=lambda banner: log.info("%s", banner.strip().splitlines()[0].strip("= ")),

@@ -41,6 +41,9 @@ class Code(StrEnum):
     ACCOUNT_DISABLED = "account_disabled"
     USER_NOT_FOUND = "user_not_found"
     CANNOT_DISABLE_SELF = "cannot_disable_self"
+    EMAIL_UNVERIFIED = "email_unverified"
+    EMAIL_ALREADY_VERIFIED = "email_already_verified"
+    LINK_INVALID = "link_invalid"
     # coaches
     COACH_NOT_FOUND = "coach_not_found"
     UNKNOWN_SPECIALTY = "unknown_specialty"

@@ -19,10 +19,12 @@ from booking.storage import (
 from realtime import idempotency
 from realtime.auth import models as auth_models
 from realtime.db import Base
+from realtime.email import models as email_models
 
 MODULES = (
     auth_models,
     idempotency,
+    email_models,
     applications,
     badges,
     bookings,

@@ -89,15 +89,40 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("LOGIN_MAX_FAILURES", "5", "Failed logins per account per window before a pause."),
     Variable("LOGIN_MAX_ATTEMPTS_PER_ADDRESS", "30", "Login attempts per address per window."),
     Variable("LOGIN_WINDOW", "900", "Seconds of the login rate-limit window."),
-    Variable("TRUST_PROXY", "false", "Take the client address from `X-Forwarded-For`."),
-    Variable("MAX_BODY_BYTES", "262144", "Largest request body accepted, in bytes."),
+    Variable(
+        "PASSWORD_MIN_SCORE",
+        "3",
+        "Least zxcvbn strength score (0-4) a new password needs; 3 resists an offline attack "
+        "on a slow hash.",
+    ),
+    Variable("EMAIL_VERIFY_HOURS", "48", "Hours an email-verification link works (once)."),
+    Variable("PASSWORD_RESET_MINUTES", "30", "Minutes a password-reset link works (once)."),
     Variable(
         "PUBLIC_URL",
         "",
-        "The site's public origin (`https://flourish.example`), used for the links the server "
-        "writes (calendar files), never the request's `Host` header. Required in production; "
-        "development uses `http://localhost:PORT`.",
+        "The site's public origin (`https://flourish.example`), used for every link the server "
+        "writes (emails, calendar files), never the request's `Host` header. Required in "
+        "production; empty in development: `http://localhost:PORT` (or `http://HOST:PORT` when "
+        "HOST is a name).",
     ),
+    Variable(
+        "SMTP_HOST",
+        "",
+        "SMTP server that sends email; empty (refused in production): each email's links are "
+        "written to the log instead.",
+    ),
+    Variable("SMTP_PORT", "587", "SMTP server port (587 with STARTTLS, 465 with TLS)."),
+    Variable("SMTP_USERNAME", "", "SMTP login; empty: no authentication."),
+    Variable("SMTP_PASSWORD", "", "SMTP password.", secret=True),
+    Variable(
+        "SMTP_TLS",
+        "starttls",
+        "`starttls` (upgrade the connection, port 587), `tls` (TLS from the start, port 465) "
+        "or `none` (a local relay only).",
+    ),
+    Variable("EMAIL_FROM", "Flourish <no-reply@localhost>", "The `From` of every email."),
+    Variable("TRUST_PROXY", "false", "Take the client address from `X-Forwarded-For`."),
+    Variable("MAX_BODY_BYTES", "262144", "Largest request body accepted, in bytes."),
     Variable(
         "METRICS_TOKEN",
         "",
@@ -202,9 +227,18 @@ class Settings:
     login_max_failures: int = 5
     login_max_attempts_per_address: int = 30
     login_window: int = 900
+    password_min_score: int = 3
+    email_verify_hours: int = 48
+    password_reset_minutes: int = 30
+    public_url: str = ""
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_tls: str = "starttls"
+    email_from: str = "Flourish <no-reply@localhost>"
     trust_proxy: bool = False
     max_body_bytes: int = 262144
-    public_url: str = "http://localhost:8080"
     metrics_token: str = field(default="", repr=False)
     payments_provider: str = "demo"
     stripe_secret_key: str = field(default="", repr=False)
@@ -236,6 +270,15 @@ class Settings:
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def link_base(self) -> str:
+        """Where every link we write points (emails, calendar files): PUBLIC_URL, or in
+        development this server as it listens."""
+        if self.public_url:
+            return self.public_url
+        wildcard = self.host in ("", "0.0.0.0", "::", "127.0.0.1", "::1")
+        return f"http://{'localhost' if wildcard else self.host}:{self.port}"
 
     @property
     def requires_two_factor(self) -> bool:
@@ -326,13 +369,11 @@ def load(environ: Mapping[str, str], *, var_dir: Path = Path("var")) -> Settings
     if turn_urls and not turn_secret:
         raise SettingsError("TURN_SECRET", "coturn's static-auth-secret when TURN_URLS is set")
 
-    port = _int("PORT", raw("PORT"), 1, 65535)
     public_url = raw("PUBLIC_URL").rstrip("/")
     if not public_url and production:
         raise SettingsError("PUBLIC_URL", "the site's public https:// origin in production")
-    public_url = public_url or f"http://localhost:{port}"
     public = urlsplit(public_url)
-    if (
+    if public_url and (
         public.scheme not in ("http", "https")
         or not public.hostname
         or public.path
@@ -345,11 +386,20 @@ def load(environ: Mapping[str, str], *, var_dir: Path = Path("var")) -> Settings
     metrics_token = raw("METRICS_TOKEN")
     if metrics_token and len(metrics_token) < 32:
         raise SettingsError("METRICS_TOKEN", "at least 32 characters")
+    smtp_host = raw("SMTP_HOST")
+    if production and not smtp_host:
+        raise SettingsError("SMTP_HOST", "an SMTP server in production (emails carry links)")
+    smtp_tls = raw("SMTP_TLS").lower()
+    if smtp_tls not in ("starttls", "tls", "none"):
+        raise SettingsError("SMTP_TLS", "`starttls`, `tls` or `none`", got=smtp_tls)
+    email_from = raw("EMAIL_FROM")
+    if "@" not in email_from:
+        raise SettingsError("EMAIL_FROM", "an address such as Flourish <no-reply@example.org>")
 
     loaded = Settings(
         env=env,
         host=raw("HOST") or "127.0.0.1",
-        port=port,
+        port=_int("PORT", raw("PORT"), 1, 65535),
         database_url=database_url,
         database_schema=schema,
         database_pool_size=_int("DATABASE_POOL_SIZE", raw("DATABASE_POOL_SIZE"), 1, 1000),
@@ -367,9 +417,20 @@ def load(environ: Mapping[str, str], *, var_dir: Path = Path("var")) -> Settings
             "LOGIN_MAX_ATTEMPTS_PER_ADDRESS", raw("LOGIN_MAX_ATTEMPTS_PER_ADDRESS"), 1, 100000
         ),
         login_window=_int("LOGIN_WINDOW", raw("LOGIN_WINDOW"), 1, 86400),
+        password_min_score=_int("PASSWORD_MIN_SCORE", raw("PASSWORD_MIN_SCORE"), 0, 4),
+        email_verify_hours=_int("EMAIL_VERIFY_HOURS", raw("EMAIL_VERIFY_HOURS"), 1, 30 * 24),
+        password_reset_minutes=_int(
+            "PASSWORD_RESET_MINUTES", raw("PASSWORD_RESET_MINUTES"), 5, 24 * 60
+        ),
+        public_url=public_url,
+        smtp_host=smtp_host,
+        smtp_port=_int("SMTP_PORT", raw("SMTP_PORT"), 1, 65535),
+        smtp_username=raw("SMTP_USERNAME"),
+        smtp_password=raw("SMTP_PASSWORD"),
+        smtp_tls=smtp_tls,
+        email_from=email_from,
         trust_proxy=_bool("TRUST_PROXY", raw("TRUST_PROXY")),
         max_body_bytes=_int("MAX_BODY_BYTES", raw("MAX_BODY_BYTES"), 1024, 64 * 1024 * 1024),
-        public_url=public_url,
         metrics_token=metrics_token,
         payments_provider=provider,
         stripe_secret_key=stripe_secret,

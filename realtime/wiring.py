@@ -31,6 +31,8 @@ from realtime.auth.service import Accounts
 from realtime.auth.tokens import TokenCodec
 from realtime.clock import Clock, SystemClock
 from realtime.db import Database
+from realtime.email.mailers import LogMailer, Mailer, SmtpConfig, SmtpMailer
+from realtime.email.outbox import Outbox
 from realtime.health import DATABASE, LIVE
 from realtime.live import LiveState, MemoryLiveState, RedisLiveState
 from realtime.metrics import CLOCK, METRICS, Metrics
@@ -43,6 +45,8 @@ from signalling.session import SessionSignalling
 
 # How often each process looks for holds whose time is up.
 HOLD_SWEEP_SECONDS = 15
+# How often each process looks for emails to send.
+EMAIL_POLL_SECONDS = 5
 # How often pending refunds (whose provider call failed) are tried again.
 REFUND_RETRY_SECONDS = 300
 
@@ -58,6 +62,7 @@ class Services:
     tokens: TokenCodec
     authenticator: Authenticator
     accounts: Accounts
+    outbox: Outbox
     coaching: Coaching
     scheduling: Scheduling
     signalling: SessionSignalling | None = None
@@ -97,6 +102,7 @@ async def services(
     )
     feed = feed or (SocketFeed(sio, watched) if sio is not None else NoFeed())
     authenticator = Authenticator(db, tokens)
+    outbox = Outbox(db, clock, mailer(settings), settings.link_base)
     online: OnlineCoaches | None = None
     presence: Presence | None = None
     rights: SocketRights | None = None
@@ -123,6 +129,7 @@ async def services(
                 "forget-idempotency-keys": (3600, lambda: idempotency.sweep(db, clock)),
                 "retry-refunds": (REFUND_RETRY_SECONDS, scheduling.refunds.retry_pending),
                 "pay-coaches": (settings.payout_interval_hours * 3600, scheduling.payouts.run),
+                "send-email": (EMAIL_POLL_SECONDS, outbox.send_due),
             }
             if watched is not None:
                 jobs["mark-watched-coaches"] = (WATCH_REFRESH, watched.refresh)
@@ -146,6 +153,7 @@ async def services(
                     accounts=Accounts(
                         settings, clock, db, live, passwords, tokens, metrics, revocations=rights
                     ),
+                    outbox=outbox,
                     coaching=Coaching.build(db, clock, settings.secret_key, online),
                     scheduling=scheduling,
                     signalling=signalling,
@@ -157,6 +165,22 @@ async def services(
             await watched.close()
         await live.close()
         await db.close()
+
+
+def mailer(settings: Settings) -> Mailer:
+    """SMTP when SMTP_HOST is set; otherwise emails' links go to the log (development)."""
+    if not settings.smtp_host:
+        return LogMailer()
+    return SmtpMailer(
+        SmtpConfig(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+            tls=settings.smtp_tls,
+            sender=settings.email_from,
+        )
+    )
 
 
 class _Running(Protocol):

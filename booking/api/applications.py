@@ -79,12 +79,18 @@ class EventOut(Output):
 class ApplicationOut(Output):
     id: uuid.UUID
     coach_id: uuid.UUID
-    kind: Literal["initial", "reverification"]
+    kind: Literal["initial", "reverification", "profile_change"]
     status: Literal["pending", "approved", "rejected"]
     agreement_version: str
     submitted_at: datetime
     decided_at: datetime | None
     decision_reason: str | None
+    proposed_display_name: str | None = Field(
+        default=None, description="A profile change: the name public once approved"
+    )
+    proposed_photo_url: str | None = Field(
+        default=None, description="A profile change: the photo public once approved"
+    )
     credentials: list[CredentialOut]
     events: list[EventOut]
 

@@ -15,6 +15,7 @@ from booking.services.bookings import BookingView, Party
 from realtime import idempotency
 from realtime.auth.access import Principal, require
 from realtime.auth.models import Role
+from realtime.errors import Code, Forbidden
 from realtime.http import ApiRoutes, Input, NoInput, Output, respond, uuid_param
 
 routes = ApiRoutes(tag="bookings")
@@ -102,13 +103,19 @@ def party(principal: Principal) -> Party:
     input=HoldIn,
     responses={201: BookingOut},
     access="client",
-    errors=(404, 409),
+    errors=(403, 404, 409),
     idempotent="in_transaction",
 )
 async def hold_slot(request: web.Request, body: HoldIn) -> web.StreamResponse:
     """Holds the slot for HOLD_MINUTES while the client pays; 409 `slot_taken` if it is not
     free. Send an `Idempotency-Key` header so a retry returns the first answer."""
     caller = await require(request, Role.CLIENT)
+    if not caller.email_verified:
+        raise Forbidden(
+            Code.EMAIL_UNVERIFIED,
+            "Confirm your email address first: open the link we sent you, or ask for a new "
+            "one with POST /api/auth/verify-email/resend.",
+        )
     recorder = idempotency.recorder(request)
     answer: web.Response | None = None
 

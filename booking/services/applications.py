@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.policy import cursors, verification
 from booking.policy.ranking import summarise
-from booking.services import profiles
+from booking.services import profile_changes, profiles
 from booking.storage import agreements as agreement_store
 from booking.storage import applications as application_store
 from booking.storage import coaches as coach_store
@@ -89,6 +89,8 @@ class ApplicationView:
     submitted_at: datetime
     decided_at: datetime | None
     decision_reason: str | None
+    proposed_display_name: str | None
+    proposed_photo_url: str | None
     credentials: list[CredentialView]
     events: list[EventView]
 
@@ -142,6 +144,8 @@ async def views_of(
             submitted_at=a.submitted_at,
             decided_at=a.decided_at,
             decision_reason=a.decision_reason,
+            proposed_display_name=a.proposed_display_name,
+            proposed_photo_url=a.proposed_photo_url,
             credentials=[CredentialView.of(c) for c in credentials[a.id]],
             events=[EventView.of(e) for e in events[a.id]],
         )
@@ -245,17 +249,21 @@ class Applications:
         note: str | None,
     ) -> ApplicationDetail:
         """Verify the coach until now + `reverify_in_days`; the application's credentials
-        become the coach's current ones."""
+        become the coach's current ones. A profile change instead makes its name and photo
+        public (the verification stands as it was)."""
         now = self.clock.now()
         async with self.db.session() as session:
             application = await _pending(session, application_id)
             coach = await coach_store.by_id(session, application.coach_id, lock=True)
             assert coach is not None  # the foreign key cascades
             _decide(application, "approved", admin_id, now, None)
-            coach.verification_status = verification.VERIFIED
-            coach.verified_at = now
-            coach.reverify_by = verification.reverify_deadline(now, reverify_in_days)
-            coach.updated_at = now
+            if application.kind == profile_changes.KIND:
+                profile_changes.apply(coach, application, now)
+            else:
+                coach.verification_status = verification.VERIFIED
+                coach.verified_at = now
+                coach.reverify_by = verification.reverify_deadline(now, reverify_in_days)
+                coach.updated_at = now
             for credential in (await coach_store.credentials_of(session, [application.id]))[
                 application.id
             ]:
@@ -276,7 +284,8 @@ class Applications:
         self, admin_id: uuid.UUID, application_id: uuid.UUID, reason: str
     ) -> ApplicationDetail:
         """Refuse the application with a reason. A first application leaves the coach
-        rejected (and unlisted); a re-verification leaves the coach as they were."""
+        rejected (and unlisted); a re-verification or a profile change leaves the coach as
+        they were."""
         now = self.clock.now()
         async with self.db.session() as session:
             application = await _pending(session, application_id)

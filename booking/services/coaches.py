@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.policy import verification
-from booking.services import profiles
+from booking.services import profile_changes, profiles
 from booking.services.applications import ApplicationView, CredentialView, EventView, views_of
 from booking.services.reviews import Rating, RatingSummary, ReviewView, rating_summary
 from booking.storage import applications as application_store
@@ -187,11 +187,15 @@ class Coaches:
             return await self._self_view(session, coach)
 
     async def edit(self, user_id: uuid.UUID, draft: profiles.ProfileDraft) -> CoachSelf:
-        """Change the given profile fields (lists are replaced whole)."""
+        """Change the given profile fields (lists are replaced whole); a verified coach's new
+        name or photo waits for review (`profile_changes`)."""
+        now = self.clock.now()
         async with self.db.session() as session:
             coach = await _own(session, user_id, lock=True)
             checked = await profiles.check(session, draft)
-            await profiles.write(session, coach, checked, self.clock.now())
+            now_part = await profile_changes.split(session, coach, draft, user_id, now)
+            checked = replace(checked, draft=now_part)
+            await profiles.write(session, coach, checked, now)
             await session.flush()
             return await self._self_view(session, coach)
 

@@ -17,6 +17,7 @@ from booking.policy import profiles
 from booking.storage import coaches as coach_store
 from booking.storage import specialties as specialty_store
 from booking.storage.coaches import Coach
+from realtime.auth.identifiers import check_display_name
 from realtime.errors import Code, FieldError, Unprocessable, ValidationFailed
 
 PROFILE_FIELDS = frozenset(
@@ -88,6 +89,11 @@ class CheckedProfile:
 async def check(session: AsyncSession, draft: ProfileDraft, *, prefix: str = "") -> CheckedProfile:
     """The draft with canonical languages, or an error naming each bad field."""
     given = draft.given
+    if "display_name" in given:
+        try:
+            check_display_name(draft.display_name)
+        except ValueError as exc:
+            raise ValidationFailed([FieldError(f"{prefix}display_name", str(exc))]) from None
     if "time_zone" in given and profiles.time_zone(draft.time_zone) is None:
         raise Unprocessable(
             Code.UNKNOWN_TIME_ZONE,

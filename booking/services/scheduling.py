@@ -69,7 +69,7 @@ class Scheduling:
                 refunds=refunds,
                 rooms=rooms,
             ),
-            calendar=Calendar(db, clock, settings.public_url),
+            calendar=Calendar(db, clock, settings.link_base),
             availability=Availability(db, clock, feed),
             sessions=Sessions(db, clock, join_early_minutes=settings.join_early_minutes),
             refunds=refunds,

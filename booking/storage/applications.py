@@ -35,7 +35,7 @@ class CoachApplication(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     coach_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("coaches.id", ondelete="CASCADE"))
-    # initial | reverification
+    # initial | reverification | profile_change
     kind: Mapped[str] = mapped_column(String(16), default="initial")
     # pending | approved | rejected
     status: Mapped[str] = mapped_column(String(16), default="pending")
@@ -47,6 +47,9 @@ class CoachApplication(Base):
         ForeignKey("users.id", ondelete="SET NULL"), default=None
     )
     decision_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    # A profile change: the name and photo the coach asked for, public once approved.
+    proposed_display_name: Mapped[str | None] = mapped_column(String(120), default=None)
+    proposed_photo_url: Mapped[str | None] = mapped_column(String(500), default=None)
 
 
 class ProfessionalReference(Base):

@@ -30,6 +30,8 @@ class Principal:
     display_name: str
     session_id: uuid.UUID
     scope: Scope
+    # Read with the token check (no extra query): holding a slot needs a confirmed address.
+    email_verified: bool
 
 
 class Authenticator:
@@ -56,6 +58,7 @@ class Authenticator:
             display_name=row.display_name,
             session_id=claims.session_id,
             scope=claims.scope,
+            email_verified=row.email_verified_at is not None,
         )
 
     async def socket_principal(self, token: str) -> Principal:
@@ -71,6 +74,7 @@ _CALLER = (
         User.display_name,
         User.token_version,
         User.disabled_at,
+        User.email_verified_at,
         AuthSession.revoked_at,
     )
     .join(AuthSession, AuthSession.user_id == User.id)

@@ -1,4 +1,5 @@
-"""The accounts API: register, log in, refresh, log out, the caller's profile, two-factor login.
+"""The accounts API: register, log in, refresh, log out, the caller's profile, two-factor login
+(email verification and passwords are in `recovery_api.py`).
 
 `docs/auth.md` describes the flow; the OpenAPI document is built from the declarations below.
 """
@@ -15,14 +16,9 @@ from pydantic import AfterValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from realtime.auth.access import require
+from realtime.auth.identifiers import check_display_name, normalise_email
 from realtime.auth.models import Role
-from realtime.auth.service import (
-    Accounts,
-    NewAccount,
-    check_display_name,
-    check_time_zone,
-    normalise_email,
-)
+from realtime.auth.service import Accounts, NewAccount, check_time_zone
 from realtime.http import ApiRoutes, Input, NoInput, Output, respond, uuid_param
 
 ACCOUNTS = web.AppKey("accounts", Accounts)
@@ -51,12 +47,12 @@ TimeZone = Annotated[str, Field(max_length=64, examples=["Europe/Paris"]), _rule
 OtpCode = Annotated[str, Field(min_length=1, max_length=32, examples=["123456"])]
 
 
-class _Verbatim(Input):
+class Verbatim(Input):
     # Passwords are taken exactly as typed: stripping would change them.
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
 
-class RegisterIn(_Verbatim):
+class RegisterIn(Verbatim):
     email: Email
     password: Password
     display_name: DisplayName
@@ -64,7 +60,7 @@ class RegisterIn(_Verbatim):
     time_zone: TimeZone = "UTC"
 
 
-class LoginIn(_Verbatim):
+class LoginIn(Verbatim):
     email: Annotated[str, Field(max_length=254)]
     password: Annotated[str, Field(max_length=128)]
     otp: OtpCode | None = Field(
@@ -85,7 +81,7 @@ class CodeIn(Input):
     code: OtpCode
 
 
-class DisableIn(_Verbatim):
+class DisableIn(Verbatim):
     password: Annotated[str, Field(max_length=128)]
     code: OtpCode
 
@@ -97,7 +93,13 @@ class UserOut(Output):
     display_name: str
     time_zone: str
     two_factor_enabled: bool
+    email_verified: bool = Field(description="Whether the address was confirmed (to book)")
     created_at: datetime
+
+
+class RegisteredOut(Output):
+    email: str = Field(description="The address as stored (normalised)")
+    message: str
 
 
 class TokensOut(Output):
@@ -139,23 +141,38 @@ def _user_agent(request: web.Request) -> str:
 
 @routes.post(
     "/api/auth/register",
-    summary="Create a client or coach account and log in",
+    summary="Create a client or coach account; a verification email follows",
     input=RegisterIn,
-    responses={201: LoggedInOut},
+    responses={202: RegisteredOut},
     access="public",
-    errors=(409,),
+    errors=(422,),
 )
 async def register(request: web.Request, body: RegisterIn) -> web.StreamResponse:
-    """Admins are made with `flourish create-admin`, never here. A taken email is a 409."""
+    """Admins are made with `flourish create-admin`, never here. An address that has an account
+    gets the very same answer (its owner is emailed instead), so the answer never tells who
+    has an account. Log in afterwards; holding a slot waits for the verification link."""
+    accounts = request.app[ACCOUNTS]
     new = NewAccount.check(
         email=body.email,
         password=body.password,
         display_name=body.display_name,
         role=Role(body.role),
         time_zone=body.time_zone,
+        min_score=accounts.settings.password_min_score,
     )
-    logged_in = await request.app[ACCOUNTS].register(new, user_agent=_user_agent(request))
-    return respond(LoggedInOut.model_validate(logged_in), status=201)
+    await accounts.register(new)
+    return respond(
+        RegisteredOut(
+            email=new.email,
+            message="Check your email for a link to confirm your address, then log in.",
+        ),
+        status=202,
+    )
+
+
+def address(request: web.Request, accounts: Accounts) -> str:
+    """The caller's address, as the login limits count it."""
+    return client_address(request, accounts.settings.trust_proxy)
 
 
 @routes.post(
@@ -174,7 +191,7 @@ async def login(request: web.Request, body: LoginIn) -> web.StreamResponse:
         email=body.email,
         password=body.password,
         otp=body.otp,
-        address=client_address(request, accounts.settings.trust_proxy),
+        address=address(request, accounts),
         user_agent=_user_agent(request),
     )
     return respond(LoggedInOut.model_validate(logged_in))

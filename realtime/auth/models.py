@@ -29,6 +29,8 @@ class User(Base):
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    # Set when the owner opened the link of the verification email; holding a slot needs it.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
     # Bumped by "log out everywhere": access tokens carry it and die with it.
     token_version: Mapped[int] = mapped_column(Integer, default=0)
     # TOTP secret, encrypted with a key derived from SECRET_KEY (never stored in clear).
@@ -40,6 +42,10 @@ class User(Base):
     @property
     def two_factor_enabled(self) -> bool:
         return self.totp_enabled_at is not None
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
 
 class AuthSession(Base):
@@ -65,4 +71,24 @@ class RecoveryCode(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+
+
+class TokenPurpose(StrEnum):
+    VERIFY_EMAIL = "verify_email"
+    RESET_PASSWORD = "reset_password"
+
+
+class AccountToken(Base):
+    """A single-use token sent by email (verification, password reset); only its hash is kept."""
+
+    __tablename__ = "account_tokens"
+    __table_args__ = (Index("ix_account_tokens_user", "user_id", "purpose"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)

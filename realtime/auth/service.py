@@ -2,13 +2,18 @@
 
 `create_account` is the one way an account is made (registration and `flourish create-admin`).
 `Accounts` holds the use cases of the HTTP API, each one transaction; its `two_factor` attribute
-holds the two-factor ones (`totp.py`).
+holds the two-factor ones (`totp.py`), its `recovery` attribute email verification and
+passwords (`recovery.py`).
 
 Rules, and why:
 
-- Emails are stripped and lower-cased before anything else, so `Ann@X.org ` and `ann@x.org` are
-  one account. Passwords are 12 to 128 characters, taken as typed (never stripped), and may not
-  be the email.
+- Emails and display names follow `identifiers.py` (NFKC, case-folded emails, nothing
+  invisible, one script a word). Passwords are 12 to 128 characters, taken as typed (never
+  stripped), strong by zxcvbn (`strength.py`), and may not be the email.
+- Registering answers the same whether or not the address has an account: a new account gets
+  a verification email, an existing one's owner an email saying someone tried. Nobody learns
+  from the answer who is a client here. (Logging in with the password just chosen does tell
+  whether the account was new: login before verification, which we allow, cannot hide that.)
 - A wrong email and a wrong password get the same 401 `invalid_credentials`, and an unknown
   email still costs one Argon2 verification (`Passwords.dummy`), so neither the answer nor its
   timing tells whether an account exists.
@@ -29,7 +34,6 @@ from __future__ import annotations
 import functools
 import hmac
 import logging
-import re
 import uuid
 import zoneinfo
 from collections.abc import Callable
@@ -40,10 +44,14 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from realtime.auth.identifiers import check_display_name, normalise_email
 from realtime.auth.models import AuthSession, Role, User
 from realtime.auth.passwords import Passwords
 from realtime.auth.ratelimit import LoginLimiter
 from realtime.auth.revocations import NoSockets, Revocations, Revoked
+from realtime.auth.recovery import Recovery, tell
+from realtime.auth.sessions import revoke_sessions
+from realtime.auth.strength import check_strength
 from realtime.auth.tokens import (
     Scope,
     TokenCodec,
@@ -69,8 +77,6 @@ from realtime.settings import Settings
 
 log = logging.getLogger(__name__)
 
-_EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
-
 
 class AccountError(AppError):
     """An account cannot be created or changed as asked; the message says why."""
@@ -94,26 +100,6 @@ class EmailTaken(AccountError):
         super().__init__(Code.EMAIL_TAKEN, "An account with this email already exists.")
 
 
-def normalise_email(raw: str) -> str:
-    email = raw.strip().lower()
-    if len(email) > 254 or not _EMAIL.fullmatch(email):
-        raise ValueError("not a valid email address")
-    return email
-
-
-def check_password(password: str) -> str:
-    if not 12 <= len(password) <= 128:
-        raise ValueError("must be 12 to 128 characters long")
-    return password
-
-
-def check_display_name(raw: str) -> str:
-    name = raw.strip()
-    if not 1 <= len(name) <= 120:
-        raise ValueError("must be 1 to 120 characters long")
-    return name
-
-
 def check_time_zone(raw: str) -> str:
     if raw not in _time_zones():
         raise ValueError("not an IANA time zone such as Europe/Paris")
@@ -125,7 +111,7 @@ def _time_zones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
-def _checked(field: str, rule: Callable[[str], str], value: str) -> str:
+def checked(field: str, rule: Callable[[str], str], value: str) -> str:
     try:
         return rule(value)
     except ValueError as exc:
@@ -144,19 +130,36 @@ class NewAccount:
 
     @classmethod
     def check(
-        cls, *, email: str, password: str, display_name: str, role: Role, time_zone: str
+        cls,
+        *,
+        email: str,
+        password: str,
+        display_name: str,
+        role: Role,
+        time_zone: str,
+        min_score: int,
     ) -> NewAccount:
-        email = _checked("email", normalise_email, email)
-        _checked("password", check_password, password)
-        if password.strip().lower() == email:
-            raise AccountInvalid("password", "must not be your email address")
+        email = checked("email", normalise_email, email)
+        display_name = checked("display_name", check_display_name, display_name)
+        check_new_password(password, min_score, email, display_name)
         return cls(
             email=email,
             password=password,
-            display_name=_checked("display_name", check_display_name, display_name),
+            display_name=display_name,
             role=role,
-            time_zone=_checked("time_zone", check_time_zone, time_zone),
+            time_zone=checked("time_zone", check_time_zone, time_zone),
         )
+
+
+def check_new_password(password: str, min_score: int, email: str, display_name: str) -> None:
+    """`AccountInvalid` on `password` unless it is strong and not the account's own email."""
+    if password.strip().casefold() == email:
+        raise AccountInvalid("password", "must not be your email address")
+    inputs = (email, email.split("@")[0], display_name, *display_name.split())
+    try:
+        check_strength(password, min_score, inputs)
+    except ValueError as exc:
+        raise AccountInvalid("password", str(exc)) from None
 
 
 async def create_account(
@@ -169,21 +172,28 @@ async def create_account(
     display_name: str,
     role: Role,
     time_zone: str = "UTC",
+    min_score: int = 3,
 ) -> User:
-    """A new account; `AccountError` if a field is wrong or the email is taken."""
+    """A new account, its email taken as verified (an operator made it); `AccountError` if a
+    field is wrong or the email is taken."""
     new = NewAccount.check(
-        email=email, password=password, display_name=display_name, role=role, time_zone=time_zone
+        email=email,
+        password=password,
+        display_name=display_name,
+        role=role,
+        time_zone=time_zone,
+        min_score=min_score,
     )
     password_hash = await passwords.hash(new.password)
     try:
         async with db.session() as session:
-            return await _add_user(session, new, password_hash, clock.now())
+            return await _add_user(session, new, password_hash, clock.now(), verified=True)
     except IntegrityError:
         raise EmailTaken() from None
 
 
 async def _add_user(
-    session: AsyncSession, new: NewAccount, password_hash: str, now: datetime
+    session: AsyncSession, new: NewAccount, password_hash: str, now: datetime, *, verified: bool
 ) -> User:
     taken = await session.scalar(select(User.id).where(User.email == new.email))
     if taken is not None:
@@ -197,6 +207,7 @@ async def _add_user(
         time_zone=new.time_zone,
         created_at=now,
         token_version=0,
+        email_verified_at=now if verified else None,
     )
     session.add(user)
     await session.flush()
@@ -268,27 +279,45 @@ class Accounts:
             settings.secret_key,
             required=settings.requires_two_factor,
         )
+        self.recovery = Recovery(settings, clock, db, passwords, self.logout_all)
 
-    async def register(self, new: NewAccount, *, user_agent: str) -> LoggedIn:
-        """A new account, logged in."""
+    async def register(self, new: NewAccount) -> None:
+        """A new account, with a verification email; for an address that has an account
+        already, an email to its owner instead. Both answer alike (nothing returned, the same
+        work done: a hash, a lookup, an outbox row), so the caller cannot tell which it was."""
         password_hash = await self.passwords.hash(new.password)
         now = self.clock.now()
         try:
             async with self.db.session() as session:
-                user = await _add_user(session, new, password_hash, now)
-                tokens = self._open_session(session, user, now, user_agent)
-        except IntegrityError:
-            raise EmailTaken() from None
-        log.info("account %s registered as %s", user.id, user.role)
-        return LoggedIn(user, tokens)
+                existing = await session.scalar(select(User).where(User.email == new.email))
+                if existing is None:
+                    user = await _add_user(session, new, password_hash, now, verified=False)
+                    await self.recovery.send_verification(session, user, now)
+                    log.info("account %s registered as %s", user.id, user.role)
+                    return
+                await self._tell_already_registered(session, existing, now)
+        except IntegrityError:  # registered at the same moment by another request
+            async with self.db.session() as session:
+                existing = await session.scalar(select(User).where(User.email == new.email))
+                if existing is not None:
+                    await self._tell_already_registered(session, existing, now)
+
+    async def _tell_already_registered(
+        self, session: AsyncSession, user: User, now: datetime
+    ) -> None:
+        await tell(session, user, now, "already_registered")
+        log.info("registration for the address of account %s; owner emailed", user.id)
 
     async def login(
         self, *, email: str, password: str, otp: str | None, address: str, user_agent: str
     ) -> LoggedIn:
-        email = email.strip().lower()
+        try:
+            email = normalise_email(email)
+        except ValueError:
+            email = email.strip().casefold()  # matches no account; still costs a verification
         try:
             await self.limiter.attempt_from(address)
-            await self.limiter.check_account(email)
+            await self.limiter.check_account(email, address)
         except TooManyRequests:
             self._count("rate_limited")
             raise
@@ -296,7 +325,7 @@ class Accounts:
             found = await session.scalar(select(User).where(User.email == email))
         right = await self.passwords.verify(found.password_hash if found else None, password)
         if found is None or not right:
-            await self._failed(email, "invalid_credentials")
+            await self._failed(found, email, address, "invalid_credentials")
             raise Unauthorized(Code.INVALID_CREDENTIALS, "The email or password is wrong.")
         if found.disabled_at is not None:
             self._count("disabled")
@@ -318,10 +347,11 @@ class Accounts:
                 tokens = self._open_session(session, user, now, user_agent)
         if refusal is not None:
             if refusal.code is Code.OTP_INVALID:
-                await self.limiter.failed(email)
-            self._count(refusal.code.value)
+                await self._failed(found, email, address, refusal.code.value)
+            else:
+                self._count(refusal.code.value)
             raise refusal
-        await self.limiter.succeeded(email)
+        await self.limiter.succeeded(email, address)
         self._count("success")
         log.info("account %s logged in", user.id)
         return LoggedIn(user, tokens)
@@ -392,11 +422,7 @@ class Accounts:
 
     async def _revoke_all(self, session: AsyncSession, user: User) -> None:
         user.token_version += 1
-        await session.execute(
-            update(AuthSession)
-            .where(AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None))
-            .values(revoked_at=self.clock.now())
-        )
+        await revoke_sessions(session, user.id, self.clock.now())
 
     async def me(self, user_id: uuid.UUID) -> User:
         async with self.db.session() as session:
@@ -408,9 +434,9 @@ class Accounts:
         async with self.db.session() as session:
             user = await self._user(session, user_id)
             if display_name is not None:
-                user.display_name = _checked("display_name", check_display_name, display_name)
+                user.display_name = checked("display_name", check_display_name, display_name)
             if time_zone is not None:
-                user.time_zone = _checked("time_zone", check_time_zone, time_zone)
+                user.time_zone = checked("time_zone", check_time_zone, time_zone)
             return user
 
     def _scope(self, user: User) -> Scope:
@@ -487,9 +513,22 @@ class Accounts:
             raise NotFound(Code.USER_NOT_FOUND, f"No account has id {user_id}.")
         return user
 
-    async def _failed(self, email: str, outcome: str) -> None:
-        await self.limiter.failed(email)
+    async def _failed(self, found: User | None, email: str, address: str, outcome: str) -> None:
+        """Count a failed login; the first time in a window the account reaches the limit, its
+        owner is emailed (once per window, not per attempt)."""
+        alert = await self.limiter.failed(email, address)
         self._count(outcome)
+        if alert and found is not None:
+            async with self.db.session() as session:
+                await tell(
+                    session,
+                    found,
+                    self.clock.now(),
+                    "login_failures",
+                    count=str(self.limiter.max_failures),
+                    minutes=str(self.limiter.window // 60),
+                )
+            log.warning("account %s: repeated failed logins; owner emailed", found.id)
 
     def _count(self, outcome: str) -> None:
         self.metrics.logins.labels(outcome).inc()

@@ -36,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from realtime.auth.models import RecoveryCode, User
 from realtime.auth.passwords import Passwords
-from realtime.auth.ratelimit import LoginLimiter
+from realtime.auth.ratelimit import SIGNED_IN, LoginLimiter
 from realtime.clock import Clock
 from realtime.db import Database
 from realtime.errors import Code, Conflict, Forbidden, Unauthorized
@@ -231,7 +231,7 @@ class TwoFactor:
         async with self.db.session() as session:
             user = await _user(session, user_id)
             _need_enabled(user)
-        await self.limiter.check_account(user.email)
+        await self.limiter.check_account(user.email, SIGNED_IN)
         async with self.db.session() as session:
             user = await _user(session, user_id)
             accepted = await self.factor.check(session, user, code, self.clock.now())
@@ -246,14 +246,14 @@ class TwoFactor:
         async with self.db.session() as session:
             user = await _user(session, user_id)
             _need_enabled(user)
-        await self.limiter.check_account(user.email)
+        await self.limiter.check_account(user.email, SIGNED_IN)
         if not await self.passwords.verify(user.password_hash, password):
-            await self.limiter.failed(user.email)
+            await self.limiter.failed(user.email, SIGNED_IN)
             raise Forbidden(Code.INVALID_CREDENTIALS, "password: not your current password.")
         return user.email
 
     async def _code_refused(self, email: str) -> NoReturn:
-        await self.limiter.failed(email)
+        await self.limiter.failed(email, SIGNED_IN)
         raise Forbidden(Code.OTP_INVALID, "code: not a current code nor an unused recovery code.")
 
 

@@ -66,7 +66,11 @@ async def refresh_open(services: Services) -> None:
 def logins_banner() -> str:
     rule = "=" * 72
     lines = [f"  {role.value:<7} {email:<30} password: {DEMO_PASSWORD}" for role, email in LOGINS]
-    return "\n".join((rule, "  Flourish demo logins", *lines, rule))
+    emails = (
+        "  No email leaves the demo: each email's links (confirm a new account's address,",
+        "  reset a password, ...) appear in this log as 'email ... its links: ...'.",
+    )
+    return "\n".join((rule, "  Flourish demo logins", *lines, "", *emails, rule))
 
 
 async def seed(services: Services) -> bool:

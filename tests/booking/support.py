@@ -45,6 +45,7 @@ async def make_user(services: Services, role: Role, name: str = "Pat Doe") -> Ca
         role=role.value,
         display_name=name,
         created_at=services.clock.now(),
+        email_verified_at=services.clock.now(),
     )
     async with services.db.session() as session:
         session.add(user)

@@ -34,7 +34,11 @@ PLACEHOLDERS = {
     "STRIPE_WEBHOOK_SECRET": "whsec_placeholder",
     "TURN_HOST": "turn.example.org",
     "TURN_SECRET": "turn-secret-placeholder",
-    "PUBLIC_URL": "https://flourish.example",
+    "PUBLIC_URL": "https://flourish.example.org",
+    "SMTP_HOST": "smtp.example.org",
+    "SMTP_USERNAME": "flourish",
+    "SMTP_PASSWORD": "smtp-password-placeholder",
+    "EMAIL_FROM": "Flourish <no-reply@flourish.example.org>",
 }
 SUBSTITUTION = re.compile(r"\$\{(?P<name>\w+)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,6 +12,7 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
 from booking.storage.coaches import Coach
+from realtime.app import SERVICES
 from realtime.demo import (
     ADMIN_EMAIL,
     CLIENT_EMAIL,
@@ -172,3 +174,27 @@ async def test_demo_coach_has_earnings_and_payouts(services: Services, client: C
     admin = await bearer(client, ADMIN_EMAIL)
     ledger = await (await client.get("/api/admin/ledger", headers=admin)).json()
     assert ledger["balanced"] is True
+
+
+async def test_serve_demo_shows_the_email_flows_in_its_log(
+    app: web.Application,
+    aiohttp_client: AiohttpClient,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app.on_startup.append(seed_on_startup)
+    client: Client = await aiohttp_client(app)
+    assert "appear in this log" in capsys.readouterr().out
+    services = app[SERVICES]
+    await client.post(
+        "/api/auth/register",
+        json={"email": "new@example.org", "password": DEMO_PASSWORD, "display_name": "New"},
+    )
+    await client.post("/api/auth/password/forgot", json={"email": CLIENT_EMAIL})
+    with caplog.at_level(logging.INFO, logger="realtime.email"):
+        assert await services.outbox.send_due() == 2
+    logged = [r.getMessage() for r in caplog.records if "its links" in r.getMessage()]
+    assert len(logged) == 2
+    assert "/verify-email?token=" in logged[0]
+    assert "/reset-password?token=" in logged[1]
+    assert not any("new@example.org" in line or "Hello" in line for line in logged)

@@ -21,7 +21,8 @@ PRODUCTION = {
     "STRIPE_SECRET_KEY": "sk_live_abc",
     "STRIPE_PUBLISHABLE_KEY": "pk_live_abc",
     "STRIPE_WEBHOOK_SECRET": "whsec_abc",
-    "PUBLIC_URL": "https://flourish.example",
+    "PUBLIC_URL": "https://flourish.example.org",
+    "SMTP_HOST": "smtp.example.org",
 }
 
 
@@ -162,10 +163,12 @@ def test_secrets_are_not_echoed(variable: str, value: str, tmp_path: Path) -> No
     assert "hunter2" not in str(error)
 
 
-def test_public_url_defaults_to_this_port_in_development(tmp_path: Path) -> None:
-    assert settings.load({"PORT": "9000"}, var_dir=tmp_path).public_url == "http://localhost:9000"
+def test_links_point_at_this_port_in_development(tmp_path: Path) -> None:
+    assert settings.load({"PORT": "9000"}, var_dir=tmp_path).link_base == "http://localhost:9000"
+    named = settings.load({"HOST": "flourish.lan", "PORT": "9000"}, var_dir=tmp_path)
+    assert named.link_base == "http://flourish.lan:9000"
     given = settings.load({"PUBLIC_URL": "https://flourish.example/"}, var_dir=tmp_path)
-    assert given.public_url == "https://flourish.example"
+    assert given.link_base == "https://flourish.example"
 
 
 def test_stripe_secret_key_is_not_echoed(tmp_path: Path) -> None:
@@ -204,7 +207,9 @@ def test_production_can_migrate_at_start_when_asked(tmp_path: Path) -> None:
         ("SECRET_KEY", "short-but-set"),
         ("PAYMENTS_PROVIDER", "demo"),
         ("STRIPE_WEBHOOK_SECRET", ""),
-        ("PUBLIC_URL", "http://flourish.example"),
+        ("SMTP_HOST", ""),
+        ("PUBLIC_URL", ""),
+        ("PUBLIC_URL", "http://flourish.example.org"),
     ],
 )
 def test_production_refuses_embedded_defaults(variable: str, value: str, tmp_path: Path) -> None:

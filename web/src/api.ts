@@ -28,6 +28,7 @@ export interface User {
   display_name: string;
   time_zone: string;
   two_factor_enabled: boolean;
+  email_verified?: boolean;
 }
 
 interface Tokens {

@@ -6,6 +6,7 @@ import { fill, h } from "./dom";
 import { focusHeading, navigate, route, start, type View } from "./router";
 import { admin } from "./views/admin";
 import { login, register } from "./views/auth";
+import { forgotPassword, resetPassword, verifyEmail } from "./views/recovery";
 import { bookingFlow } from "./views/booking";
 import { coachProfile } from "./views/coach";
 import { coachHome } from "./views/coachside";
@@ -53,6 +54,9 @@ function signedIn(view: View, role?: "client" | "coach" | "admin"): View {
 route(/^\/$/, directory);
 route(/^\/login$/, login);
 route(/^\/register$/, register);
+route(/^\/verify-email$/, verifyEmail);
+route(/^\/forgot-password$/, forgotPassword);
+route(/^\/reset-password$/, resetPassword);
 route(/^\/coaches\/([0-9a-f-]{36})$/, coachProfile);
 route(/^\/book\/([0-9a-f-]{36})$/, signedIn(bookingFlow, "client"));
 route(/^\/sessions$/, signedIn(sessions));

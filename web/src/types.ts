@@ -117,6 +117,9 @@ export interface Application {
   submitted_at: string;
   decided_at: string | null;
   decision_reason: string | null;
+  /** A profile change: the name and photo the coach asks to show. */
+  proposed_display_name?: string | null;
+  proposed_photo_url?: string | null;
   credentials: Credential[];
   coach_display_name?: string;
   coach_status?: string;

@@ -20,13 +20,14 @@ async def register(
     role: str = "client",
     password: str = PASSWORD,
 ) -> dict[str, Any]:
-    """Register an account and answer the body (user and tokens)."""
+    """Register an account, log in, and answer the login's body (user and tokens)."""
     response = await client.post(
         "/api/auth/register",
         json={"email": email, "password": password, "display_name": "Ann", "role": role},
     )
-    assert response.status == 201, await response.text()
-    body: dict[str, Any] = await response.json()
+    assert response.status == 202, await response.text()
+    status, body = await login(client, email, password)
+    assert status == 200, body
     return body
 
 

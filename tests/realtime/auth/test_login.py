@@ -65,5 +65,5 @@ async def test_logins_are_counted_by_outcome(client: TestClient[Any, Any]) -> No
     await login(client)
     await login(client, password="not the password")
     metrics = await (await client.get("/metrics", headers=METRICS_AUTH)).text()
-    assert 'flourish_logins_total{outcome="success"} 1.0' in metrics
+    assert 'flourish_logins_total{outcome="success"} 2.0' in metrics  # register logs in
     assert 'flourish_logins_total{outcome="invalid_credentials"} 1.0' in metrics

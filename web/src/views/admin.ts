@@ -25,6 +25,10 @@ function applicationCard(app: Application, decided: () => void): HTMLElement {
     h("h3", {}, app.coach_display_name ?? "Applicant"),
     h("p", { class: "meta" }, `${app.kind} application · submitted ${dateTime(app.submitted_at)} · ${app.status}`),
     app.decision_reason ? h("p", {}, `Reason: ${app.decision_reason}`) : null,
+    app.proposed_display_name ? h("p", {}, `New name asked for: ${app.proposed_display_name}`) : null,
+    app.proposed_photo_url
+      ? h("p", {}, "New photo asked for: ", h("a", { href: app.proposed_photo_url, rel: "noopener noreferrer", target: "_blank" }, app.proposed_photo_url))
+      : null,
     h("h4", {}, "Credentials"),
     h("ul", {}, app.credentials.map((c) => h("li", {}, `${c.license_type} no. ${c.license_number}, ${c.issuing_region ? `${c.issuing_region}, ` : ""}${c.issuing_country}, valid until ${c.expires_on}`))),
     h("h4", {}, "References"),
@@ -38,7 +42,12 @@ function applicationCard(app: Application, decided: () => void): HTMLElement {
     void busy(approve, "Approving…", async () => {
       try {
         await post(`/api/admin/applications/${app.id}/approve`, {});
-        fill(note, `Approved: ${app.coach_display_name ?? "the coach"} is now verified and listed.`);
+        fill(
+          note,
+          app.kind === "profile_change"
+            ? "Approved: the new name and photo are public."
+            : `Approved: ${app.coach_display_name ?? "the coach"} is now verified and listed.`,
+        );
         decided();
       } catch (error) {
         fill(note, errorBox(explain(error)));

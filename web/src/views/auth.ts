@@ -45,6 +45,7 @@ export function login(main: HTMLElement, _: string[], query: URLSearchParams): v
     note,
     submit,
     h("p", {}, "New here? ", h("a", { href: "/register" }, "Create an account")),
+    h("p", {}, h("a", { href: "/forgot-password" }, "Forgot your password?")),
   );
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -93,7 +94,7 @@ export function register(main: HTMLElement, _: string[], query: URLSearchParams)
     h("h1", { id: "register-title" }, "Create an account"),
     field("Your name", name),
     field("Email", email),
-    field("Password", password, "At least 12 characters."),
+    field("Password", password, "At least 12 characters, hard to guess: a few unrelated words work well."),
     field("I want to", role),
     h("p", { class: "hint" }, `Times will be shown in your time zone, ${viewerZone()}.`),
     note,
@@ -105,12 +106,17 @@ export function register(main: HTMLElement, _: string[], query: URLSearchParams)
     note.replaceChildren();
     void busy(submit, "Creating…", async () => {
       try {
-        const answer = await post<LoggedIn>("/api/auth/register", {
+        // Registering answers alike for a new and a taken address (202, no tokens): log in next.
+        await post<{ email: string }>("/api/auth/register", {
           display_name: name.value,
           email: email.value,
           password: password.value,
           role: role.value,
           time_zone: viewerZone(),
+        });
+        const answer = await post<LoggedIn>("/api/auth/login", {
+          email: email.value,
+          password: password.value,
         });
         signIn(answer.user, answer.tokens);
         const next = afterLogin(query, answer.user);
