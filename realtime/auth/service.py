@@ -48,8 +48,8 @@ from realtime.auth.identifiers import check_display_name, normalise_email
 from realtime.auth.models import AuthSession, Role, User
 from realtime.auth.passwords import Passwords
 from realtime.auth.ratelimit import LoginLimiter
-from realtime.auth.revocations import NoSockets, Revocations, Revoked
 from realtime.auth.recovery import Recovery, tell
+from realtime.auth.revocations import NoSockets, Revocations, Revoked
 from realtime.auth.sessions import revoke_sessions
 from realtime.auth.strength import check_strength
 from realtime.auth.tokens import (
