@@ -118,3 +118,20 @@ async def test_every_process_sends_on_its_own_clock(mailed: Mailed, clock: FakeC
             break
         await asyncio.sleep(0.02)
     assert [m["Subject"] for m in mailed.inbox.messages] == ["Confirm your email address"]
+
+
+async def test_two_registrations_at_once_make_one_account_and_answer_alike(
+    mailed: Mailed,
+) -> None:
+    client = mailed.client
+    answers = await asyncio.gather(
+        *(client.post("/api/auth/register", json=GOOD) for _ in range(3))
+    )
+    assert [a.status for a in answers] == [202, 202, 202]
+    subjects = sorted(m["Subject"] for m in await mailed.deliver())
+    assert subjects == [
+        "Confirm your email address",
+        "Someone tried to create an account with your address",
+        "Someone tried to create an account with your address",
+    ]
+    assert (await login(client))[0] == 200
