@@ -11,9 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from aiohttp import web
-
-from realtime import logs, migrate
+from realtime import edge, logs, migrate
 from realtime import settings as settings_module
 from realtime.app import create_app
 from realtime.db import Database
@@ -122,13 +120,11 @@ def _serve(settings: Settings, host: str | None, port: int | None, *, demo: bool
 
         app.on_startup.append(seed_on_startup)
     app.on_startup.append(lambda app: _collect_less(settings.gc_threshold))
-    web.run_app(
+    edge.run(
         app,
         host=host or settings.host,
         port=port or settings.port,
-        access_log=None,
-        # aiohttp's banner, "======== Running on http://... ========\n(Press CTRL+C...)"
-        print=lambda banner: log.info("%s", banner.strip().splitlines()[0].strip("= ")),
+        production=settings.production,
         shutdown_timeout=20,
         loop=_event_loop(),
     )

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Literal
 
 from aiohttp import web
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from booking.api.scheduling import SCHEDULING
@@ -15,7 +15,7 @@ from booking.services.bookings import BookingView, Party
 from realtime import idempotency
 from realtime.auth.access import Principal, require
 from realtime.auth.models import Role
-from realtime.http import ApiRoutes, Input, NoInput, Output, respond, uuid_param
+from realtime.http import ApiRoutes, Input, Instant, NoInput, Output, respond, uuid_param
 
 routes = ApiRoutes(tag="bookings")
 
@@ -35,7 +35,7 @@ StatusName = Literal[
 
 class HoldIn(Input):
     coach_id: uuid.UUID
-    start: AwareDatetime = Field(description="Slot start, ISO 8601 with an offset.")
+    start: Instant = Field(description="Slot start, ISO 8601 with an offset.")
     session_type: SessionType
     duration: int = Field(ge=5, le=240, description="Minutes; one the coach offers.")
 

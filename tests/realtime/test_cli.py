@@ -183,6 +183,7 @@ def test_production_refuses_demo(tmp_path: Path) -> None:
         PAYMENTS_PROVIDER="stripe",
         STRIPE_SECRET_KEY="sk_test_x",
         STRIPE_WEBHOOK_SECRET="whsec_x",
+        PUBLIC_URL="https://flourish.example",
     )
     assert result.returncode == 2
     assert "--demo is refused in production" in result.stderr
