@@ -12,9 +12,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 
-from aiohttp import web
-
-from realtime import logs, migrate
+from realtime import edge, logs, migrate
 from realtime import settings as settings_module
 from realtime.app import create_app
 from realtime.db import Database
@@ -127,13 +125,19 @@ def _serve(settings: Settings, host: str | None, port: int | None, *, demo: bool
 
         app.on_startup.append(seed_on_startup)
     app.on_startup.append(lambda app: _collect_less(settings.gc_threshold))
-    web.run_app(
+    edge.run(
         app,
+<<<<<<< HEAD
         host=settings.host,
         port=settings.port,
         access_log=None,
         # aiohttp's banner, "======== Running on http://... ========\n(Press CTRL+C...)"
         print=lambda banner: log.info("%s", banner.strip().splitlines()[0].strip("= ")),
+=======
+        host=host or settings.host,
+        port=port or settings.port,
+        production=settings.production,
+>>>>>>> hardening
         shutdown_timeout=20,
         loop=_event_loop(),
     )

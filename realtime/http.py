@@ -22,11 +22,20 @@ import typing
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar, get_args, get_origin
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal, TypeVar, get_args, get_origin
 
 import orjson
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from realtime import idempotency
 from realtime.auth.access import require
@@ -41,11 +50,58 @@ from realtime.errors import (
 from realtime.health import DATABASE
 from realtime.metrics import CLOCK
 
+# Times a request may name: far enough either way for anything real, near enough that adding a
+# hold's minutes or a year of slots never leaves the calendar (year 9999 + 10 minutes is an
+# OverflowError, which would be a 500).
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+_RANGE = f"from {EARLIEST.year} to {LATEST.year - 1}"
+
+
+def bounded(value: datetime | date) -> datetime | date:
+    """A time or date within EARLIEST..LATEST, or a validation error (never an overflow)."""
+    if isinstance(value, datetime) and value.tzinfo is None:
+        within = EARLIEST.replace(tzinfo=None) <= value < LATEST.replace(tzinfo=None)
+    elif isinstance(value, datetime):
+        try:
+            within = EARLIEST <= value.astimezone(UTC) < LATEST
+        except OverflowError:  # year 1 at +14:00, year 9999 at -12:00
+            within = False
+    else:
+        within = EARLIEST.date() <= value < LATEST.date()
+    if not within:
+        raise PydanticCustomError("out_of_range", f"must be in the years {_RANGE}")
+    return value
+
+
+# An instant with a UTC offset, within the years the server handles.
+Instant = Annotated[AwareDatetime, AfterValidator(bounded)]
+# A calendar date within the same years.
+Day = Annotated[date, AfterValidator(bounded)]
+
 
 class Input(BaseModel):
-    """Base of every request model: unknown fields are refused, never ignored."""
+    """Base of every request model: unknown fields are refused, never ignored, and no text
+    may hold a NUL character (PostgreSQL cannot store one; nobody types one)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        if _has_nul(data):
+            raise PydanticCustomError("nul_character", "text must not contain NUL characters")
+        return data
+
+
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 class Output(BaseModel):
@@ -261,7 +317,12 @@ def respond(model: BaseModel | Sequence[BaseModel] | None, status: int = 200) ->
 
 
 def path_param(request: web.Request, name: str) -> str:
-    return request.match_info[name]
+    """A path parameter as text; one holding a NUL names nothing (and PostgreSQL could not
+    even compare it), so it is a 404."""
+    raw = request.match_info[name]
+    if "\x00" in raw:
+        raise NotFound(Code.NOT_FOUND, f"No resource at {request.path!r}.")
+    return raw
 
 
 def uuid_param(request: web.Request, name: str = "id") -> uuid.UUID:

@@ -35,6 +35,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from urllib.parse import quote
 
 from aiohttp import web
 from cryptography.fernet import Fernet, InvalidToken
@@ -111,7 +112,9 @@ def key_of(request: web.Request) -> str | None:
 
 async def fingerprint(request: web.Request) -> str:
     body = await request.read()
-    return f"{request.method} {request.path[:400]} {hashlib.sha256(body).hexdigest()}"
+    # Percent-encoded: a path may hold any character (a NUL, which PostgreSQL cannot store).
+    path = quote(request.path, safe="/")[:400]
+    return f"{request.method} {path} {hashlib.sha256(body).hexdigest()}"
 
 
 async def once(

@@ -86,9 +86,13 @@ async def file_or_page(request: web.Request) -> web.StreamResponse:
     dist = request.app[CLIENT_DIST]
     relative = request.match_info["path"]
     if relative and not relative.startswith(".") and "/." not in relative:
-        target = (dist / relative).resolve()
+        try:
+            target = (dist / relative).resolve()
+            found = target.is_file()
+        except (ValueError, OSError):  # a NUL in the path, or a name too long for the system
+            raise web.HTTPNotFound() from None
         # Only files inside the build: `..` and symlinks out of it fall through to the page.
-        if target.is_file() and target.is_relative_to(dist.resolve()):
+        if found and target.is_relative_to(dist.resolve()):
             if relative.startswith("assets/"):
                 headers = {"Cache-Control": "public, max-age=31536000, immutable"}
             else:

@@ -11,7 +11,13 @@ from zoneinfo import ZoneInfo
 
 import orjson
 from aiohttp import web
-from pydantic import AwareDatetime, BeforeValidator, Field, StrictInt, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    StrictInt,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from booking.api.bookings import PriceOut, SessionType
@@ -23,7 +29,7 @@ from booking.services.profiles import HoursDraft
 from realtime.auth.access import optional_principal, require
 from realtime.auth.models import Role
 from realtime.errors import FieldError, ValidationFailed
-from realtime.http import ApiRoutes, Input, NoInput, Output, respond, uuid_param
+from realtime.http import ApiRoutes, Input, Instant, NoInput, Output, bounded, respond, uuid_param
 
 routes = ApiRoutes(tag="availability")
 
@@ -87,8 +93,8 @@ class OverrideOut(Output):
 
 
 class TimeOffIn(Input):
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime = Field(description="After starts_at, at most 366 days later.")
+    starts_at: Instant
+    ends_at: Instant = Field(description="After starts_at, at most 366 days later.")
     note: str = Field("", max_length=200)
 
 
@@ -131,7 +137,7 @@ def _moment(value: object) -> object:
     return parsed
 
 
-Moment = Annotated[datetime | date, BeforeValidator(_moment)]
+Moment = Annotated[datetime | date, BeforeValidator(_moment), AfterValidator(bounded)]
 
 
 class SlotsIn(Input):

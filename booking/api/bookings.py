@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Literal
 
 from aiohttp import web
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from booking.api.scheduling import SCHEDULING
@@ -15,8 +15,12 @@ from booking.services.bookings import BookingView, Party
 from realtime import idempotency
 from realtime.auth.access import Principal, require
 from realtime.auth.models import Role
+<<<<<<< HEAD
 from realtime.errors import Code, Forbidden
 from realtime.http import ApiRoutes, Input, NoInput, Output, respond, uuid_param
+=======
+from realtime.http import ApiRoutes, Input, Instant, NoInput, Output, respond, uuid_param
+>>>>>>> hardening
 
 routes = ApiRoutes(tag="bookings")
 
@@ -36,7 +40,7 @@ StatusName = Literal[
 
 class HoldIn(Input):
     coach_id: uuid.UUID
-    start: AwareDatetime = Field(description="Slot start, ISO 8601 with an offset.")
+    start: Instant = Field(description="Slot start, ISO 8601 with an offset.")
     session_type: SessionType
     duration: int = Field(ge=5, le=240, description="Minutes; one the coach offers.")
 

@@ -5,20 +5,20 @@ from __future__ import annotations
 import uuid
 
 from aiohttp import web
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from booking.api.bookings import BookingOut, PriceOut, party
 from booking.api.scheduling import SCHEDULING
 from booking.money import Money
 from booking.services.refunds import RefundView
 from realtime.auth.access import require
-from realtime.http import ApiRoutes, Input, NoInput, Output, respond, uuid_param
+from realtime.http import ApiRoutes, Input, Instant, NoInput, Output, respond, uuid_param
 
 routes = ApiRoutes(tag="bookings")
 
 
 class RescheduleIn(Input):
-    start: AwareDatetime = Field(description="The new start, ISO 8601 with an offset.")
+    start: Instant = Field(description="The new start, ISO 8601 with an offset.")
     coach_consent: bool = Field(
         False,
         description="Sent by the coach to move a session within RESCHEDULE_NOTICE_HOURS of "

@@ -6,14 +6,14 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from aiohttp import web
-from pydantic import AwareDatetime, Field, field_validator
+from pydantic import Field, field_validator
 
 from booking.api.coaches import CoachCardOut
 from booking.api.coaching import COACHING
 from booking.api.profiles import SessionType
 from booking.policy.profiles import MAX_RATE_MINOR
 from booking.services.directory import DirectoryQuery
-from realtime.http import ApiRoutes, Input, Output, respond
+from realtime.http import ApiRoutes, Input, Instant, Output, respond
 
 routes = ApiRoutes(tag="coaches")
 
@@ -40,10 +40,10 @@ class DirectoryParams(Input):
         default_factory=list, max_length=10, description="BCP 47; the coach speaks any of these."
     )
     min_rating: Decimal | None = Field(default=None, ge=1, le=5, decimal_places=1)
-    available_from: AwareDatetime | None = Field(
+    available_from: Instant | None = Field(
         default=None, description="ISO 8601 with offset; with available_to."
     )
-    available_to: AwareDatetime | None = None
+    available_to: Instant | None = None
     sort: Literal["relevance", "rating", "price"] = "relevance"
     limit: int = Field(default=20, ge=1, le=50)
     cursor: str | None = Field(default=None, max_length=1000)

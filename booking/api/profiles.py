@@ -7,7 +7,6 @@ overlapping hours, expiry) is checked by `booking.services.profiles` with its ow
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
@@ -23,7 +22,7 @@ from booking.services.profiles import (
     ProfileDraft,
 )
 from realtime.errors import FieldError, ValidationFailed
-from realtime.http import Input
+from realtime.http import Day, Input
 
 SessionType = Literal["video", "phone", "chat"]
 Duration = Literal[15, 30, 45, 50, 60, 75, 90, 120]
@@ -76,7 +75,7 @@ class CredentialIn(Input):
     license_number: str = Field(min_length=1, max_length=64)
     issuing_country: str = Field(pattern=r"^[A-Z]{2}$", examples=["US"])
     issuing_region: str | None = Field(default=None, pattern=r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
-    expires_on: date
+    expires_on: Day
 
     def draft(self) -> CredentialDraft:
         return CredentialDraft(

@@ -61,7 +61,7 @@ class DemoProvider:
     ) -> PaymentEvent:
         """The client's confirmation, as the event a real provider would send."""
         ref, _, _ = client_secret.partition("_secret_")
-        if not hmac.compare_digest(self._secret(ref), client_secret):
+        if not hmac.compare_digest(self._secret(ref).encode(), client_secret.encode()):
             raise PaymentError("This payment's client secret is not valid.")
         status = (
             PaymentStatus.FAILED if card_last4 == DECLINED_CARD_SUFFIX else PaymentStatus.SUCCEEDED

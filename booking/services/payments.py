@@ -59,6 +59,7 @@ from booking.payments.provider import (
 from booking.policy import states
 from booking.policy.commission import Split, split
 from booking.policy.payments import paid_in_time
+from booking.services import statuses
 from booking.services.bookings import BookingView, Party, expire_stale, participant_booking, view
 from booking.services.calendars import CalendarFeed
 from booking.services.ledger import post_charge, post_fee
@@ -302,7 +303,7 @@ class Payments:
             confirmed_now = False
             if in_time and booking.status == states.Status.HELD:
                 # Before the coach's stale holds go: this one is paid, however late we heard.
-                confirmed_now = await _confirm(session, booking, now)
+                confirmed_now = await statuses.confirm(session, booking, now)
             released = await expire_stale(session, booking.coach_id, now)
             if event.status is PaymentStatus.SUCCEEDED and event.fee is not None:
                 await post_fee(session, payment, booking, event.fee, now)  # once, by its key
@@ -313,9 +314,9 @@ class Payments:
                 payment.updated_at = now
                 await post_charge(session, payment, booking, now)
                 if booking.status == states.Status.HELD:
-                    confirmed_now = await _confirm(session, booking, now)
+                    confirmed_now = await statuses.confirm(session, booking, now)
                 elif booking.status == states.Status.EXPIRED and in_time:
-                    confirmed_now = await _revive(session, booking, now)
+                    confirmed_now = await statuses.revive(session, booking, now)
                 if not confirmed_now and booking.confirmed_at is None:
                     log.info("payment %s arrived after booking %s ended", payment.id, booking.id)
             elif current is not event.status:
@@ -323,7 +324,7 @@ class Payments:
                 payment.updated_at = now
                 log.info("payment %s %s", payment.id, event.status.value)
             if release and PaymentStatus(payment.status) is PaymentStatus.CANCELED:
-                released += await _release(session, booking, now, payment.status)
+                released += await statuses.release(session, booking, now, payment.status)
             outcome = _outcome(payment, booking)
             refund_id = None
             if outcome is Outcome.REFUNDED_LATE:
@@ -360,69 +361,6 @@ class Payments:
             row = await session.get(Payment, applied.payment.id)
             assert row is not None
             return Applied(applied.outcome, _payment_view(row), applied.booking)
-
-
-async def _release(
-    session: AsyncSession, booking: Booking, now: datetime, why: str
-) -> list[Booking]:
-    """held -> expired because the payment failed or was canceled; the freed booking."""
-    if booking.status != states.Status.HELD:
-        return []
-    after = checked_transition(states.Status.HELD, states.Event.EXPIRE)
-    if not await store.set_status(session, booking, after.value, expected="held"):
-        return []
-    booking.hold_expires_at = None
-    booking.updated_at = now
-    store.record(
-        session,
-        booking,
-        at=now,
-        event=states.Event.EXPIRE.value,
-        from_status=states.Status.HELD.value,
-        actor_id=None,
-        facts=f"payment {why}",
-    )
-    log.info("booking %s released: payment %s", booking.id, why)
-    return [booking]
-
-
-async def _revive(session: AsyncSession, booking: Booking, now: datetime) -> bool:
-    """expired -> confirmed (`pay_in_time`): paid before the hold ended, heard of after it was
-    expired; False if the slot was taken since (the payment is then refunded in full)."""
-    await store.lock_calendar(await session.connection(), booking.coach_id)
-    if await store.slot_retaken(session, booking):
-        log.info("booking %s paid in time but its slot was taken since", booking.id)
-        return False
-    revived = await _confirm(session, booking, now, states.Event.PAY_IN_TIME)
-    if revived:
-        log.info("booking %s confirmed: paid before its hold ended", booking.id)
-    return revived
-
-
-async def _confirm(
-    session: AsyncSession,
-    booking: Booking,
-    now: datetime,
-    event: states.Event = states.Event.PAY,
-) -> bool:
-    """held -> confirmed (`pay`), or expired -> confirmed (`pay_in_time`); False if another
-    request moved it first."""
-    before = states.Status.HELD if event is states.Event.PAY else states.Status.EXPIRED
-    after = checked_transition(before, event)
-    if not await store.set_status(session, booking, after.value, expected=before.value):
-        return False
-    booking.confirmed_at = now
-    booking.hold_expires_at = None
-    booking.updated_at = now
-    store.record(
-        session,
-        booking,
-        at=now,
-        event=event.value,
-        from_status=before.value,
-        actor_id=booking.client_id,
-    )
-    return True
 
 
 def _outcome(payment: Payment, booking: Booking) -> Outcome:

@@ -79,7 +79,7 @@ def matching_step(secret: str, code: str, now: datetime, after: int | None) -> i
         step = current + offset
         if after is not None and step <= after:
             continue
-        if hmac.compare_digest(totp.at(now, counter_offset=offset), code):
+        if hmac.compare_digest(totp.at(now, counter_offset=offset).encode(), code.encode()):
             return step
     return None
 

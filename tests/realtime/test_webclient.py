@@ -99,3 +99,14 @@ async def test_any_method_on_an_unknown_api_path_is_still_a_404(
             assert response.status == 404, (method, path)
             assert response.content_type == "application/problem+json"
     assert (await client.get("/apis-are-not-reserved")).status == 200
+
+
+async def test_paths_no_file_can_have_are_a_404_not_a_500(
+    aiohttp_client: AiohttpClient, embedded_stack: Stack, tmp_path: Path, dist: Path
+) -> None:
+    client = await serve(aiohttp_client, embedded_stack, tmp_path, dist)
+    # A NUL (ValueError in pathlib) and a name longer than the system allows (OSError).
+    for path in ("/%00", "/assets/app%00.js", "/favicon%00.svg", "/" + "a" * 300 + ".js"):
+        response = await client.get(path)
+        assert response.status == 404, path
+        assert response.content_type == "application/problem+json", path
