@@ -127,17 +127,9 @@ def _serve(settings: Settings, host: str | None, port: int | None, *, demo: bool
     app.on_startup.append(lambda app: _collect_less(settings.gc_threshold))
     edge.run(
         app,
-<<<<<<< HEAD
         host=settings.host,
         port=settings.port,
-        access_log=None,
-        # aiohttp's banner, "======== Running on http://... ========\n(Press CTRL+C...)"
-        print=lambda banner: log.info("%s", banner.strip().splitlines()[0].strip("= ")),
-=======
-        host=host or settings.host,
-        port=port or settings.port,
         production=settings.production,
->>>>>>> hardening
         shutdown_timeout=20,
         loop=_event_loop(),
     )

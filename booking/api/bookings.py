@@ -15,12 +15,8 @@ from booking.services.bookings import BookingView, Party
 from realtime import idempotency
 from realtime.auth.access import Principal, require
 from realtime.auth.models import Role
-<<<<<<< HEAD
 from realtime.errors import Code, Forbidden
-from realtime.http import ApiRoutes, Input, NoInput, Output, respond, uuid_param
-=======
 from realtime.http import ApiRoutes, Input, Instant, NoInput, Output, respond, uuid_param
->>>>>>> hardening
 
 routes = ApiRoutes(tag="bookings")
 
