@@ -16,6 +16,7 @@ from realtime import idempotency
 from realtime.auth.access import Principal, require
 from realtime.auth.models import Role
 from realtime.http import ApiRoutes, Input, NoInput, Output, respond, uuid_param
+from realtime.limits import LIMITER, Kind
 
 routes = ApiRoutes(tag="bookings")
 
@@ -102,13 +103,19 @@ def party(principal: Principal) -> Party:
     input=HoldIn,
     responses={201: BookingOut},
     access="client",
-    errors=(404, 409),
+    errors=(404, 409, 429),
     idempotent="in_transaction",
 )
 async def hold_slot(request: web.Request, body: HoldIn) -> web.StreamResponse:
     """Holds the slot for HOLD_MINUTES while the client pays; 409 `slot_taken` if it is not
-    free. Send an `Idempotency-Key` header so a retry returns the first answer."""
+    free, 409 `hold_limit` or `hold_limit_per_coach` past the client's live holds, 429
+    `hold_cooldown` after too many unpaid holds expired, 429 `rate_limited` past the hold
+    requests per account or address. Send an `Idempotency-Key` header so a retry returns the
+    first answer."""
     caller = await require(request, Role.CLIENT)
+    limiter = request.app[LIMITER]
+    await limiter.count(Kind.HOLD_ACCOUNT, str(caller.user_id))
+    await limiter.count_address(Kind.HOLD_ADDRESS, request)
     recorder = idempotency.recorder(request)
     answer: web.Response | None = None
 

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Uuid,
     and_,
     bindparam,
+    case,
     cast,
     func,
     literal,
@@ -112,23 +113,84 @@ _FACTS = (
     )
     .where(Coach.id == bindparam("coach_id"))
 )
-# The same, taking the calendar lock (PostgreSQL) in the same round trip.
-_FACTS_LOCKING = _FACTS.add_columns(
-    func.pg_advisory_xact_lock(func.hashtextextended(bindparam("lock_key", type_=String), 0))
+
+
+def _advisory_lock(name: str) -> Any:
+    return func.pg_advisory_xact_lock(func.hashtextextended(bindparam(name, type_=String), 0))
+
+
+# The same, taking the calendar lock (PostgreSQL) in the same round trip; for a hold, the
+# client's hold lock first (always in this order: nothing takes them the other way round).
+_FACTS_LOCKING = _FACTS.add_columns(_advisory_lock("lock_key"))
+_FACTS_LOCKING_CLIENT = _FACTS.add_columns(
+    _advisory_lock("client_lock_key"), _advisory_lock("lock_key")
 )
 
 
 async def coach_facts(
-    conn: AsyncConnection, coach_id: uuid.UUID, session_type: str, *, lock: bool = False
+    conn: AsyncConnection,
+    coach_id: uuid.UUID,
+    session_type: str,
+    *,
+    lock: bool = False,
+    client_id: uuid.UUID | None = None,
 ) -> CoachFacts | None:
     """With `lock`, the coach's calendar stays locked until the transaction ends (PostgreSQL;
-    SQLite has one writer at a time anyway)."""
+    SQLite has one writer at a time anyway), and with `client_id` too, the client's holds
+    (see `client_holds`)."""
     params = {"coach_id": coach_id, "session_type": session_type}
     query = _FACTS
     if lock and conn.dialect.name == "postgresql":
         query, params["lock_key"] = _FACTS_LOCKING, lock_key(coach_id)
+        if client_id is not None:
+            query, params["client_lock_key"] = _FACTS_LOCKING_CLIENT, f"holds:{client_id}"
     row: Any = (await conn.execute(query, params)).first()
     return None if row is None else CoachFacts(*row[:10])
+
+
+def _client_holds_query() -> Any:
+    now = bindparam("now", type_=UtcDateTime)
+    since = bindparam("since", type_=UtcDateTime)
+    live = and_(Booking.status == "held", Booking.hold_expires_at > now)
+    lapsed = Booking.hold_expires_at <= now
+
+    def counted(condition: Any) -> Any:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    return select(
+        counted(live),
+        counted(and_(live, Booking.coach_id == bindparam("coach_id"))),
+        counted(lapsed),
+        func.min(case((lapsed, Booking.hold_expires_at))),
+    ).where(
+        Booking.client_id == bindparam("client_id"),
+        Booking.status.in_(("held", "expired")),
+        Booking.hold_expires_at > since,
+    )
+
+
+_CLIENT_HOLDS = _client_holds_query()
+
+
+async def client_holds(
+    conn: AsyncConnection,
+    client_id: uuid.UUID,
+    coach_id: uuid.UUID,
+    now: datetime,
+    since: datetime,
+) -> tuple[int, int, int, datetime | None]:
+    """The client's live holds, those with this coach, and their holds that expired unpaid
+    after `since` with the oldest expiry among them; one statement on the client's bookings
+    index. Read after `coach_facts(..., client_id=...)` took the client's lock, so concurrent
+    holds of one client count each other (on SQLite, writers are one at a time)."""
+    row: Any = (
+        await conn.execute(
+            _CLIENT_HOLDS,
+            {"client_id": client_id, "coach_id": coach_id, "now": now, "since": since},
+        )
+    ).one()
+    live, with_coach, lapsed, first_lapsed = row
+    return int(live), int(with_coach), int(lapsed), first_lapsed
 
 
 def _defaults() -> tuple[int, int, int, int, int]:

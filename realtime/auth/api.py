@@ -14,6 +14,7 @@ from aiohttp import web
 from pydantic import AfterValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from realtime.addresses import client_address
 from realtime.auth.access import require
 from realtime.auth.models import Role
 from realtime.auth.service import (
@@ -24,6 +25,7 @@ from realtime.auth.service import (
     normalise_email,
 )
 from realtime.http import ApiRoutes, Input, NoInput, Output, respond
+from realtime.limits import LIMITER, Kind
 
 ACCOUNTS = web.AppKey("accounts", Accounts)
 
@@ -124,15 +126,6 @@ class RecoveryCodesOut(Output):
     recovery_codes: list[str] = Field(description="Shown once; each works once in place of a code")
 
 
-def client_address(request: web.Request, trust_proxy: bool) -> str:
-    """The caller's address: the first `X-Forwarded-For` entry behind a trusted proxy."""
-    if trust_proxy:
-        first = request.headers.get("X-Forwarded-For", "").split(",")[0].strip()
-        if first:
-            return first
-    return request.remote or "unknown"
-
-
 def _user_agent(request: web.Request) -> str:
     return request.headers.get("User-Agent", "")[:200]
 
@@ -143,10 +136,11 @@ def _user_agent(request: web.Request) -> str:
     input=RegisterIn,
     responses={201: LoggedInOut},
     access="public",
-    errors=(409,),
+    errors=(409, 429),
 )
 async def register(request: web.Request, body: RegisterIn) -> web.StreamResponse:
-    """Admins are made with `flourish create-admin`, never here. A taken email is a 409."""
+    """Admins are made with `flourish create-admin`, never here. A taken email is a 409; more
+    than REGISTRATIONS_PER_ADDRESS from one address in REGISTRATION_WINDOW a 429."""
     new = NewAccount.check(
         email=body.email,
         password=body.password,
@@ -154,6 +148,7 @@ async def register(request: web.Request, body: RegisterIn) -> web.StreamResponse
         role=Role(body.role),
         time_zone=body.time_zone,
     )
+    await request.app[LIMITER].count_address(Kind.REGISTER_ADDRESS, request)
     logged_in = await request.app[ACCOUNTS].register(new, user_agent=_user_agent(request))
     return respond(LoggedInOut.model_validate(logged_in), status=201)
 
@@ -174,7 +169,7 @@ async def login(request: web.Request, body: LoginIn) -> web.StreamResponse:
         email=body.email,
         password=body.password,
         otp=body.otp,
-        address=client_address(request, accounts.settings.trust_proxy),
+        address=client_address(request, accounts.settings.trusted_proxies),
         user_agent=_user_agent(request),
     )
     return respond(LoggedInOut.model_validate(logged_in))

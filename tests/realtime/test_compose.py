@@ -34,6 +34,7 @@ PLACEHOLDERS = {
     "STRIPE_WEBHOOK_SECRET": "whsec_placeholder",
     "TURN_HOST": "turn.example.org",
     "TURN_SECRET": "turn-secret-placeholder",
+    "TRUSTED_PROXIES": "10.0.0.5/32",
 }
 SUBSTITUTION = re.compile(r"\$\{(?P<name>\w+)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}")
 
@@ -80,6 +81,12 @@ def test_the_app_environment_loads_in_production(tmp_path: Path) -> None:
     assert loaded.production
     assert loaded.payments_provider == "stripe"
     assert loaded.turn_urls
+
+
+def test_the_load_balancer_is_a_trusted_proxy(tmp_path: Path) -> None:
+    assert sources(APP["environment"]["TRUSTED_PROXIES"]) == {"TRUSTED_PROXIES"}
+    loaded = settings.load(app_environment(), var_dir=tmp_path)
+    assert [str(n) for n in loaded.trusted_proxies] == ["10.0.0.5/32"]
 
 
 def test_migrate_runs_once_with_the_app_environment() -> None:

@@ -1,0 +1,87 @@
+"""Request rate limits on the shared live state: fixed windows per account or per address.
+
+`Limiter.count(kind, who)` counts one more request of a kind (a hold from an account, a
+registration from an address) and refuses it with 429 `rate_limited` and `Retry-After` once the
+window holds more than the kind's limit. The limits are settings (`HOLD_ATTEMPTS_*`,
+`REGISTRATIONS_PER_ADDRESS`), put together by `realtime.wiring`. Every process counts together
+when live state is in Redis. As for logins (`realtime/auth/ratelimit.py`), keys carry an HMAC
+of `who` under a key derived from `SECRET_KEY`, never the address or id itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from aiohttp import web
+
+from realtime.addresses import client_address
+from realtime.errors import TooManyRequests
+from realtime.keys import derive
+from realtime.live import LiveState
+from realtime.settings import IPNetwork, Settings
+
+
+class Kind(StrEnum):
+    HOLD_ACCOUNT = "hold-account"
+    HOLD_ADDRESS = "hold-address"
+    REGISTER_ADDRESS = "register-address"
+
+
+@dataclass(frozen=True)
+class Rule:
+    limit: int
+    window: int  # seconds
+    message: str
+
+
+def rules(settings: Settings) -> dict[Kind, Rule]:
+    holds = "Too many hold requests; try again later."
+    return {
+        Kind.HOLD_ACCOUNT: Rule(
+            settings.hold_attempts_per_account, settings.hold_attempts_window, holds
+        ),
+        Kind.HOLD_ADDRESS: Rule(
+            settings.hold_attempts_per_address, settings.hold_attempts_window, holds
+        ),
+        Kind.REGISTER_ADDRESS: Rule(
+            settings.registrations_per_address,
+            settings.registration_window,
+            "Too many accounts registered from your address; try again later.",
+        ),
+    }
+
+
+class Limiter:
+    def __init__(
+        self,
+        live: LiveState,
+        secret_key: str,
+        rules: Mapping[Kind, Rule],
+        proxies: Sequence[IPNetwork] = (),
+    ) -> None:
+        self.live = live
+        self.key = derive(secret_key, "request-rate-limit")
+        self.rules = dict(rules)
+        self.proxies = tuple(proxies)
+
+    def _name(self, kind: Kind, who: str) -> str:
+        digest = hmac.new(self.key, who.encode(), hashlib.sha256).hexdigest()[:32]
+        return f"limit:{kind}:{digest}"
+
+    async def count(self, kind: Kind, who: str) -> None:
+        """Count one `kind` request from `who`; past the kind's limit, refuse it."""
+        rule = self.rules[kind]
+        counted = await self.live.hit(self._name(kind, who), rule.window)
+        if counted.count > rule.limit:
+            raise TooManyRequests(rule.message, retry_after=counted.resets_in)
+
+    async def count_address(self, kind: Kind, request: web.Request) -> None:
+        """Count one `kind` request from the client address of `request` (`TRUSTED_PROXIES`)."""
+        await self.count(kind, client_address(request, self.proxies))
+
+
+LIMITER = web.AppKey("limiter", Limiter)
