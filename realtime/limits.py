@@ -1,6 +1,6 @@
 """Request rate limits on the shared live state: fixed windows per account or per address.
 
-`Limiter.count(kind, who)` counts one more request of a kind (a hold from an account, a
+`Limiter.count((kind, who), ...)` counts one more request of a kind (a hold from an account, a
 registration from an address) and refuses it with 429 `rate_limited` and `Retry-After` once the
 window holds more than the kind's limit. The limits are settings (`HOLD_ATTEMPTS_*`,
 `REGISTRATIONS_PER_ADDRESS`), put together by `realtime.wiring`. Every process counts together
@@ -72,16 +72,20 @@ class Limiter:
         digest = hmac.new(self.key, who.encode(), hashlib.sha256).hexdigest()[:32]
         return f"limit:{kind}:{digest}"
 
-    async def count(self, kind: Kind, who: str) -> None:
-        """Count one `kind` request from `who`; past the kind's limit, refuse it."""
-        rule = self.rules[kind]
-        counted = await self.live.hit(self._name(kind, who), rule.window)
-        if counted.count > rule.limit:
-            raise TooManyRequests(rule.message, retry_after=counted.resets_in)
+    async def count(self, *requests: tuple[Kind, str]) -> None:
+        """Count one request of each (kind, who), in one round trip; past a kind's limit,
+        refuse (all are counted all the same)."""
+        rules = [self.rules[kind] for kind, _ in requests]
+        counted = await self.live.hit_all(
+            [(self._name(kind, who), self.rules[kind].window) for kind, who in requests]
+        )
+        for rule, window in zip(rules, counted, strict=True):
+            if window.count > rule.limit:
+                raise TooManyRequests(rule.message, retry_after=window.resets_in)
 
-    async def count_address(self, kind: Kind, request: web.Request) -> None:
-        """Count one `kind` request from the client address of `request` (`TRUSTED_PROXIES`)."""
-        await self.count(kind, client_address(request, self.proxies))
+    def address(self, request: web.Request) -> str:
+        """The client address of `request` (see `TRUSTED_PROXIES`)."""
+        return client_address(request, self.proxies)
 
 
 LIMITER = web.AppKey("limiter", Limiter)

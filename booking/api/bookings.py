@@ -114,8 +114,9 @@ async def hold_slot(request: web.Request, body: HoldIn) -> web.StreamResponse:
     first answer."""
     caller = await require(request, Role.CLIENT)
     limiter = request.app[LIMITER]
-    await limiter.count(Kind.HOLD_ACCOUNT, str(caller.user_id))
-    await limiter.count_address(Kind.HOLD_ADDRESS, request)
+    await limiter.count(
+        (Kind.HOLD_ACCOUNT, str(caller.user_id)), (Kind.HOLD_ADDRESS, limiter.address(request))
+    )
     recorder = idempotency.recorder(request)
     answer: web.Response | None = None
 

@@ -154,11 +154,14 @@ class Bookings:
                 )
                 if coach.user_id == client_id:
                     raise Forbidden(Code.CANNOT_BOOK_SELF, "Coaches cannot book themselves.")
-                await self._check_limits(conn, client_id, coach_id, now)
                 end = start + timedelta(minutes=duration)
                 window = Interval(start, end)
                 zone = ZoneInfo(coach.time_zone)
-                schedule, busy = await calendar_near(conn, coach.id, zone, window, now)
+                counting = calendar_store.ClientHolds(client_id, now, now - self.limits.cooldown)
+                schedule, busy = await calendar_near(
+                    conn, coach.id, zone, window, now, client=counting
+                )
+                self._check_limits(busy.holds, now)
                 free = slots.is_free(schedule, start, duration, now=now, busy=busy.live)
                 check_slot(schedule, start, duration, now, on_grid=free)
                 if not free:
@@ -222,15 +225,14 @@ class Bookings:
                 raise _taken() from None
             raise
 
-    async def _check_limits(
-        self, conn: AsyncConnection, client_id: uuid.UUID, coach_id: uuid.UUID, now: datetime
-    ) -> None:
-        """Refuse a hold past the client's limits (booking.policy.holds), counted under the
-        locks `bookable` took."""
-        counts = await calendar_store.client_holds(
-            conn, client_id, coach_id, now, now - self.limits.cooldown
+    def _check_limits(self, counted: calendar_store.ClientHolds | None, now: datetime) -> None:
+        """Refuse a hold past the client's limits (booking.policy.holds), counted with the
+        calendar under the locks `bookable` took."""
+        assert counted is not None  # asked of calendar_near
+        facts = holds.ClientHolds(
+            counted.live, counted.live_with_coach, counted.lapsed, counted.first_lapsed
         )
-        refused = holds.refusal(holds.ClientHolds(*counts), self.limits, now)
+        refused = holds.refusal(facts, self.limits, now)
         if refused is not None:
             raise _over_limit(refused)
 

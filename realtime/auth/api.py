@@ -148,7 +148,8 @@ async def register(request: web.Request, body: RegisterIn) -> web.StreamResponse
         role=Role(body.role),
         time_zone=body.time_zone,
     )
-    await request.app[LIMITER].count_address(Kind.REGISTER_ADDRESS, request)
+    limiter = request.app[LIMITER]
+    await limiter.count((Kind.REGISTER_ADDRESS, limiter.address(request)))
     logged_in = await request.app[ACCOUNTS].register(new, user_agent=_user_agent(request))
     return respond(LoggedInOut.model_validate(logged_in), status=201)
 
