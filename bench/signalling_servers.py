@@ -183,6 +183,8 @@ class World:
             # The closed loop sends far more signals per socket than a call does; the limiter
             # still runs on every signal, it just never refuses one.
             "SIGNAL_RATE": "100000",
+            # Every generated socket comes from 127.0.0.1.
+            "SOCKETS_PER_ADDRESS": "1000000",
         }
 
     async def drop(self) -> None:

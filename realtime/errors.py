@@ -76,6 +76,9 @@ class Code(StrEnum):
     BOOKING_NOT_FOUND = "booking_not_found"
     ILLEGAL_TRANSITION = "illegal_transition"
     HOLD_EXPIRED = "hold_expired"
+    HOLD_LIMIT = "hold_limit"
+    HOLD_LIMIT_PER_COACH = "hold_limit_per_coach"
+    HOLD_COOLDOWN = "hold_cooldown"
     RESCHEDULE_NEEDS_CONSENT = "reschedule_needs_consent"
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     IDEMPOTENCY_IN_PROGRESS = "idempotency_in_progress"
@@ -107,6 +110,7 @@ class Code(StrEnum):
     JOIN_TIMEOUT = "join_timeout"
     TAKEN_OVER = "taken_over"
     SESSION_CLOSED = "session_closed"
+    TOO_MANY_SOCKETS = "too_many_sockets"
 
 
 @dataclass
@@ -207,10 +211,8 @@ class TooManyRequests(AppError):
     status = 429
     title = "Too many requests"
 
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(
-            Code.RATE_LIMITED, message, headers={"Retry-After": str(max(1, retry_after))}
-        )
+    def __init__(self, message: str, retry_after: int, code: Code = Code.RATE_LIMITED) -> None:
+        super().__init__(code, message, headers={"Retry-After": str(max(1, retry_after))})
 
 
 class Unavailable(AppError):

@@ -8,6 +8,7 @@ their operations here, on both implementations.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -27,6 +28,9 @@ class Window:
 class LiveState(Protocol):
     async def hit(self, key: str, window: int) -> Window:
         """Count one more event under `key` in a window of `window` seconds."""
+
+    async def hit_all(self, windows: Sequence[tuple[str, int]]) -> list[Window]:
+        """`hit` for each (key, window) pair, in one round trip."""
 
     async def peek(self, key: str) -> Window:
         """The counter under `key` without counting."""
@@ -61,13 +65,20 @@ class RedisLiveState:
         self.prefix = prefix
 
     async def hit(self, key: str, window: int) -> Window:
-        full = self.prefix + key
+        return (await self.hit_all([(key, window)]))[0]
+
+    async def hit_all(self, windows: Sequence[tuple[str, int]]) -> list[Window]:
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.incr(full)
-            pipe.expire(full, window, nx=True)
-            pipe.ttl(full)
-            count, _, ttl = await pipe.execute()
-        return Window(int(count), max(int(ttl), 0))
+            for key, window in windows:
+                full = self.prefix + key
+                pipe.incr(full)
+                pipe.expire(full, window, nx=True)
+                pipe.ttl(full)
+            replies = await pipe.execute()
+        return [
+            Window(int(count), max(int(ttl), 0))
+            for count, ttl in zip(replies[0::3], replies[2::3], strict=True)
+        ]
 
     async def peek(self, key: str) -> Window:
         full = self.prefix + key
@@ -106,6 +117,9 @@ class MemoryLiveState:
         count, expires = entry if entry else (0, self.clock.monotonic() + window)
         self.counters[key] = (count + 1, expires)
         return Window(count + 1, max(int(expires - self.clock.monotonic()), 0))
+
+    async def hit_all(self, windows: Sequence[tuple[str, int]]) -> list[Window]:
+        return [await self.hit(key, window) for key, window in windows]
 
     async def peek(self, key: str) -> Window:
         entry = self._current(key)

@@ -11,12 +11,15 @@ requires a real `SECRET_KEY` and two-factor login for coaches and admins.
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from urllib.parse import urlsplit
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class SettingsError(Exception):
@@ -121,7 +124,25 @@ VARIABLES: tuple[Variable, ...] = (
         "or `none` (a local relay only).",
     ),
     Variable("EMAIL_FROM", "Flourish <no-reply@localhost>", "The `From` of every email."),
-    Variable("TRUST_PROXY", "false", "Take the client address from `X-Forwarded-For`."),
+    Variable(
+        "TRUSTED_PROXIES",
+        "",
+        "Comma-separated CIDRs of the load balancers in front (`10.0.0.0/8, ::1/128`). A request "
+        "from one of them is taken to come from the right-most `X-Forwarded-For` address that is "
+        "not one of them; empty: the connection's peer is the client and the header is ignored.",
+    ),
+    Variable(
+        "REGISTRATIONS_PER_ADDRESS",
+        "10",
+        "Accounts one client address may register per REGISTRATION_WINDOW.",
+    ),
+    Variable("REGISTRATION_WINDOW", "3600", "Seconds of the registration rate-limit window."),
+    Variable(
+        "PASSWORD_HASH_CONCURRENCY",
+        "2",
+        "Argon2 hashes (64 MiB each) one process computes at once, for registration and login "
+        "together; more wait their turn.",
+    ),
     Variable("MAX_BODY_BYTES", "262144", "Largest request body accepted, in bytes."),
     Variable(
         "METRICS_TOKEN",
@@ -184,6 +205,22 @@ VARIABLES: tuple[Variable, ...] = (
         "Signals per second one `/session` socket may relay (bursts of twice that pass).",
     ),
     Variable(
+        "SOCKET_EVENT_RATE",
+        "10",
+        "Events per second one socket.io socket may send, on every namespace, besides the "
+        "`signal`s SIGNAL_RATE allows (bursts of twice that pass).",
+    ),
+    Variable(
+        "SOCKETS_PER_ADDRESS",
+        "20",
+        "socket.io sockets one client address may have open at once on one server process.",
+    ),
+    Variable(
+        "SOCKETS_PER_USER",
+        "10",
+        "socket.io sockets one logged-in user may have open at once on one server process.",
+    ),
+    Variable(
         "GC_THRESHOLD",
         "10000",
         "Objects allocated (net) between two young collections of Python's cyclic garbage "
@@ -191,6 +228,28 @@ VARIABLES: tuple[Variable, ...] = (
         "at 1,000 signalling connections: docs/benchmarks.md).",
     ),
     Variable("HOLD_MINUTES", "10", "Minutes a held slot waits for payment before it is freed."),
+    Variable("HOLD_LIMIT", "2", "Live (unpaid, unexpired) holds one client may have in all."),
+    Variable("HOLD_LIMIT_PER_COACH", "1", "Live holds one client may have with one coach."),
+    Variable(
+        "HOLD_ATTEMPTS_PER_ACCOUNT",
+        "20",
+        "Hold requests one account may make per HOLD_ATTEMPTS_WINDOW, granted or not.",
+    ),
+    Variable(
+        "HOLD_ATTEMPTS_PER_ADDRESS",
+        "60",
+        "Hold requests one client address may make per HOLD_ATTEMPTS_WINDOW, granted or not.",
+    ),
+    Variable("HOLD_ATTEMPTS_WINDOW", "600", "Seconds of the hold rate-limit window."),
+    Variable(
+        "HOLD_LAPSES",
+        "3",
+        "Holds of one client that may expire unpaid within HOLD_COOLDOWN_MINUTES; after that "
+        "many, the client may hold again only once the oldest is that long past.",
+    ),
+    Variable(
+        "HOLD_COOLDOWN_MINUTES", "60", "Minutes over which HOLD_LAPSES expired holds are counted."
+    ),
     Variable(
         "RESCHEDULE_NOTICE_HOURS",
         "24",
@@ -237,7 +296,10 @@ class Settings:
     smtp_password: str = field(default="", repr=False)
     smtp_tls: str = "starttls"
     email_from: str = "Flourish <no-reply@localhost>"
-    trust_proxy: bool = False
+    trusted_proxies: tuple[IPNetwork, ...] = ()
+    registrations_per_address: int = 10
+    registration_window: int = 3600
+    password_hash_concurrency: int = 2
     max_body_bytes: int = 262144
     metrics_token: str = field(default="", repr=False)
     payments_provider: str = "demo"
@@ -256,8 +318,18 @@ class Settings:
     reconnect_grace: int = 20
     join_timeout: int = 30
     signal_rate: int = 50
+    socket_event_rate: int = 10
+    sockets_per_address: int = 20
+    sockets_per_user: int = 10
     gc_threshold: int = 10000
     hold_minutes: int = 10
+    hold_limit: int = 2
+    hold_limit_per_coach: int = 1
+    hold_attempts_per_account: int = 20
+    hold_attempts_per_address: int = 60
+    hold_attempts_window: int = 600
+    hold_lapses: int = 3
+    hold_cooldown_minutes: int = 60
     reschedule_notice_hours: int = 24
     web_dist: str = ""
     log_level: str = "INFO"
@@ -429,7 +501,14 @@ def load(environ: Mapping[str, str], *, var_dir: Path = Path("var")) -> Settings
         smtp_password=raw("SMTP_PASSWORD"),
         smtp_tls=smtp_tls,
         email_from=email_from,
-        trust_proxy=_bool("TRUST_PROXY", raw("TRUST_PROXY")),
+        trusted_proxies=_networks("TRUSTED_PROXIES", raw("TRUSTED_PROXIES")),
+        registrations_per_address=_int(
+            "REGISTRATIONS_PER_ADDRESS", raw("REGISTRATIONS_PER_ADDRESS"), 1, 100000
+        ),
+        registration_window=_int("REGISTRATION_WINDOW", raw("REGISTRATION_WINDOW"), 1, 7 * 86400),
+        password_hash_concurrency=_int(
+            "PASSWORD_HASH_CONCURRENCY", raw("PASSWORD_HASH_CONCURRENCY"), 1, 256
+        ),
         max_body_bytes=_int("MAX_BODY_BYTES", raw("MAX_BODY_BYTES"), 1024, 64 * 1024 * 1024),
         metrics_token=metrics_token,
         payments_provider=provider,
@@ -452,8 +531,24 @@ def load(environ: Mapping[str, str], *, var_dir: Path = Path("var")) -> Settings
         reconnect_grace=_int("RECONNECT_GRACE", raw("RECONNECT_GRACE"), 1, 3600),
         join_timeout=_int("JOIN_TIMEOUT", raw("JOIN_TIMEOUT"), 1, 3600),
         signal_rate=_int("SIGNAL_RATE", raw("SIGNAL_RATE"), 1, 100000),
+        socket_event_rate=_int("SOCKET_EVENT_RATE", raw("SOCKET_EVENT_RATE"), 1, 100000),
+        sockets_per_address=_int("SOCKETS_PER_ADDRESS", raw("SOCKETS_PER_ADDRESS"), 1, 1000000),
+        sockets_per_user=_int("SOCKETS_PER_USER", raw("SOCKETS_PER_USER"), 1, 1000000),
         gc_threshold=_int("GC_THRESHOLD", raw("GC_THRESHOLD"), 100, 10_000_000),
         hold_minutes=_int("HOLD_MINUTES", raw("HOLD_MINUTES"), 1, 120),
+        hold_limit=_int("HOLD_LIMIT", raw("HOLD_LIMIT"), 1, 1000000),
+        hold_limit_per_coach=_int("HOLD_LIMIT_PER_COACH", raw("HOLD_LIMIT_PER_COACH"), 1, 1000000),
+        hold_attempts_per_account=_int(
+            "HOLD_ATTEMPTS_PER_ACCOUNT", raw("HOLD_ATTEMPTS_PER_ACCOUNT"), 1, 10_000_000
+        ),
+        hold_attempts_per_address=_int(
+            "HOLD_ATTEMPTS_PER_ADDRESS", raw("HOLD_ATTEMPTS_PER_ADDRESS"), 1, 10_000_000
+        ),
+        hold_attempts_window=_int("HOLD_ATTEMPTS_WINDOW", raw("HOLD_ATTEMPTS_WINDOW"), 1, 86400),
+        hold_lapses=_int("HOLD_LAPSES", raw("HOLD_LAPSES"), 1, 1000000),
+        hold_cooldown_minutes=_int(
+            "HOLD_COOLDOWN_MINUTES", raw("HOLD_COOLDOWN_MINUTES"), 1, 7 * 24 * 60
+        ),
         reschedule_notice_hours=_int(
             "RESCHEDULE_NOTICE_HOURS", raw("RESCHEDULE_NOTICE_HOURS"), 0, 14 * 24
         ),
@@ -483,6 +578,20 @@ def _bool(name: str, raw: str) -> bool:
     if lowered in ("0", "false", "no", "off", ""):
         return False
     raise SettingsError(name, "true or false", got=raw)
+
+
+def _networks(name: str, raw: str) -> tuple[IPNetwork, ...]:
+    networks = []
+    for part in (p.strip() for p in raw.split(",")):
+        if not part:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            raise SettingsError(
+                name, "comma-separated CIDRs such as 10.0.0.0/8", got=part
+            ) from None
+    return tuple(networks)
 
 
 def _urls(name: str, raw: str, schemes: tuple[str, ...]) -> tuple[str, ...]:

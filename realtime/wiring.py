@@ -23,7 +23,7 @@ from booking.payments.provider import PaymentProvider
 from booking.services.calendars import CalendarFeed, NoFeed
 from booking.services.coaching import Coaching
 from booking.services.scheduling import Scheduling
-from realtime import idempotency
+from realtime import idempotency, limits
 from realtime.auth.access import AUTHENTICATOR, Authenticator
 from realtime.auth.api import ACCOUNTS
 from realtime.auth.passwords import Passwords
@@ -34,11 +34,13 @@ from realtime.db import Database
 from realtime.email.mailers import LogMailer, Mailer, SmtpConfig, SmtpMailer
 from realtime.email.outbox import Outbox
 from realtime.health import DATABASE, LIVE
+from realtime.limits import LIMITER, Limiter
 from realtime.live import LiveState, MemoryLiveState, RedisLiveState
 from realtime.metrics import CLOCK, METRICS, Metrics
 from realtime.settings import Settings, SettingsError
 from realtime.tasks import running
 from signalling.availability import WATCH_REFRESH, Availability, SocketFeed, Watched
+from signalling.limits import SocketLimits
 from signalling.presence import MemoryPresence, OnlineCoaches, Presence, RedisPresence
 from signalling.rights import Bus, LocalBus, RedisBus, SocketRights
 from signalling.session import SessionSignalling
@@ -60,11 +62,13 @@ class Services:
     metrics: Metrics
     passwords: Passwords
     tokens: TokenCodec
+    limiter: Limiter
     authenticator: Authenticator
     accounts: Accounts
     outbox: Outbox
     coaching: Coaching
     scheduling: Scheduling
+    socket_limits: SocketLimits
     signalling: SessionSignalling | None = None
     watched: Watched | None = None
     rights: SocketRights | None = None
@@ -93,7 +97,9 @@ async def services(
     )
     tokens = TokenCodec(settings.secret_key, clock, settings.access_token_ttl)
     metrics = Metrics()
-    passwords = passwords or Passwords()
+    # One bound on concurrent hashes per app, shared by registration and login.
+    passwords = (passwords or Passwords()).bounded(settings.password_hash_concurrency)
+    limiter = Limiter(live, settings.secret_key, limits.rules(settings), settings.trusted_proxies)
     # With several processes on Redis, slot changes are published only for watched coaches.
     watched = (
         Watched(sio, settings.redis_url, settings.redis_prefix)
@@ -134,9 +140,16 @@ async def services(
             if watched is not None:
                 jobs["mark-watched-coaches"] = (WATCH_REFRESH, watched.refresh)
             signalling = None
+            socket_limits = SocketLimits.of(settings, clock)
             if sio is not None and presence is not None:
                 signalling = SessionSignalling(
-                    sio, settings, clock, authenticator, scheduling.sessions, presence
+                    sio,
+                    settings,
+                    clock,
+                    authenticator,
+                    scheduling.sessions,
+                    presence,
+                    socket_limits,
                 )
             if rights is not None and signalling is not None:
                 rights.on_close(signalling.close_room)
@@ -149,6 +162,7 @@ async def services(
                     metrics=metrics,
                     passwords=passwords,
                     tokens=tokens,
+                    limiter=limiter,
                     authenticator=authenticator,
                     accounts=Accounts(
                         settings, clock, db, live, passwords, tokens, metrics, revocations=rights
@@ -156,6 +170,7 @@ async def services(
                     outbox=outbox,
                     coaching=Coaching.build(db, clock, settings.secret_key, online),
                     scheduling=scheduling,
+                    socket_limits=socket_limits,
                     signalling=signalling,
                     watched=watched,
                     rights=rights,
@@ -222,7 +237,9 @@ async def payment_providers(
 
 def serve_sockets(sio: socketio.AsyncServer, s: Services) -> None:
     """Put every socket.io namespace's handlers on the server."""
-    Availability(sio, s.authenticator, s.coaching.coaches, s.watched).register()
+    Availability(
+        sio, s.authenticator, s.coaching.coaches, s.socket_limits, s.clock, s.watched
+    ).register()
     if s.signalling is not None:
         s.signalling.register()
 
@@ -234,6 +251,7 @@ def provide(app: web.Application, s: Services) -> None:
     app[DATABASE] = s.db
     app[LIVE] = s.live
     app[AUTHENTICATOR] = s.authenticator
+    app[LIMITER] = s.limiter
     app[ACCOUNTS] = s.accounts
     app[COACHING] = s.coaching
     app[SCHEDULING] = s.scheduling

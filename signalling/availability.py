@@ -29,10 +29,12 @@ from pydantic import ValidationError
 
 from booking.services.coaches import Coaches
 from realtime.auth.access import Authenticator
-from realtime.errors import AppError, BadRequest, Code
+from realtime.clock import Clock
+from realtime.errors import AppError, BadRequest, Code, NotFound
 from realtime.http import field_errors
 from realtime.live import redis_client
 from signalling.acks import Ack, answers, error_ack, ok, refused
+from signalling.limits import SocketLimits
 from signalling.protocol import (
     AVAILABILITY,
     MAX_WATCHES,
@@ -55,6 +57,11 @@ ROOM_PREFIX = "coach:"
 # process that died lapses on its own (until then, changes are still published: harmless).
 WATCH_TTL = 60
 WATCH_REFRESH = 20
+
+# How long a process remembers whether a coach is listed, for `watch`; and for how many coaches
+# at most (past that, the lapsed answers are dropped, or all of them).
+LISTED_TTL = 10.0
+LISTED_CACHE_SIZE = 10_000
 
 
 def coach_room(coach_id: uuid.UUID) -> str:
@@ -128,26 +135,37 @@ class Availability:
         sio: socketio.AsyncServer,
         authenticator: Authenticator,
         coaches: Coaches,
+        limits: SocketLimits,
+        clock: Clock,
         watched: Watched | None = None,
     ) -> None:
         self.sio = sio
         self.authenticator = authenticator
         self.coaches = coaches
+        self.limits = limits
+        self.clock = clock
         self.watched = watched
+        self.listed: dict[uuid.UUID, tuple[bool, float]] = {}  # coach -> (listed, until)
 
     def register(self) -> None:
-        self.sio.on("connect", handler=self.connect, namespace=AVAILABILITY)
-        self.sio.on("watch", handler=answers(WatchIn)(self.watch), namespace=AVAILABILITY)
-        self.sio.on("unwatch", handler=answers(UnwatchIn)(self.unwatch), namespace=AVAILABILITY)
-        self.sio.on("*", handler=self.unknown, namespace=AVAILABILITY)
+        on, guard = self.sio.on, self.limits.guard
+        on("connect", handler=self.connect, namespace=AVAILABILITY)
+        on("disconnect", handler=self.disconnect, namespace=AVAILABILITY)
+        on("watch", handler=guard(answers(WatchIn)(self.watch)), namespace=AVAILABILITY)
+        on("unwatch", handler=guard(answers(UnwatchIn)(self.unwatch)), namespace=AVAILABILITY)
+        on("*", handler=self.limits.guard_any(self.unknown), namespace=AVAILABILITY)
 
     async def connect(self, sid: str, environ: dict[str, Any], auth: object = None) -> None:
-        """Anonymous viewers are welcome; a token that comes must be good."""
+        """Anonymous viewers are welcome; a token that comes must be good. Sockets per address
+        and per user are capped (signalling.limits)."""
         try:
             token = AvailabilityAuth.model_validate(auth or {}).token
+            user = None
             if token:
                 principal = await self.authenticator.socket_principal(token)
                 await enter_rights_rooms(self.sio, sid, AVAILABILITY, principal)
+                user = str(principal.user_id)
+            self.limits.admit(sid, environ, user)
         except ValidationError as exc:
             first = field_errors(exc)[0]
             raise refused(Code.BAD_PAYLOAD, f"auth.{first.field}: {first.message}") from None
@@ -157,12 +175,16 @@ class Availability:
             log.exception("availability connect failed")
             raise refused(Code.INTERNAL, "Something went wrong on our side.") from None
 
+    async def disconnect(self, sid: str, reason: object = None) -> None:
+        self.limits.release(sid)
+
     async def watch(self, sid: str, payload: WatchIn) -> Ack:
         room = coach_room(payload.coach_id)
         if room in self._rooms(sid):
             return ok()
-        # Only listed coaches are public; this raises coach_not_found for any other id.
-        await self.coaches.profile(payload.coach_id, viewer=None, is_admin=False)
+        # Only listed coaches are public.
+        if not await self._is_listed(payload.coach_id):
+            raise NotFound(Code.COACH_NOT_FOUND, f"No listed coach has id {payload.coach_id}.")
         watched = [r for r in self._rooms(sid) if r.startswith(ROOM_PREFIX)]
         if len(watched) >= MAX_WATCHES:
             raise BadRequest(
@@ -180,6 +202,21 @@ class Availability:
 
     async def unknown(self, event: str, sid: str, *_: object) -> Ack:
         return error_ack(Code.UNKNOWN_EVENT, f"{AVAILABILITY} has no event {event[:60]!r}.")
+
+    async def _is_listed(self, coach_id: uuid.UUID) -> bool:
+        """Whether the coach is listed, remembered for LISTED_TTL seconds (a watch costs no
+        database read then; a coach listed or unlisted meanwhile is seen that much later)."""
+        now = self.clock.monotonic()
+        known = self.listed.get(coach_id)
+        if known is not None and known[1] > now:
+            return known[0]
+        listed = await self.coaches.listed(coach_id)
+        if len(self.listed) >= LISTED_CACHE_SIZE:
+            self.listed = {c: v for c, v in self.listed.items() if v[1] > now}
+            if len(self.listed) >= LISTED_CACHE_SIZE:
+                self.listed.clear()
+        self.listed[coach_id] = (listed, now + LISTED_TTL)
+        return listed
 
     def _rooms(self, sid: str) -> list[str]:
         rooms: list[str] = self.sio.rooms(sid, namespace=AVAILABILITY)

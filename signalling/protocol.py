@@ -123,6 +123,7 @@ socket.on("connect", async () => {
         (Code.ACCOUNT_DISABLED, "the account is disabled"),
         (Code.TWO_FACTOR_SETUP_REQUIRED, "the token is scoped to two-factor setup only"),
         (Code.BAD_PAYLOAD, "`auth` is not an object with the fields above"),
+        (Code.TOO_MANY_SOCKETS, "`SOCKETS_PER_ADDRESS` or `SOCKETS_PER_USER` already open"),
     ),
     client_events=(
         ClientEvent(
@@ -331,6 +332,7 @@ socket.on("peer-reconnected", () => pc.restartIce());
         (Code.ACCOUNT_DISABLED, "the account is disabled"),
         (Code.TWO_FACTOR_SETUP_REQUIRED, "the token is scoped to two-factor setup only"),
         (Code.BAD_PAYLOAD, "`auth` is not an object with a `token`"),
+        (Code.TOO_MANY_SOCKETS, "`SOCKETS_PER_ADDRESS` or `SOCKETS_PER_USER` already open"),
     ),
     client_events=(
         ClientEvent(
@@ -439,6 +441,7 @@ NAMESPACES: tuple[Namespace, ...] = (AVAILABILITY_NAMESPACE, SESSION_NAMESPACE)
 COMMON_ERRORS = (
     (Code.BAD_PAYLOAD, "the payload is not the object described (the message names the field)"),
     (Code.UNKNOWN_EVENT, "the namespace has no such event"),
+    (Code.RATE_LIMITED, "more than `SOCKET_EVENT_RATE` events a second on this socket; dropped"),
     (Code.INTERNAL, "something failed on the server; try again"),
 )
 

@@ -24,26 +24,6 @@ def peer_channel(peer_id: str) -> str:
     return f"peer:{peer_id}"
 
 
-class Bucket:
-    """A token bucket: `rate` a second, bursts up to `burst`."""
-
-    __slots__ = ("at", "burst", "rate", "tokens")
-
-    def __init__(self, rate: float, burst: float, now: float) -> None:
-        self.rate = rate
-        self.burst = burst
-        self.tokens = burst
-        self.at = now
-
-    def take(self, now: float) -> bool:
-        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
-        self.at = now
-        if self.tokens < 1:
-            return False
-        self.tokens -= 1
-        return True
-
-
 @dataclass(eq=False)
 class Seat:
     sid: str
@@ -52,7 +32,6 @@ class Seat:
     peer_id: str
     role: str
     display_name: str
-    bucket: Bucket
     peers: set[str] = field(default_factory=set)
 
 

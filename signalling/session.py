@@ -41,6 +41,7 @@ from realtime.clock import Clock
 from realtime.errors import AppError, BadRequest, Code, Conflict
 from realtime.settings import Settings
 from signalling.acks import Ack, answers, error_ack, invalid, ok, refused
+from signalling.limits import Flow, SocketLimits
 from signalling.presence import Member, Presence
 from signalling.protocol import (
     ERROR,
@@ -61,7 +62,7 @@ from signalling.protocol import (
     utc_iso,
 )
 from signalling.rights import enter_rights_rooms
-from signalling.rooms import Bucket, LocalRooms, Seat, peer_channel, room_channel
+from signalling.rooms import LocalRooms, Seat, peer_channel, room_channel
 from signalling.timers import Timers
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,7 @@ class SessionSignalling:
         authenticator: Authenticator,
         sessions: Sessions,
         presence: Presence,
+        limits: SocketLimits,
     ) -> None:
         self.sio = sio
         self.settings = settings
@@ -93,6 +95,7 @@ class SessionSignalling:
         self.authenticator = authenticator
         self.sessions = sessions
         self.presence = presence
+        self.limits = limits
         self.node = uuid.uuid4().hex
         self.grace = float(settings.reconnect_grace)
         self.callers: dict[str, Principal] = {}
@@ -107,10 +110,19 @@ class SessionSignalling:
         on = self.sio.on
         on("connect", handler=self.connect, namespace=SESSION)
         on("disconnect", handler=self.disconnect, namespace=SESSION)
-        on("join", handler=answers(JoinIn, self.tell)(self.join), namespace=SESSION)
-        on("signal", handler=self.signal, namespace=SESSION)
-        on("leave", handler=answers(LeaveIn, self.tell)(self.leave), namespace=SESSION)
-        on("*", handler=self.unknown, namespace=SESSION)
+        guard = self.limits.guard
+        on(
+            "join",
+            handler=guard(answers(JoinIn, self.tell)(self.join), self.tell),
+            namespace=SESSION,
+        )
+        on("signal", handler=self.signal, namespace=SESSION)  # its own bucket (SIGNAL_RATE)
+        on(
+            "leave",
+            handler=guard(answers(LeaveIn, self.tell)(self.leave), self.tell),
+            namespace=SESSION,
+        )
+        on("*", handler=self.limits.guard_any(self.unknown), namespace=SESSION)
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
@@ -132,10 +144,15 @@ class SessionSignalling:
         try:
             token = SessionAuth.model_validate(auth or {}).token
             principal = await self.authenticator.socket_principal(token)
-            await enter_rights_rooms(self.sio, sid, SESSION, principal)
-            await self.presence.mark_online(
-                self.node, {str(principal.user_id)}, self._now(), self.grace
-            )
+            self.limits.admit(sid, environ, str(principal.user_id))
+            try:
+                await enter_rights_rooms(self.sio, sid, SESSION, principal)
+                await self.presence.mark_online(
+                    self.node, {str(principal.user_id)}, self._now(), self.grace
+                )
+            except BaseException:
+                self.limits.release(sid)
+                raise
         except ValidationError:
             raise refused(Code.BAD_PAYLOAD, "auth: expected {token: <access token>}") from None
         except AppError as exc:
@@ -149,6 +166,7 @@ class SessionSignalling:
         self.timers.after(f"join:{sid}", self.settings.join_timeout, lambda: self._unjoined(sid))
 
     async def disconnect(self, sid: str, reason: object = None) -> None:
+        self.limits.release(sid)
         caller = self.callers.pop(sid, None)
         self.tokens.pop(sid, None)
         self.timers.cancel(f"join:{sid}")
@@ -237,7 +255,6 @@ class SessionSignalling:
                 Code.SESSION_CLOSED,
                 "The room closed while you were joining (the booking was canceled or moved).",
             )
-        bucket = Bucket(self.settings.signal_rate, 2 * self.settings.signal_rate, self._mono())
         self.local.add(
             Seat(
                 sid=sid,
@@ -246,7 +263,6 @@ class SessionSignalling:
                 peer_id=member.peer_id,
                 role=member.role,
                 display_name=member.display_name,
-                bucket=bucket,
                 peers={m.peer_id for m in others},
             )
         )
@@ -279,9 +295,10 @@ class SessionSignalling:
         seat = self.local.seats.get(sid)
         if seat is None:
             return await self._refuse(sid, Code.NOT_JOINED, "Join a session before signalling.")
-        if not seat.bucket.take(self._mono()):
-            message = f"More than {self.settings.signal_rate} signals a second; dropped."
-            return await self._refuse(sid, Code.RATE_LIMITED, message)
+        if not self.limits.allow(sid, Flow.SIGNALS):
+            ack = self.limits.over(Flow.SIGNALS)
+            await self.tell(sid, SIGNAL, ack)
+            return ack
         try:
             target = SignalIn.model_validate(raw).to
         except ValidationError as exc:
@@ -431,9 +448,6 @@ class SessionSignalling:
 
     def _now(self) -> float:
         return self.clock.now().timestamp()
-
-    def _mono(self) -> float:
-        return self.clock.monotonic()
 
 
 HEARTBEAT_BATCH = 100

@@ -17,6 +17,7 @@ from realtime.auth.access import Principal, require
 from realtime.auth.models import Role
 from realtime.errors import Code, Forbidden
 from realtime.http import ApiRoutes, Input, Instant, NoInput, Output, respond, uuid_param
+from realtime.limits import LIMITER, Kind
 
 routes = ApiRoutes(tag="bookings")
 
@@ -103,12 +104,15 @@ def party(principal: Principal) -> Party:
     input=HoldIn,
     responses={201: BookingOut},
     access="client",
-    errors=(403, 404, 409),
+    errors=(403, 404, 409, 429),
     idempotent="in_transaction",
 )
 async def hold_slot(request: web.Request, body: HoldIn) -> web.StreamResponse:
     """Holds the slot for HOLD_MINUTES while the client pays; 409 `slot_taken` if it is not
-    free. Send an `Idempotency-Key` header so a retry returns the first answer."""
+    free, 409 `hold_limit` or `hold_limit_per_coach` past the client's live holds, 429
+    `hold_cooldown` after too many unpaid holds expired, 429 `rate_limited` past the hold
+    requests per account or address. Send an `Idempotency-Key` header so a retry returns the
+    first answer."""
     caller = await require(request, Role.CLIENT)
     if not caller.email_verified:
         raise Forbidden(
@@ -116,6 +120,10 @@ async def hold_slot(request: web.Request, body: HoldIn) -> web.StreamResponse:
             "Confirm your email address first: open the link we sent you, or ask for a new "
             "one with POST /api/auth/verify-email/resend.",
         )
+    limiter = request.app[LIMITER]
+    await limiter.count(
+        (Kind.HOLD_ACCOUNT, str(caller.user_id)), (Kind.HOLD_ADDRESS, limiter.address(request))
+    )
     recorder = idempotency.recorder(request)
     answer: web.Response | None = None
 

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from booking.money import Money
-from booking.policy import slots, states, verification
+from booking.policy import holds, slots, states, verification
 from booking.policy.pricing import session_price
 from booking.policy.slots import Interval
 from booking.services.calendars import CalendarFeed, calendar_near
@@ -31,7 +31,16 @@ from booking.storage.calendars import CoachFacts
 from booking.storage.coaches import Coach
 from realtime.clock import Clock
 from realtime.db import Database, new_id, retrying
-from realtime.errors import Code, Conflict, FieldError, Forbidden, NotFound, Unprocessable
+from realtime.errors import (
+    AppError,
+    Code,
+    Conflict,
+    FieldError,
+    Forbidden,
+    NotFound,
+    TooManyRequests,
+    Unprocessable,
+)
 
 log = logging.getLogger(__name__)
 
@@ -88,12 +97,19 @@ def view(booking: Booking, coach: Coach) -> BookingView:
 
 class Bookings:
     def __init__(
-        self, db: Database, clock: Clock, feed: CalendarFeed, *, hold_minutes: int
+        self,
+        db: Database,
+        clock: Clock,
+        feed: CalendarFeed,
+        *,
+        hold_minutes: int,
+        limits: holds.HoldLimits,
     ) -> None:
         self.db = db
         self.clock = clock
         self.feed = feed
         self.hold = timedelta(minutes=hold_minutes)
+        self.limits = limits
 
     async def place_hold(
         self,
@@ -133,13 +149,19 @@ class Bookings:
         now = self.clock.now()
         try:
             async with self.db.transaction() as conn:
-                coach = await bookable(conn, coach_id, session_type, duration, now, lock=True)
+                coach = await bookable(
+                    conn, coach_id, session_type, duration, now, lock=True, client_id=client_id
+                )
                 if coach.user_id == client_id:
                     raise Forbidden(Code.CANNOT_BOOK_SELF, "Coaches cannot book themselves.")
                 end = start + timedelta(minutes=duration)
                 window = Interval(start, end)
                 zone = ZoneInfo(coach.time_zone)
-                schedule, busy = await calendar_near(conn, coach.id, zone, window, now)
+                counting = calendar_store.ClientHolds(client_id, now, now - self.limits.cooldown)
+                schedule, busy = await calendar_near(
+                    conn, coach.id, zone, window, now, client=counting
+                )
+                self._check_limits(busy.holds, now)
                 free = slots.is_free(schedule, start, duration, now=now, busy=busy.live)
                 check_slot(schedule, start, duration, now, on_grid=free)
                 if not free:
@@ -202,6 +224,17 @@ class Bookings:
             if store.is_overlap(exc):
                 raise _taken() from None
             raise
+
+    def _check_limits(self, counted: calendar_store.ClientHolds | None, now: datetime) -> None:
+        """Refuse a hold past the client's limits (booking.policy.holds), counted with the
+        calendar under the locks `bookable` took."""
+        assert counted is not None  # asked of calendar_near
+        facts = holds.ClientHolds(
+            counted.live, counted.live_with_coach, counted.lapsed, counted.first_lapsed
+        )
+        refused = holds.refusal(facts, self.limits, now)
+        if refused is not None:
+            raise _over_limit(refused)
 
     async def get(self, party: Party, booking_id: uuid.UUID) -> BookingView:
         async with self.db.session() as session:
@@ -272,10 +305,14 @@ async def bookable(
     now: datetime,
     *,
     lock: bool = False,
+    client_id: uuid.UUID | None = None,
 ) -> CoachFacts:
     """The coach, if listed and offering this session type for this duration; with `lock`,
-    their calendar is locked for the rest of the transaction."""
-    coach = await calendar_store.coach_facts(conn, coach_id, session_type, lock=lock)
+    their calendar is locked for the rest of the transaction (and with `client_id`, the
+    client's holds)."""
+    coach = await calendar_store.coach_facts(
+        conn, coach_id, session_type, lock=lock, client_id=client_id
+    )
     if coach is None or not verification.listed(coach.verification_status, coach.reverify_by, now):
         raise NotFound(Code.COACH_NOT_FOUND, f"No bookable coach has id {coach_id}.")
     if coach.rate_minor is None or coach.durations is None:
@@ -337,6 +374,27 @@ async def expire_stale(
     if expired:
         await session.flush()
     return expired
+
+
+def _over_limit(refused: holds.Refusal) -> AppError:
+    if refused.over is holds.Over.COOLDOWN:
+        return TooManyRequests(
+            f"{refused.limit} of your holds expired unpaid within the last while "
+            "(HOLD_LAPSES); please wait before holding another slot.",
+            retry_after=refused.retry_after,
+            code=Code.HOLD_COOLDOWN,
+        )
+    if refused.over is holds.Over.TOTAL:
+        return Conflict(
+            Code.HOLD_LIMIT,
+            f"You already hold {refused.limit} slot(s), the most one client may hold at once "
+            "(HOLD_LIMIT); pay for or release one first.",
+        )
+    return Conflict(
+        Code.HOLD_LIMIT_PER_COACH,
+        f"You already hold {refused.limit} slot(s) with this coach, the most one client may "
+        "hold with one coach (HOLD_LIMIT_PER_COACH); pay for or release it first.",
+    )
 
 
 def _taken() -> Conflict:

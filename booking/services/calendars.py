@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from booking.policy.slots import DayRange, Interval, Schedule
 from booking.storage import calendars as calendar_store
+from booking.storage.calendars import ClientHolds
 
 
 class CalendarFeed(Protocol):
@@ -39,6 +40,7 @@ class Busy:
 
     live: list[Interval]
     stale: list[tuple[uuid.UUID, Interval]]
+    holds: ClientHolds | None = None  # the client's holds, when `calendar_near` was asked
 
     def stale_over(self, guard: Interval) -> list[uuid.UUID]:
         """The stale holds a booking blocking `guard` would collide with."""
@@ -46,17 +48,25 @@ class Busy:
 
 
 async def calendar_near(
-    conn: AsyncConnection, coach_id: uuid.UUID, zone: ZoneInfo, window: Interval, now: datetime
+    conn: AsyncConnection,
+    coach_id: uuid.UUID,
+    zone: ZoneInfo,
+    window: Interval,
+    now: datetime,
+    *,
+    client: ClientHolds | None = None,
 ) -> tuple[Schedule, Busy]:
     """The coach's rules, with the overrides and time off that matter for `window`, and their
-    bookings near it (a day either side, for buffers and local dates), in one statement."""
-    rules, taken = await calendar_store.calendar(
+    bookings near it (a day either side, for buffers and local dates), in one statement; with
+    `client`, that client's holds counted in it (`Busy.holds`)."""
+    rules, taken, holds = await calendar_store.calendar(
         conn,
         coach_id,
         first_day=window.start.astimezone(zone).date() - timedelta(days=1),
         last_day=window.end.astimezone(zone).date() + timedelta(days=1),
         span_from=window.start - timedelta(days=1),
         span_to=window.end + timedelta(days=1),
+        client=client,
     )
     weekly: dict[int, list[DayRange]] = defaultdict(list)
     for weekday, start, end in rules.weekly:
@@ -77,7 +87,7 @@ async def calendar_near(
         min_notice=rules.settings.min_notice,
         max_advance_days=rules.settings.max_advance_days,
     )
-    busy = Busy(live=[], stale=[])
+    busy = Busy(live=[], stale=[], holds=holds)
     for booking in taken:
         blocked = Interval(booking.blocked_from, booking.blocked_to)
         expires = booking.hold_expires_at

@@ -199,6 +199,14 @@ class Coaches:
             await session.flush()
             return await self._self_view(session, coach)
 
+    async def listed(self, coach_id: uuid.UUID) -> bool:
+        """Whether the coach is listed (public): one row read, for `/availability`'s watch."""
+        async with self.db.session() as session:
+            coach = await coach_store.by_id(session, coach_id)
+            return coach is not None and verification.listed(
+                coach.verification_status, coach.reverify_by, self.clock.now()
+            )
+
     async def profile(
         self, coach_id: uuid.UUID, viewer: uuid.UUID | None, is_admin: bool
     ) -> CoachProfile:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from booking.payments.connect import Transfers
 from booking.payments.provider import PaymentProvider
+from booking.policy.holds import HoldLimits
 from booking.policy.refunds import RefundPolicy
 from booking.services.availability import Availability
 from booking.services.bookings import Bookings
@@ -57,7 +59,18 @@ class Scheduling:
         payments = Payments(db, clock, feed, provider, refunds)
         webhook_secret = settings.stripe_webhook_secret if provider.name == "stripe" else ""
         return cls(
-            bookings=Bookings(db, clock, feed, hold_minutes=settings.hold_minutes),
+            bookings=Bookings(
+                db,
+                clock,
+                feed,
+                hold_minutes=settings.hold_minutes,
+                limits=HoldLimits(
+                    total=settings.hold_limit,
+                    per_coach=settings.hold_limit_per_coach,
+                    lapses=settings.hold_lapses,
+                    cooldown=timedelta(minutes=settings.hold_cooldown_minutes),
+                ),
+            ),
             details=Details(db, clock, settings.secret_key),
             payments=payments,
             changes=Changes(

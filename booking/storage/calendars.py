@@ -6,13 +6,14 @@ CPU than the queries themselves):
 - the coach's bookable facts: coach and the offering of the asked session type, one row; on
   PostgreSQL the same statement can take the coach's calendar lock (see `lock_key`);
 - the calendar near a window: schedule settings, weekly hours, date overrides, time off and the
-  live bookings, one UNION ALL.
+  live bookings, one UNION ALL; for a hold, with the client's holds counted in it too (the
+  caps of booking.policy.holds).
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -24,6 +25,7 @@ from sqlalchemy import (
     Uuid,
     and_,
     bindparam,
+    case,
     cast,
     func,
     literal,
@@ -112,21 +114,37 @@ _FACTS = (
     )
     .where(Coach.id == bindparam("coach_id"))
 )
-# The same, taking the calendar lock (PostgreSQL) in the same round trip.
-_FACTS_LOCKING = _FACTS.add_columns(
-    func.pg_advisory_xact_lock(func.hashtextextended(bindparam("lock_key", type_=String), 0))
+
+
+def _advisory_lock(name: str) -> Any:
+    return func.pg_advisory_xact_lock(func.hashtextextended(bindparam(name, type_=String), 0))
+
+
+# The same, taking the calendar lock (PostgreSQL) in the same round trip; for a hold, the
+# client's hold lock first (always in this order: nothing takes them the other way round).
+_FACTS_LOCKING = _FACTS.add_columns(_advisory_lock("lock_key"))
+_FACTS_LOCKING_CLIENT = _FACTS.add_columns(
+    _advisory_lock("client_lock_key"), _advisory_lock("lock_key")
 )
 
 
 async def coach_facts(
-    conn: AsyncConnection, coach_id: uuid.UUID, session_type: str, *, lock: bool = False
+    conn: AsyncConnection,
+    coach_id: uuid.UUID,
+    session_type: str,
+    *,
+    lock: bool = False,
+    client_id: uuid.UUID | None = None,
 ) -> CoachFacts | None:
     """With `lock`, the coach's calendar stays locked until the transaction ends (PostgreSQL;
-    SQLite has one writer at a time anyway)."""
+    SQLite has one writer at a time anyway), and with `client_id` too, the client's holds
+    (see `ClientHolds`)."""
     params = {"coach_id": coach_id, "session_type": session_type}
     query = _FACTS
     if lock and conn.dialect.name == "postgresql":
         query, params["lock_key"] = _FACTS_LOCKING, lock_key(coach_id)
+        if client_id is not None:
+            query, params["client_lock_key"] = _FACTS_LOCKING_CLIENT, f"holds:{client_id}"
     row: Any = (await conn.execute(query, params)).first()
     return None if row is None else CoachFacts(*row[:10])
 
@@ -142,14 +160,46 @@ def _defaults() -> tuple[int, int, int, int, int]:
 _DEFAULTS = _defaults()
 
 
-def _calendar_query() -> CompoundSelect[Any]:
+def _client_holds_branch() -> Any:
+    """The `c` row of a hold's calendar: the client's live holds, those with this coach, and
+    their holds that expired unpaid after `since`, with the oldest expiry among those. On the
+    client's bookings index."""
+    now = bindparam("now", type_=UtcDateTime)
+    live = and_(Booking.status == "held", Booking.hold_expires_at > now)
+    lapsed = Booking.hold_expires_at <= now
+    no_int, no_date, no_time = literal(None, Integer), cast(null(), Date), cast(null(), UtcDateTime)
+
+    def counted(condition: Any) -> Any:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    return select(
+        literal("c"),
+        counted(live),
+        counted(and_(live, Booking.coach_id == bindparam("coach_id"))),
+        counted(lapsed),
+        *(no_int,) * 2,
+        no_date,
+        func.min(case((lapsed, Booking.hold_expires_at))),
+        *(no_time,) * 2,
+        cast(null(), Uuid),
+        literal(None, String),
+    ).where(
+        Booking.client_id == bindparam("client_id"),
+        Booking.status.in_(("held", "expired")),
+        Booking.hold_expires_at > bindparam("since", type_=UtcDateTime),
+    )
+
+
+def _calendar_query(*, with_client: bool = False) -> CompoundSelect[Any]:
     """Rows of (kind, five numbers, a date, three times, an id, a word), each kind using the
-    columns it needs: s settings, w weekly hours, o overrides, t time off, b bookings."""
+    columns it needs: s settings, w weekly hours, o overrides, t time off, b bookings, and with
+    `with_client` c, the client's holds (one row)."""
     no_int, no_date, no_time = literal(None, Integer), cast(null(), Date), cast(null(), UtcDateTime)
     no_id, no_word = cast(null(), Uuid), literal(None, String)
     coach: BindParameter[uuid.UUID] = bindparam("coach_id")
     span_from = bindparam("span_from", type_=UtcDateTime)
     span_to = bindparam("span_to", type_=UtcDateTime)
+    client = (_client_holds_branch(),) if with_client else ()
     return union_all(
         select(
             literal("s", String),
@@ -217,10 +267,25 @@ def _calendar_query() -> CompoundSelect[Any]:
             Booking.blocked_to > span_from,
             Booking.status.in_(LIVE_STATUSES),
         ),
+        *client,
     )
 
 
 _CALENDAR = _calendar_query()
+_CALENDAR_WITH_CLIENT = _calendar_query(with_client=True)
+
+
+@dataclass(frozen=True)
+class ClientHolds:
+    """Whose holds to count with a calendar (`calendar(..., client=)`), and what was counted."""
+
+    client_id: uuid.UUID
+    now: datetime
+    since: datetime  # lapsed holds count from here
+    live: int = 0
+    live_with_coach: int = 0
+    lapsed: int = 0
+    first_lapsed: datetime | None = None
 
 
 async def calendar(
@@ -231,24 +296,27 @@ async def calendar(
     last_day: date,
     span_from: datetime,
     span_to: datetime,
-) -> tuple[Rules, list[Taken]]:
+    client: ClientHolds | None = None,
+) -> tuple[Rules, list[Taken], ClientHolds | None]:
     """Settings and weekly hours; overrides on local days `first_day`..`last_day`; time off and
-    bookings reaching into [`span_from`, `span_to`)."""
+    bookings reaching into [`span_from`, `span_to`); with `client`, that client's holds counted
+    in the same statement (read after `coach_facts(..., client_id=...)` took the client's lock,
+    so concurrent holds of one client count each other; on SQLite writers are one at a time)."""
     settings = _DEFAULTS
     weekly: list[tuple[int, int, int]] = []
     overrides: list[tuple[date, int | None, int | None]] = []
     time_off: list[tuple[datetime, datetime]] = []
     taken: list[Taken] = []
-    result: Any = await conn.execute(
-        _CALENDAR,
-        {
-            "coach_id": coach_id,
-            "first_day": first_day,
-            "last_day": last_day,
-            "span_from": span_from,
-            "span_to": span_to,
-        },
-    )
+    params: dict[str, Any] = {
+        "coach_id": coach_id,
+        "first_day": first_day,
+        "last_day": last_day,
+        "span_from": span_from,
+        "span_to": span_to,
+    }
+    if client is not None:
+        params.update(client_id=client.client_id, now=client.now, since=client.since)
+    result: Any = await conn.execute(_CALENDAR if client is None else _CALENDAR_WITH_CLIENT, params)
     for kind, a, b, c, d, e, on_date, t1, t2, t3, ident, word in result:
         if kind == "b":
             taken.append(Taken(ident, word, t3, t1, t2))
@@ -258,10 +326,14 @@ async def calendar(
             overrides.append((on_date, a, b))
         elif kind == "t":
             time_off.append((t1, t2))
+        elif kind == "c" and client is not None:
+            client = replace(
+                client, live=int(a), live_with_coach=int(b), lapsed=int(c), first_lapsed=t1
+            )
         else:
             settings = (a, b, c, d, e)
     weekly.sort()
     overrides.sort(key=lambda o: (o[0], -1 if o[1] is None else o[1]))
     time_off.sort()
     rules = Rules(SlotRules(*settings), weekly, overrides, time_off)
-    return rules, taken
+    return rules, taken, client

@@ -15,11 +15,13 @@ from aiohttp import web
 from pydantic import AfterValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from realtime.addresses import client_address
 from realtime.auth.access import require
 from realtime.auth.identifiers import check_display_name, normalise_email
 from realtime.auth.models import Role
 from realtime.auth.service import Accounts, NewAccount, check_time_zone
 from realtime.http import ApiRoutes, Input, NoInput, Output, respond, uuid_param
+from realtime.limits import LIMITER, Kind
 
 ACCOUNTS = web.AppKey("accounts", Accounts)
 
@@ -126,15 +128,6 @@ class RecoveryCodesOut(Output):
     recovery_codes: list[str] = Field(description="Shown once; each works once in place of a code")
 
 
-def client_address(request: web.Request, trust_proxy: bool) -> str:
-    """The caller's address: the first `X-Forwarded-For` entry behind a trusted proxy."""
-    if trust_proxy:
-        first = request.headers.get("X-Forwarded-For", "").split(",")[0].strip()
-        if first:
-            return first
-    return request.remote or "unknown"
-
-
 def _user_agent(request: web.Request) -> str:
     return request.headers.get("User-Agent", "")[:200]
 
@@ -145,12 +138,13 @@ def _user_agent(request: web.Request) -> str:
     input=RegisterIn,
     responses={202: RegisteredOut},
     access="public",
-    errors=(422,),
+    errors=(422, 429),
 )
 async def register(request: web.Request, body: RegisterIn) -> web.StreamResponse:
     """Admins are made with `flourish create-admin`, never here. An address that has an account
     gets the very same answer (its owner is emailed instead), so the answer never tells who
-    has an account. Log in afterwards; holding a slot waits for the verification link."""
+    has an account. Log in afterwards; holding a slot waits for the verification link. More
+    than REGISTRATIONS_PER_ADDRESS from one address in REGISTRATION_WINDOW is a 429."""
     accounts = request.app[ACCOUNTS]
     new = NewAccount.check(
         email=body.email,
@@ -160,6 +154,8 @@ async def register(request: web.Request, body: RegisterIn) -> web.StreamResponse
         time_zone=body.time_zone,
         min_score=accounts.settings.password_min_score,
     )
+    limiter = request.app[LIMITER]
+    await limiter.count((Kind.REGISTER_ADDRESS, limiter.address(request)))
     await accounts.register(new)
     return respond(
         RegisteredOut(
@@ -172,7 +168,7 @@ async def register(request: web.Request, body: RegisterIn) -> web.StreamResponse
 
 def address(request: web.Request, accounts: Accounts) -> str:
     """The caller's address, as the login limits count it."""
-    return client_address(request, accounts.settings.trust_proxy)
+    return client_address(request, accounts.settings.trusted_proxies)
 
 
 @routes.post(

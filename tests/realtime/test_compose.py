@@ -39,6 +39,7 @@ PLACEHOLDERS = {
     "SMTP_USERNAME": "flourish",
     "SMTP_PASSWORD": "smtp-password-placeholder",
     "EMAIL_FROM": "Flourish <no-reply@flourish.example.org>",
+    "TRUSTED_PROXIES": "10.0.0.5/32",
 }
 SUBSTITUTION = re.compile(r"\$\{(?P<name>\w+)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}")
 
@@ -85,6 +86,12 @@ def test_the_app_environment_loads_in_production(tmp_path: Path) -> None:
     assert loaded.production
     assert loaded.payments_provider == "stripe"
     assert loaded.turn_urls
+
+
+def test_the_load_balancer_is_a_trusted_proxy(tmp_path: Path) -> None:
+    assert sources(APP["environment"]["TRUSTED_PROXIES"]) == {"TRUSTED_PROXIES"}
+    loaded = settings.load(app_environment(), var_dir=tmp_path)
+    assert [str(n) for n in loaded.trusted_proxies] == ["10.0.0.5/32"]
 
 
 def test_migrate_runs_once_with_the_app_environment() -> None:

@@ -71,7 +71,7 @@ def test_values_are_parsed(tmp_path: Path) -> None:
         {
             "FLOURISH_ENV": " Development ",
             "PORT": "9000",
-            "TRUST_PROXY": "yes",
+            "TRUSTED_PROXIES": "10.0.0.0/8, 2001:db8::1",
             "AUTO_MIGRATE": "off",
             "LOG_LEVEL": "debug",
             "STUN_URLS": "stun:a.example:3478, stun:b.example:3478",
@@ -81,7 +81,7 @@ def test_values_are_parsed(tmp_path: Path) -> None:
         var_dir=tmp_path,
     )
     assert loaded.port == 9000
-    assert loaded.trust_proxy
+    assert [str(n) for n in loaded.trusted_proxies] == ["10.0.0.0/8", "2001:db8::1/128"]
     assert not loaded.auto_migrate
     assert loaded.log_level == "DEBUG"
     assert loaded.stun_urls == ("stun:a.example:3478", "stun:b.example:3478")
@@ -107,7 +107,10 @@ def test_values_are_parsed(tmp_path: Path) -> None:
         ("LOGIN_MAX_FAILURES", "0"),
         ("LOGIN_MAX_ATTEMPTS_PER_ADDRESS", "-1"),
         ("LOGIN_WINDOW", "86401"),
-        ("TRUST_PROXY", "perhaps"),
+        ("TRUSTED_PROXIES", "10.0.0.0/8, balancer"),
+        ("TRUSTED_PROXIES", "10.0.0.0/33"),
+        ("HOLD_LIMIT", "0"),
+        ("PASSWORD_HASH_CONCURRENCY", "0"),
         ("MAX_BODY_BYTES", "1k"),
         ("PAYMENTS_PROVIDER", "paypal"),
         ("STRIPE_PUBLISHABLE_KEY", "sk_live_oops"),

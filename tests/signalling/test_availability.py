@@ -125,12 +125,12 @@ async def test_a_signed_in_viewer_may_watch_until_the_token_expires(
     assert await refusal(app_url, {"token": token}) == "token_expired"
 
 
-async def refusal(url: str, auth: object) -> str:
-    """The code a connection with this `auth` is refused with."""
+async def refusal(url: str, auth: object, headers: dict[str, str] | None = None) -> str:
+    """The code a connection with this `auth` (and request headers) is refused with."""
     viewer = Viewer()
     try:
         with pytest.raises(socketio.exceptions.ConnectionError):
-            await viewer.connect(url, auth)
+            await viewer.connect(url, auth, headers)
     finally:
         await viewer.close()
     (refused,) = viewer.refusals
@@ -186,12 +186,13 @@ async def test_bad_events_are_answered_and_the_socket_keeps_working(
 
 
 async def test_a_socket_watches_at_most_twenty_coaches(
-    client: Client, services: Services, admin: Caller, viewers: Connect
+    client: Client, services: Services, admin: Caller, viewers: Connect, clock: FakeClock
 ) -> None:
     coaches = [await new_coach(client, services, admin) for _ in range(MAX_WATCHES + 1)]
     viewer = await viewers()
     for coach_id in coaches[:MAX_WATCHES]:
         await viewer.watch(coach_id)
+    clock.advance(1)  # the socket's event bucket (SOCKET_EVENT_RATE) fills up again
     await viewer.watch(coaches[0])  # watching one again is no new watch
 
     refused = await viewer.call("watch", {"coach_id": coaches[-1]})

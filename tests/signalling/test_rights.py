@@ -20,6 +20,7 @@ from realtime.auth.models import AuthSession, Role, User
 from realtime.auth.tokens import TokenCodec
 from realtime.wiring import Services
 from signalling import server as signalling_server
+from signalling.limits import SocketLimits
 from signalling.presence import MemoryPresence
 from signalling.session import SessionSignalling
 from tests.booking.support import Caller, Client, another_login, make_user
@@ -305,7 +306,10 @@ async def test_a_join_under_way_when_the_room_closes_takes_no_seat(
     sio = signalling_server.create_server(settings)
     held = HeldAdmission(services.scheduling.sessions)
     presence = MemoryPresence()
-    signalling = SessionSignalling(sio, settings, clock, services.authenticator, held, presence)
+    limits = SocketLimits.of(settings, clock)
+    signalling = SessionSignalling(
+        sio, settings, clock, services.authenticator, held, presence, limits
+    )
     signalling.register()
     app = web.Application()
     sio.attach(app)

@@ -21,10 +21,13 @@ class Viewer:
         self.sio.on(SLOTS_CHANGED, handler=self.changes.put_nowait, namespace=AVAILABILITY)
         self.sio.on("connect_error", handler=self.refusals.append, namespace=AVAILABILITY)
 
-    async def connect(self, url: str, auth: object = None) -> None:
+    async def connect(
+        self, url: str, auth: object = None, headers: dict[str, str] | None = None
+    ) -> None:
         await self.sio.connect(
             url,
             auth=auth,
+            headers=headers or {},
             namespaces=[AVAILABILITY],
             transports=["websocket"],
             wait_timeout=WAIT,

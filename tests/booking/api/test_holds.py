@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,14 +12,22 @@ from sqlalchemy import func, select
 
 from booking.storage.bookings import Booking
 from realtime.auth.models import Role
+from realtime.settings import Settings
 from realtime.wiring import Services
 from tests.booking.support import Caller, Client, listed_coach, make_user, problem
 from tests.support.clock import FakeClock
+from tests.support.stacks import Stack
 
 # The fake clock starts Monday 2026-03-02 09:00 UTC. The coach below works weekdays 09:00-17:00
 # in New York; US clocks go forward on Sunday 2026-03-08, so Tuesday 2026-03-10 09:00 is EDT.
 TUESDAY_9AM = datetime(2026, 3, 10, 13, 0, tzinfo=UTC)
 WEEKDAYS = [{"weekday": d, "start": "09:00", "end": "17:00"} for d in range(5)]
+
+
+@pytest.fixture
+def settings(stack: Stack, tmp_path: Path) -> Settings:
+    """A hundred clients below hold at once, all from the test client's address."""
+    return stack.settings_for(tmp_path, hold_attempts_per_address=1000)
 
 
 @pytest.fixture

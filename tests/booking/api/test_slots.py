@@ -134,11 +134,15 @@ async def test_a_held_slot_and_its_buffer_disappear_until_the_hold_expires(
     assert clock_times(await get_slots(client, coach_id)) == TUESDAY_STARTS
 
 
-async def test_every_listed_slot_can_be_held(client: Client, member: Caller, coach_id: str) -> None:
+async def test_every_listed_slot_can_be_held(
+    client: Client, services: Services, coach_id: str
+) -> None:
     body = await get_slots(client, coach_id, tz="Europe/Paris", session_type="chat", duration=30)
     assert body["price"] == {"minor": 3000, "currency": "USD"}
-    # Every fourth: two chats 30 minutes apart would overlap with the 10-minute buffer.
-    for slot in body["slots"][::4]:
+    # Every fourth: two chats 30 minutes apart would overlap with the 10-minute buffer. A client
+    # each, as one may hold one slot of a coach at a time (HOLD_LIMIT_PER_COACH).
+    for n, slot in enumerate(body["slots"][::4]):
+        member = await make_user(services, Role.CLIENT, f"Client {n}")
         hold = {"coach_id": coach_id, "start": slot["start"], "session_type": "chat"}
         response = await client.post(
             "/api/bookings", json={**hold, "duration": 30}, headers=member.headers
