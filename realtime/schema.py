@@ -16,13 +16,14 @@ from booking.storage import (
     specialties,
     webhooks,
 )
-from realtime import idempotency
+from realtime import idempotency, vault
 from realtime.auth import models as auth_models
 from realtime.db import Base
 
 MODULES = (
     auth_models,
     idempotency,
+    vault,
     applications,
     badges,
     bookings,

@@ -22,7 +22,7 @@ from booking.payments.provider import PaymentProvider
 from booking.services.calendars import CalendarFeed, NoFeed
 from booking.services.coaching import Coaching
 from booking.services.scheduling import Scheduling
-from realtime import idempotency
+from realtime import idempotency, resealing, vault
 from realtime.auth.access import AUTHENTICATOR, Authenticator
 from realtime.auth.api import ACCOUNTS
 from realtime.auth.passwords import Passwords
@@ -58,6 +58,7 @@ class Services:
     accounts: Accounts
     coaching: Coaching
     scheduling: Scheduling
+    sealer: vault.Sealer
     signalling: SessionSignalling | None = None
     watched: Watched | None = None
 
@@ -104,8 +105,10 @@ async def services(
         )
         online = OnlineCoaches(presence, clock)
     try:
+        sealer = await vault.started(settings, db, clock)
+        await resealing.reseal(settings, db, sealer)
         async with payment_providers(settings) as (provider, transfers):
-            scheduling = Scheduling.build(settings, db, clock, feed, provider, transfers)
+            scheduling = Scheduling.build(settings, db, clock, feed, provider, transfers, sealer)
             jobs = {
                 "expire-holds": (HOLD_SWEEP_SECONDS, scheduling.bookings.expire_holds),
                 "forget-idempotency-keys": (3600, lambda: idempotency.sweep(db, clock)),
@@ -129,9 +132,12 @@ async def services(
                     passwords=passwords,
                     tokens=tokens,
                     authenticator=authenticator,
-                    accounts=Accounts(settings, clock, db, live, passwords, tokens, metrics),
+                    accounts=Accounts(
+                        settings, clock, db, live, passwords, tokens, metrics, sealer
+                    ),
                     coaching=Coaching.build(db, clock, settings.secret_key, online),
                     scheduling=scheduling,
+                    sealer=sealer,
                     signalling=signalling,
                     watched=watched,
                 )

@@ -1,8 +1,8 @@
 """Session details (step 2 of booking): what the client tells the coach before the session.
 
 Focus area, notes for the coach, preferred name and relationship-assessment answers are private:
-they are stored encrypted in `Booking.details` (Fernet under the "booking-details" key derived
-from SECRET_KEY, JSON inside), shown only to the booking's client and coach, and never logged.
+they are stored sealed in `Booking.details` (JSON inside, item "details" in the booking's vault
+scope: realtime/vault.py), shown only to the booking's client and coach, and never logged.
 Each read is logged with the booking id and the reader's user id only.
 """
 
@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from cryptography.fernet import Fernet
 
 from booking.policy import states
 from booking.services.bookings import Party, participant_booking
@@ -23,11 +22,11 @@ from booking.storage.bookings import Booking
 from realtime.clock import Clock
 from realtime.db import Database
 from realtime.errors import Code, Conflict, Forbidden
-from realtime.keys import fernet
+from realtime.vault import Box, Sealer, booking_scope
 
 log = logging.getLogger(__name__)
 
-DETAILS_PURPOSE = "booking-details"
+DETAILS_ITEM = "details"
 FIELDS = ("focus_area", "notes_for_coach", "preferred_name", "assessment_answers")
 Answer = str | int | bool
 
@@ -41,16 +40,18 @@ class SessionDetails:
 
 
 class Details:
-    def __init__(self, db: Database, clock: Clock, secret_key: str) -> None:
+    def __init__(self, db: Database, clock: Clock, sealer: Sealer) -> None:
         self.db = db
         self.clock = clock
-        self.box = fernet(secret_key, DETAILS_PURPOSE)
+        self.sealer = sealer
 
     async def update(
         self, party: Party, booking_id: uuid.UUID, changes: dict[str, Any]
     ) -> SessionDetails:
         """Step 2: set the given fields (None clears one); the others keep their value."""
         now = self.clock.now()
+        # Before the transaction: loading the key may make it (realtime/vault.py says why).
+        box = await self.sealer.box(booking_scope(booking_id))
         async with self.db.session() as session:
             booking, _ = await participant_booking(session, party, booking_id, lock=True)
             if booking.client_id != party.user_id:
@@ -68,10 +69,10 @@ class Details:
                     "Session details can be changed while a booking is held or confirmed, "
                     f"not {status.value}.",
                 )
-            stored = decrypt(self.box, booking)
+            stored = unseal(box, booking)
             stored.update({k: v for k, v in changes.items() if k in FIELDS})
             kept = {k: v for k, v in stored.items() if v not in (None, {})}
-            booking.details = self.box.encrypt(orjson.dumps(kept)) if kept else None
+            booking.details = box.seal(DETAILS_ITEM, orjson.dumps(kept)) if kept else None
             booking.updated_at = now
         log.info("booking %s details updated by user %s", booking_id, party.user_id)
         return _details(kept)
@@ -81,15 +82,16 @@ class Details:
         async with self.db.session() as session:
             # As a plain participant: an admin sees the booking, not what the client confided.
             booking, _ = await participant_booking(session, Party(party.user_id), booking_id)
-            stored = decrypt(self.box, booking)
+        box = await self.sealer.box(booking_scope(booking_id))
+        stored = unseal(box, booking)
         log.info("booking %s details read by user %s", booking_id, party.user_id)
         return _details(stored)
 
 
-def decrypt(box: Fernet, booking: Booking) -> dict[str, Any]:
+def unseal(box: Box, booking: Booking) -> dict[str, Any]:
     if booking.details is None:
         return {}
-    data = orjson.loads(box.decrypt(booking.details))
+    data = orjson.loads(box.open(DETAILS_ITEM, booking.details))
     return dict(data) if isinstance(data, dict) else {}
 
 

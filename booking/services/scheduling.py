@@ -22,6 +22,7 @@ from booking.services.webhooks import StripeWebhooks
 from realtime.clock import Clock
 from realtime.db import Database
 from realtime.settings import Settings
+from realtime.vault import Sealer
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class Scheduling:
         feed: CalendarFeed,
         provider: PaymentProvider,
         transfers: Transfers,
+        sealer: Sealer,
     ) -> Scheduling:
         rules = RefundPolicy(
             full_notice_hours=settings.refund_full_notice_hours,
@@ -57,13 +59,13 @@ class Scheduling:
         webhook_secret = settings.stripe_webhook_secret if provider.name == "stripe" else ""
         return cls(
             bookings=Bookings(db, clock, feed, hold_minutes=settings.hold_minutes),
-            details=Details(db, clock, settings.secret_key),
+            details=Details(db, clock, sealer),
             payments=payments,
             changes=Changes(
                 db,
                 clock,
                 feed,
-                settings.secret_key,
+                sealer,
                 notice_hours=settings.reschedule_notice_hours,
                 refunds=refunds,
             ),
