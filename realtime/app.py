@@ -15,7 +15,7 @@ from booking.api import changes as changes_api
 from booking.api import details as details_api
 from booking.api import money as money_api
 from booking.api import payments as payments_api
-from realtime import health, metrics, openapi, webclient, wiring
+from realtime import audit_api, health, metrics, openapi, webclient, wiring
 from realtime.auth import api as auth_api
 from realtime.auth.passwords import Passwords
 from realtime.clock import Clock
@@ -29,6 +29,7 @@ SERVICES = web.AppKey("services", wiring.Services)
 
 ROUTE_TABLES: tuple[ApiRoutes, ...] = (
     auth_api.routes,
+    audit_api.routes,
     *booking_api.TABLES,
     bookings_api.routes,
     details_api.routes,

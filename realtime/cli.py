@@ -1,4 +1,4 @@
-"""The `flourish` command: serve, migrate, create-admin, rotate-master-key."""
+"""The `flourish` command: serve, migrate, create-admin, rotate-master-key, audit verify."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from aiohttp import web
 from realtime import logs, migrate, resealing, vault
 from realtime import settings as settings_module
 from realtime.app import create_app
+from realtime.audit import Audit
 from realtime.clock import SystemClock
 from realtime.db import Database
 from realtime.settings import Settings, SettingsError
@@ -38,6 +39,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser(
         "rotate-master-key",
         help="re-wrap every data key under MASTER_KEY_ID (resumable; items are not touched)",
+    )
+
+    audit = commands.add_parser("audit", help="the audit log of private data")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
+    audit_commands.add_parser(
+        "verify", help="check the hash chain; names every deleted or edited row (exit 1)"
     )
 
     admin = commands.add_parser("create-admin", help="create an administrator account")
@@ -67,6 +74,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"key {settings.master_key_id!r} (older keys may leave MASTER_KEYS)"
             )
             return 0
+        if args.command == "audit":
+            return asyncio.run(_verify_audit(settings))
         password = args.password or getpass.getpass("Password for the new admin: ")
         return asyncio.run(_create_admin(settings, args.email, password, args.name))
     except SettingsError as exc:  # found at start: a master key that does not match, say
@@ -97,6 +106,20 @@ async def _migrate(settings: Settings) -> None:
         await resealing.reseal(settings, db, sealer)
     finally:
         await db.close()
+
+
+async def _verify_audit(settings: Settings) -> int:
+    db = Database(settings.database_url, schema=settings.database_schema)
+    try:
+        problems = await Audit(db, SystemClock()).verify()
+    finally:
+        await db.close()
+    for problem in problems:
+        print(f"flourish: audit log: {problem}", file=sys.stderr)
+    if problems:
+        return 1
+    print("flourish: audit log intact")
+    return 0
 
 
 async def _rotate_master_key(settings: Settings) -> int:

@@ -16,7 +16,7 @@ from booking.storage import (
     specialties,
     webhooks,
 )
-from realtime import idempotency, vault
+from realtime import audit, idempotency, vault
 from realtime.auth import models as auth_models
 from realtime.db import Base
 
@@ -24,6 +24,7 @@ MODULES = (
     auth_models,
     idempotency,
     vault,
+    audit,
     applications,
     badges,
     bookings,

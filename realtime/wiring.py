@@ -23,6 +23,8 @@ from booking.services.calendars import CalendarFeed, NoFeed
 from booking.services.coaching import Coaching
 from booking.services.scheduling import Scheduling
 from realtime import idempotency, resealing, vault
+from realtime.audit import Audit
+from realtime.audit_api import AUDIT, AuditAccess
 from realtime.auth.access import AUTHENTICATOR, Authenticator
 from realtime.auth.api import ACCOUNTS
 from realtime.auth.passwords import Passwords
@@ -59,6 +61,7 @@ class Services:
     coaching: Coaching
     scheduling: Scheduling
     sealer: vault.Sealer
+    audit: Audit
     signalling: SessionSignalling | None = None
     watched: Watched | None = None
 
@@ -106,9 +109,12 @@ async def services(
         online = OnlineCoaches(presence, clock)
     try:
         sealer = await vault.started(settings, db, clock)
+        audit = Audit(db, clock)
         await resealing.reseal(settings, db, sealer)
         async with payment_providers(settings) as (provider, transfers):
-            scheduling = Scheduling.build(settings, db, clock, feed, provider, transfers, sealer)
+            scheduling = Scheduling.build(
+                settings, db, clock, feed, provider, transfers, sealer, audit
+            )
             jobs = {
                 "expire-holds": (HOLD_SWEEP_SECONDS, scheduling.bookings.expire_holds),
                 "forget-idempotency-keys": (3600, lambda: idempotency.sweep(db, clock)),
@@ -138,6 +144,7 @@ async def services(
                     coaching=Coaching.build(db, clock, settings.secret_key, online),
                     scheduling=scheduling,
                     sealer=sealer,
+                    audit=audit,
                     signalling=signalling,
                     watched=watched,
                 )
@@ -197,3 +204,4 @@ def provide(app: web.Application, s: Services) -> None:
     app[ACCOUNTS] = s.accounts
     app[COACHING] = s.coaching
     app[SCHEDULING] = s.scheduling
+    app[AUDIT] = AuditAccess(s.audit, trust_proxy=s.settings.trust_proxy)

@@ -3,7 +3,8 @@
 Focus area, notes for the coach, preferred name and relationship-assessment answers are private:
 they are stored sealed in `Booking.details` (JSON inside, item "details" in the booking's vault
 scope: realtime/vault.py), shown only to the booking's client and coach, and never logged.
-Each read is logged with the booking id and the reader's user id only.
+Each read and write is in the audit log (`details.read`, `details.write`: booking and user ids
+and the caller's address) and logged with the booking id and the user id only.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from booking.policy import states
 from booking.services.bookings import Party, participant_booking
 from booking.services.changes import effective_status
 from booking.storage.bookings import Booking
+from realtime.audit import Audit
 from realtime.clock import Clock
 from realtime.db import Database
 from realtime.errors import Code, Conflict, Forbidden
@@ -40,13 +42,19 @@ class SessionDetails:
 
 
 class Details:
-    def __init__(self, db: Database, clock: Clock, sealer: Sealer) -> None:
+    def __init__(self, db: Database, clock: Clock, sealer: Sealer, audit: Audit) -> None:
         self.db = db
         self.clock = clock
         self.sealer = sealer
+        self.audit = audit
 
     async def update(
-        self, party: Party, booking_id: uuid.UUID, changes: dict[str, Any]
+        self,
+        party: Party,
+        booking_id: uuid.UUID,
+        changes: dict[str, Any],
+        *,
+        address: str | None = None,
     ) -> SessionDetails:
         """Step 2: set the given fields (None clears one); the others keep their value."""
         now = self.clock.now()
@@ -74,18 +82,33 @@ class Details:
             kept = {k: v for k, v in stored.items() if v not in (None, {})}
             booking.details = box.seal(DETAILS_ITEM, orjson.dumps(kept)) if kept else None
             booking.updated_at = now
+        await self._audit("details.write", party, booking_id, address)
         log.info("booking %s details updated by user %s", booking_id, party.user_id)
         return _details(kept)
 
-    async def read(self, party: Party, booking_id: uuid.UUID) -> SessionDetails:
+    async def read(
+        self, party: Party, booking_id: uuid.UUID, *, address: str | None = None
+    ) -> SessionDetails:
         """The details, for the booking's client and coach only."""
         async with self.db.session() as session:
             # As a plain participant: an admin sees the booking, not what the client confided.
             booking, _ = await participant_booking(session, Party(party.user_id), booking_id)
         box = await self.sealer.box(booking_scope(booking_id))
+        await self._audit("details.read", party, booking_id, address)
         stored = unseal(box, booking)
         log.info("booking %s details read by user %s", booking_id, party.user_id)
         return _details(stored)
+
+    async def _audit(
+        self, action: str, party: Party, booking_id: uuid.UUID, address: str | None
+    ) -> None:
+        await self.audit.record(
+            actor_id=party.user_id,
+            action=action,
+            booking_id=booking_id,
+            item_id=DETAILS_ITEM,
+            address=address,
+        )
 
 
 def unseal(box: Box, booking: Booking) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from booking.services.payouts import Payouts
 from booking.services.refunds import Refunds
 from booking.services.sessions import Sessions
 from booking.services.webhooks import StripeWebhooks
+from realtime.audit import Audit
 from realtime.clock import Clock
 from realtime.db import Database
 from realtime.settings import Settings
@@ -49,6 +50,7 @@ class Scheduling:
         provider: PaymentProvider,
         transfers: Transfers,
         sealer: Sealer,
+        audit: Audit,
     ) -> Scheduling:
         rules = RefundPolicy(
             full_notice_hours=settings.refund_full_notice_hours,
@@ -59,7 +61,7 @@ class Scheduling:
         webhook_secret = settings.stripe_webhook_secret if provider.name == "stripe" else ""
         return cls(
             bookings=Bookings(db, clock, feed, hold_minutes=settings.hold_minutes),
-            details=Details(db, clock, sealer),
+            details=Details(db, clock, sealer, audit),
             payments=payments,
             changes=Changes(
                 db,

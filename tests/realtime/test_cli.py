@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from realtime import migrate
+from realtime.audit import Audit
 from realtime.cli import _collect_less
 from realtime.db import Database
 from realtime.demo import CLIENT_EMAIL, DEMO_PASSWORD
@@ -304,3 +305,28 @@ def test_rotate_master_key_rewraps_every_data_key_and_the_old_key_can_go(tmp_pat
             await db.close()
 
     assert asyncio.run(opened()) == b"private"
+
+
+def test_audit_verify_names_an_edited_row(tmp_path: Path) -> None:
+    assert run(tmp_path, "migrate").returncode == 0
+    url = f"sqlite+aiosqlite:///{tmp_path / 'var' / 'flourish.db'}"
+
+    async def record() -> None:
+        db = Database(url)
+        try:
+            audit = Audit(db, FakeClock())
+            for action in ("details.read", "notes.write", "notes.read"):
+                await audit.record(
+                    actor_id=None, action=action, booking_id=None, item_id=None, address=None
+                )
+        finally:
+            await db.close()
+
+    asyncio.run(record())
+    intact = run(tmp_path, "audit", "verify")
+    assert (intact.returncode, intact.stdout) == (0, "flourish: audit log intact\n")
+    with sqlite3.connect(tmp_path / "var" / "flourish.db") as db:
+        db.execute("UPDATE audit_log SET action = 'notes.read' WHERE seq = 2")
+    broken = run(tmp_path, "audit", "verify")
+    assert broken.returncode == 1
+    assert "flourish: audit log: row 2: edited (its hash does not match)" in broken.stderr
