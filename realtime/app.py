@@ -14,6 +14,7 @@ from booking.api import calendar as calendar_api
 from booking.api import changes as changes_api
 from booking.api import details as details_api
 from booking.api import money as money_api
+from booking.api import notes as notes_api
 from booking.api import payments as payments_api
 from realtime import audit_api, health, metrics, openapi, webclient, wiring
 from realtime.auth import api as auth_api
@@ -33,6 +34,7 @@ ROUTE_TABLES: tuple[ApiRoutes, ...] = (
     *booking_api.TABLES,
     bookings_api.routes,
     details_api.routes,
+    notes_api.routes,
     payments_api.routes,
     changes_api.routes,
     money_api.routes,

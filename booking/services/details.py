@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -58,25 +59,14 @@ class Details:
     ) -> SessionDetails:
         """Step 2: set the given fields (None clears one); the others keep their value."""
         now = self.clock.now()
-        # Before the transaction: loading the key may make it (realtime/vault.py says why).
+        # Authorised first, then the key loaded (which may make it: realtime/vault.py says why,
+        # and a refused caller must not leave a key behind), then the write.
+        async with self.db.session() as session:
+            _check_update(party, (await participant_booking(session, party, booking_id))[0], now)
         box = await self.sealer.box(booking_scope(booking_id))
         async with self.db.session() as session:
             booking, _ = await participant_booking(session, party, booking_id, lock=True)
-            if booking.client_id != party.user_id:
-                raise Forbidden(
-                    Code.FORBIDDEN, "Only the booking's client can add session details."
-                )
-            status = effective_status(booking, now)
-            if status is states.Status.EXPIRED:
-                raise Conflict(
-                    Code.HOLD_EXPIRED, "The hold on this slot has expired; hold a slot again."
-                )
-            if status not in (states.Status.HELD, states.Status.CONFIRMED):
-                raise Conflict(
-                    Code.ILLEGAL_TRANSITION,
-                    "Session details can be changed while a booking is held or confirmed, "
-                    f"not {status.value}.",
-                )
+            _check_update(party, booking, now)
             stored = unseal(box, booking)
             stored.update({k: v for k, v in changes.items() if k in FIELDS})
             kept = {k: v for k, v in stored.items() if v not in (None, {})}
@@ -108,6 +98,20 @@ class Details:
             booking_id=booking_id,
             item_id=DETAILS_ITEM,
             address=address,
+        )
+
+
+def _check_update(party: Party, booking: Booking, now: datetime) -> None:
+    if booking.client_id != party.user_id:
+        raise Forbidden(Code.FORBIDDEN, "Only the booking's client can add session details.")
+    status = effective_status(booking, now)
+    if status is states.Status.EXPIRED:
+        raise Conflict(Code.HOLD_EXPIRED, "The hold on this slot has expired; hold a slot again.")
+    if status not in (states.Status.HELD, states.Status.CONFIRMED):
+        raise Conflict(
+            Code.ILLEGAL_TRANSITION,
+            "Session details can be changed while a booking is held or confirmed, "
+            f"not {status.value}.",
         )
 
 

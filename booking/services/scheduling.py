@@ -14,6 +14,7 @@ from booking.services.calendars import CalendarFeed
 from booking.services.changes import Changes
 from booking.services.details import Details
 from booking.services.ledger import Ledger
+from booking.services.notes import Notes
 from booking.services.payments import Payments
 from booking.services.payouts import Payouts
 from booking.services.refunds import Refunds
@@ -30,6 +31,7 @@ from realtime.vault import Sealer
 class Scheduling:
     bookings: Bookings
     details: Details
+    notes: Notes
     payments: Payments
     changes: Changes
     calendar: Calendar
@@ -62,6 +64,7 @@ class Scheduling:
         return cls(
             bookings=Bookings(db, clock, feed, hold_minutes=settings.hold_minutes),
             details=Details(db, clock, sealer, audit),
+            notes=Notes(db, clock, sealer, audit),
             payments=payments,
             changes=Changes(
                 db,

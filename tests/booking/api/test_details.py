@@ -14,7 +14,7 @@ from booking.storage.bookings import Booking
 from realtime import resealing
 from realtime.auth.models import Role, User
 from realtime.keys import fernet
-from realtime.vault import booking_scope, user_scope
+from realtime.vault import DataKey, booking_scope, user_scope
 from realtime.wiring import Services
 from tests.booking.api.test_holds import TUESDAY_9AM
 from tests.booking.api.test_payment import held, pro
@@ -254,3 +254,17 @@ async def test_values_sealed_under_secret_key_move_into_the_vault(
         assert lost.details is not None
         assert lost.details.startswith(b"gAAAAA")
     assert f"bookings.details of row {other_id} does not open under SECRET_KEY" in caplog.text
+
+
+async def test_a_refused_edit_stores_nothing_not_even_a_key(
+    client: Client, services: Services, member: Caller, pro: tuple[Caller, str]
+) -> None:
+    booking = await held(client, member, pro[1])
+    stranger = await make_user(services, Role.CLIENT, "Sam Stranger")
+    assert (await patch(client, stranger, booking["id"], DETAILS)).status == 404
+    assert (await patch(client, pro[0], booking["id"], DETAILS)).status == 403
+    async with services.db.session() as session:
+        row = await session.get(Booking, uuid.UUID(booking["id"]))
+        assert row is not None
+        assert row.details is None
+        assert await session.get(DataKey, booking_scope(booking["id"])) is None
