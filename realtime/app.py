@@ -14,8 +14,9 @@ from booking.api import calendar as calendar_api
 from booking.api import changes as changes_api
 from booking.api import details as details_api
 from booking.api import money as money_api
+from booking.api import notes as notes_api
 from booking.api import payments as payments_api
-from realtime import headers, health, idempotency, metrics, openapi, webclient, wiring
+from realtime import audit_api, headers, health, idempotency, metrics, openapi, webclient, wiring
 from realtime.auth import api as auth_api
 from realtime.auth import recovery_api
 from realtime.auth.passwords import Passwords
@@ -31,9 +32,11 @@ SERVICES = web.AppKey("services", wiring.Services)
 ROUTE_TABLES: tuple[ApiRoutes, ...] = (
     auth_api.routes,
     recovery_api.routes,
+    audit_api.routes,
     *booking_api.TABLES,
     bookings_api.routes,
     details_api.routes,
+    notes_api.routes,
     payments_api.routes,
     changes_api.routes,
     money_api.routes,

@@ -9,6 +9,7 @@ from booking.storage import (
     coaches,
     favourites,
     ledger,
+    notes,
     payouts,
     refunds,
     reviews,
@@ -16,7 +17,7 @@ from booking.storage import (
     specialties,
     webhooks,
 )
-from realtime import idempotency
+from realtime import audit, idempotency, vault
 from realtime.auth import models as auth_models
 from realtime.db import Base
 from realtime.email import models as email_models
@@ -25,12 +26,15 @@ MODULES = (
     auth_models,
     idempotency,
     email_models,
+    vault,
+    audit,
     applications,
     badges,
     bookings,
     coaches,
     favourites,
     ledger,
+    notes,
     payouts,
     refunds,
     reviews,

@@ -23,7 +23,9 @@ from booking.payments.provider import PaymentProvider
 from booking.services.calendars import CalendarFeed, NoFeed
 from booking.services.coaching import Coaching
 from booking.services.scheduling import Scheduling
-from realtime import idempotency, limits
+from realtime import idempotency, limits, resealing, vault
+from realtime.audit import Audit
+from realtime.audit_api import AUDIT, AuditAccess
 from realtime.auth.access import AUTHENTICATOR, Authenticator
 from realtime.auth.api import ACCOUNTS
 from realtime.auth.passwords import Passwords
@@ -69,6 +71,8 @@ class Services:
     coaching: Coaching
     scheduling: Scheduling
     socket_limits: SocketLimits
+    sealer: vault.Sealer
+    audit: Audit
     signalling: SessionSignalling | None = None
     watched: Watched | None = None
     rights: SocketRights | None = None
@@ -126,9 +130,13 @@ async def services(
         )
         rights = SocketRights(sio, bus)
     try:
+        sealer = await vault.started(settings, db, clock)
+        audit = Audit(db, clock)
+        if settings.auto_migrate:  # else `flourish migrate` does it, once per release
+            await resealing.reseal(settings, db, sealer)
         async with payment_providers(settings) as (provider, transfers):
             scheduling = Scheduling.build(
-                settings, db, clock, feed, provider, transfers, rooms=rights
+                settings, db, clock, feed, provider, transfers, sealer, audit, rooms=rights
             )
             jobs = {
                 "expire-holds": (HOLD_SWEEP_SECONDS, scheduling.bookings.expire_holds),
@@ -165,12 +173,22 @@ async def services(
                     limiter=limiter,
                     authenticator=authenticator,
                     accounts=Accounts(
-                        settings, clock, db, live, passwords, tokens, metrics, revocations=rights
+                        settings,
+                        clock,
+                        db,
+                        live,
+                        passwords,
+                        tokens,
+                        metrics,
+                        sealer,
+                        revocations=rights,
                     ),
                     outbox=outbox,
                     coaching=Coaching.build(db, clock, settings.secret_key, online),
                     scheduling=scheduling,
                     socket_limits=socket_limits,
+                    sealer=sealer,
+                    audit=audit,
                     signalling=signalling,
                     watched=watched,
                     rights=rights,
@@ -255,3 +273,4 @@ def provide(app: web.Application, s: Services) -> None:
     app[ACCOUNTS] = s.accounts
     app[COACHING] = s.coaching
     app[SCHEDULING] = s.scheduling
+    app[AUDIT] = AuditAccess(s.audit, proxies=s.settings.trusted_proxies)

@@ -7,11 +7,11 @@ duration in one transaction: the slot is checked with the same rulebook as a hol
 checks a new hold, so a move can never land on a slot another client just took.
 
 Cancel ends a held or confirmed booking: the client abandons a hold or cancels a confirmed
-session, the coach cancels a confirmed one. The reason is private and stored encrypted (key
-purpose "booking-cancel-note"). The refund the policy grants (`booking.policy.refunds`) is
-written in the same transaction as the cancellation and made at the provider right after it
-commits (`booking.services.refunds`); if the provider fails, the booking stays canceled and the
-refund pending, and the refund job makes it later.
+session, the coach cancels a confirmed one. The reason is private and stored sealed (item
+"cancel-note" in the booking's vault scope). The refund the policy grants
+(`booking.policy.refunds`) is written in the same transaction as the cancellation and made at
+the provider right after it commits (`booking.services.refunds`); if the provider fails, the
+booking stays canceled and the refund pending, and the refund job makes it later.
 
 Both close the session's live room after they commit (`SessionGate`): whoever is in it is put
 out at once on every server process and told why; the changed booking decides who may join
@@ -47,14 +47,15 @@ from booking.services.refunds import Refunds, RefundView
 from booking.services.sessions import Closed, NoRooms, SessionGate
 from booking.services.statuses import checked_transition, effective_status
 from booking.storage import bookings as store
+from realtime.audit import Audit
 from realtime.clock import Clock
 from realtime.db import Database, retrying
 from realtime.errors import Code, Conflict, FieldError, Unprocessable
-from realtime.keys import fernet
+from realtime.vault import Sealer, booking_scope
 
 log = logging.getLogger(__name__)
 
-CANCEL_NOTE_PURPOSE = "booking-cancel-note"
+CANCEL_NOTE_ITEM = "cancel-note"
 
 
 @dataclass(frozen=True)
@@ -76,18 +77,20 @@ class Changes:
         db: Database,
         clock: Clock,
         feed: CalendarFeed,
-        secret_key: str,
+        sealer: Sealer,
         *,
         notice_hours: int,
         refunds: Refunds,
+        audit: Audit,
         rooms: SessionGate | None = None,
     ) -> None:
         self.refunds = refunds
+        self.audit = audit
         self.rooms = rooms or NoRooms()
         self.db = db
         self.clock = clock
         self.feed = feed
-        self.box = fernet(secret_key, CANCEL_NOTE_PURPOSE)
+        self.sealer = sealer
         self.notice_hours = notice_hours
 
     async def reschedule(
@@ -184,10 +187,18 @@ class Changes:
             )
         return Conflict(Code.RESCHEDULE_NEEDS_CONSENT, message)
 
-    async def cancel(self, party: Party, booking_id: uuid.UUID, reason: str) -> Canceled:
+    async def cancel(
+        self, party: Party, booking_id: uuid.UUID, reason: str, *, address: str | None = None
+    ) -> Canceled:
         """Cancel a held or confirmed booking, as its client or its coach, refunding what the
         policy grants."""
         now = self.clock.now()
+        # A participant only, before the reason is sealed: sealing may make the booking's key,
+        # outside the write transaction (realtime/vault.py says why), and a refused caller
+        # must leave nothing behind.
+        async with self.db.session() as session:
+            await participant_booking(session, Party(party.user_id), booking_id)
+        note = await self.sealer.seal(booking_scope(booking_id), CANCEL_NOTE_ITEM, reason.encode())
         async with self.db.session() as session:
             booking, coach = await participant_booking(
                 session, Party(party.user_id), booking_id, lock=True
@@ -199,7 +210,7 @@ class Changes:
                 raise Conflict(
                     Code.ILLEGAL_TRANSITION, "This booking changed meanwhile; reload it."
                 )
-            booking.cancel_note = self.box.encrypt(reason.encode())
+            booking.cancel_note = note
             booking.canceled_by = party.user_id
             booking.canceled_at = now
             booking.updated_at = now
@@ -213,6 +224,13 @@ class Changes:
             )
             refund_id = await self.refunds.owe(session, booking, event, now)
             result = view(booking, coach)
+        await self.audit.record(
+            actor_id=party.user_id,
+            action="cancel-note.write",
+            booking_id=booking_id,
+            item_id=CANCEL_NOTE_ITEM,
+            address=address,
+        )
         log.info("booking %s canceled (%s) by user %s", booking_id, event.value, party.user_id)
         await self.rooms.close(booking_id, Closed.CANCELED)
         await self.feed.slots_changed(result.coach_id, result.starts_at, result.ends_at, "released")

@@ -16,20 +16,24 @@ from booking.services.calendars import CalendarFeed
 from booking.services.changes import Changes
 from booking.services.details import Details
 from booking.services.ledger import Ledger
+from booking.services.notes import Notes
 from booking.services.payments import Payments
 from booking.services.payouts import Payouts
 from booking.services.refunds import Refunds
 from booking.services.sessions import SessionGate, Sessions
 from booking.services.webhooks import StripeWebhooks
+from realtime.audit import Audit
 from realtime.clock import Clock
 from realtime.db import Database
 from realtime.settings import Settings
+from realtime.vault import Sealer
 
 
 @dataclass(frozen=True)
 class Scheduling:
     bookings: Bookings
     details: Details
+    notes: Notes
     payments: Payments
     changes: Changes
     calendar: Calendar
@@ -49,6 +53,8 @@ class Scheduling:
         feed: CalendarFeed,
         provider: PaymentProvider,
         transfers: Transfers,
+        sealer: Sealer,
+        audit: Audit,
         rooms: SessionGate | None = None,
     ) -> Scheduling:
         rules = RefundPolicy(
@@ -71,15 +77,17 @@ class Scheduling:
                     cooldown=timedelta(minutes=settings.hold_cooldown_minutes),
                 ),
             ),
-            details=Details(db, clock, settings.secret_key),
+            details=Details(db, clock, sealer, audit),
+            notes=Notes(db, clock, sealer, audit),
             payments=payments,
             changes=Changes(
                 db,
                 clock,
                 feed,
-                settings.secret_key,
+                sealer,
                 notice_hours=settings.reschedule_notice_hours,
                 refunds=refunds,
+                audit=audit,
                 rooms=rooms,
             ),
             calendar=Calendar(db, clock, settings.link_base),

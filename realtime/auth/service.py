@@ -74,6 +74,7 @@ from realtime.errors import (
 from realtime.live import LiveState
 from realtime.metrics import Metrics
 from realtime.settings import Settings
+from realtime.vault import Sealer
 
 log = logging.getLogger(__name__)
 
@@ -255,6 +256,7 @@ class Accounts:
         passwords: Passwords,
         tokens: TokenCodec,
         metrics: Metrics,
+        sealer: Sealer,
         revocations: Revocations | None = None,
     ) -> None:
         self.settings = settings
@@ -276,7 +278,7 @@ class Accounts:
             clock,
             passwords,
             self.limiter,
-            settings.secret_key,
+            sealer,
             required=settings.requires_two_factor,
         )
         self.recovery = Recovery(settings, clock, db, passwords, self.logout_all)

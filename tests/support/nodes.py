@@ -21,7 +21,7 @@ from realtime.settings import Settings
 from realtime.wiring import Services
 from tests.booking.support import Caller, application, make_user
 from tests.realtime.test_cli import Server, serving
-from tests.support.stacks import SECRET
+from tests.support.stacks import MASTER_KEYS_VARIABLE, SECRET
 
 EVERY_DAY = [{"weekday": d, "start": "08:00", "end": "20:00"} for d in range(7)]
 
@@ -33,6 +33,7 @@ def server_environment(settings: Settings) -> dict[str, str]:
         "REDIS_URL": settings.redis_url,
         "REDIS_PREFIX": settings.redis_prefix,
         "SECRET_KEY": SECRET,
+        "MASTER_KEYS": MASTER_KEYS_VARIABLE,
         "AUTO_MIGRATE": "false",
         "LOG_LEVEL": "WARNING",
     }

@@ -8,6 +8,7 @@ run and Redis a key prefix of its own, so runs sharing the machine's services ne
 from __future__ import annotations
 
 import asyncio
+import base64
 import os
 import shutil
 import uuid
@@ -32,6 +33,9 @@ SECRET = "test-secret-key-that-is-long-enough-0123456789"
 METRICS_TOKEN = "test-metrics-token-long-enough-0123456789"
 # What a Prometheus scrape with the test token sends.
 METRICS_AUTH = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+# A fixed master key, so that a test can build a second app (or process) on the same database.
+MASTER_KEYS = (("test1", bytes(range(32))),)
+MASTER_KEYS_VARIABLE = "test1:" + base64.b64encode(MASTER_KEYS[0][1]).decode()
 RUN_ID = uuid.uuid4().hex[:10]
 
 
@@ -40,6 +44,8 @@ def base_settings(**overrides: object) -> Settings:
         env=Environment.DEVELOPMENT,
         secret_key=SECRET,
         metrics_token=METRICS_TOKEN,
+        master_keys=MASTER_KEYS,
+        master_key_id="test1",
         auto_migrate=False,
         log_format="text",
     )
