@@ -63,6 +63,10 @@ TOLD: dict[Revoked, tuple[Code, str]] = {
         "Every session of this account was ended; log in again to continue.",
     ),
     Revoked.DISABLED: (Code.ACCOUNT_DISABLED, "This account is disabled."),
+    Revoked.PASSWORD_CHANGED: (
+        Code.TOKEN_INVALID,
+        "This account's password was changed; log in again with the new one.",
+    ),
 }
 
 

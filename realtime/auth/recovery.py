@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from realtime.auth.models import AccountToken, TokenPurpose, User
 from realtime.auth.passwords import Passwords
+from realtime.auth.revocations import Revocations, Revoked
 from realtime.auth.sessions import revoke_sessions
 from realtime.auth.tokens import hash_secret
 from realtime.clock import Clock
@@ -67,12 +68,14 @@ class Recovery:
         db: Database,
         passwords: Passwords,
         logout_all: Callable[[uuid.UUID], Awaitable[None]],
+        revocations: Revocations,
     ) -> None:
         self.settings = settings
         self.clock = clock
         self.db = db
         self.passwords = passwords
         self.logout_all = logout_all
+        self.revocations = revocations
 
     async def send_verification(self, session: AsyncSession, user: User, now: datetime) -> None:
         """Issue a verification link and put its email in the outbox, in `session`."""
@@ -152,9 +155,11 @@ class Recovery:
         async with self.db.session() as session:
             user = await _user(session, user_id)
             user.password_hash = password_hash
-            await revoke_sessions(session, user_id, now, keep=session_id)
+            ended = await revoke_sessions(session, user_id, now, keep=session_id)
             await tell(session, user, now, "password_changed")
-        log.info("account %s changed its password", user_id)
+        for login_id in ended:  # their sockets go too, on every process
+            await self.revocations.revoked(user_id, Revoked.PASSWORD_CHANGED, login_id)
+        log.info("account %s changed its password (%d other logins ended)", user_id, len(ended))
 
 
 async def _issue(

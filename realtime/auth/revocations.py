@@ -2,7 +2,8 @@
 
 `Accounts` tells its `Revocations` once a logout, a session ended because its rotated refresh
 token came back, a logout everywhere (the shared revoke-all
-path, which a password reset takes too) or the disabling of an account has committed. The
+path, which a password reset takes too), a password change (every other login of the user) or
+the disabling of an account has committed. The
 socket.io edge (`signalling.rights.SocketRights`) then disconnects those sockets on every
 server process. Without socket.io (the CLI's services) nothing has sockets: `NoSockets`.
 """
@@ -19,6 +20,7 @@ class Revoked(StrEnum):
     REUSED = "reused"  # one login session, whose rotated refresh token came back (a thief?)
     LOGGED_OUT_EVERYWHERE = "logged_out_everywhere"  # every login session of the user
     DISABLED = "disabled"  # the account, by an admin
+    PASSWORD_CHANGED = "password_changed"  # the user's other login sessions
 
 
 class Revocations(Protocol):

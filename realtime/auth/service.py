@@ -281,7 +281,7 @@ class Accounts:
             sealer,
             required=settings.requires_two_factor,
         )
-        self.recovery = Recovery(settings, clock, db, passwords, self.logout_all)
+        self.recovery = Recovery(settings, clock, db, passwords, self.logout_all, self.revocations)
 
     async def register(self, new: NewAccount) -> None:
         """A new account, with a verification email; for an address that has an account

@@ -156,6 +156,33 @@ async def test_logout_disconnects_only_the_sockets_of_that_login(
     assert (await on_phone.join(booked.booking_id))["role"] == "client"
 
 
+async def test_a_password_change_disconnects_the_sockets_of_the_other_logins(
+    client: Client, services: Services, clock: FakeClock, peers: Joiner
+) -> None:
+    booked = await book(client, services)
+    open_window(clock)
+    password = "tulip harbour lantern 1987"
+    hashed = await services.passwords.hash(password)
+    async with services.db.session() as session:
+        await session.execute(
+            update(User).where(User.id == booked.member.user_id).values(password_hash=hashed)
+        )
+    phone = await another_login(booked.member)
+    on_laptop, on_phone = await peers(booked.member), await peers(phone)
+
+    response = await client.post(
+        "/api/auth/password/change",
+        headers=booked.member.headers,
+        json={"current_password": password, "new_password": "quiet otter velvet 2031 summit"},
+    )
+    assert response.status == 204
+
+    await disconnected(on_phone)
+    assert (await on_phone.next("error"))["code"] == "token_invalid"
+    assert on_laptop.sio.connected  # the login that changed it goes on
+    assert (await on_laptop.join(booked.booking_id))["role"] == "client"
+
+
 async def test_disabling_an_account_disconnects_its_sockets(
     client: Client, services: Services, clock: FakeClock, peers: Joiner
 ) -> None:
