@@ -90,9 +90,15 @@ class ProblemRequestHandler(RequestHandler):
         exc: BaseException | None = None,
         message: str | None = None,
     ) -> web.StreamResponse:
-        # aiohttp's own: logs, and raises if part of an answer went out already.
-        super().handle_error(request, status, exc, message)
         code_status, code, title, detail = refusal(status, exc)
+        if code_status >= 500:
+            # aiohttp's own: logs the traceback, raises if part of an answer went out already.
+            super().handle_error(request, status, exc, message)
+        elif request.writer.output_size > 0:
+            raise ConnectionError("an answer was partly sent; no other can follow")
+        else:
+            # Not aiohttp's log: its message quotes the refused line, which may be a token.
+            log.info("request refused before routing: %s (%s)", code, code_status)
         response = problem(code_status, code, title, detail)
         headers.secure(response.headers, "/api/", production=self.production)
         response.force_close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
@@ -81,6 +82,15 @@ async def test_refusals_before_any_route_are_problems(
     assert headers["x-content-type-options"] == "nosniff"
     assert headers["server"] == "flourish"
     # And the connection is closed (`raw` read to its end).
+
+
+async def test_a_refused_header_is_not_logged(port: int, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    token = "Bearer eyJsecret" + "t" * 9000
+    status, _, _ = await raw(port, get("/healthz", f"Authorization: {token}"))
+    assert status == 431
+    assert "eyJsecret" not in caplog.text
+    assert "headers_too_large" in caplog.text
 
 
 async def test_a_good_request_is_served_as_ever(port: int) -> None:
