@@ -37,7 +37,9 @@ def request_address(request: web.Request) -> str:
 class AuditQuery(Input):
     booking_id: uuid.UUID | None = Field(None, description="Only rows about this booking.")
     user_id: uuid.UUID | None = Field(None, description="Only rows of what this user did.")
-    before: int | None = Field(None, ge=1, description="`next_before` of the previous page.")
+    before: int | None = Field(
+        None, ge=1, le=2**63 - 1, description="`next_before` of the previous page."
+    )
     limit: int = Field(50, ge=1, le=200)
 
 
