@@ -129,8 +129,8 @@ VARIABLES: tuple[Variable, ...] = (
         "",
         "The site's public origin (`https://flourish.example`), used for every link the server "
         "writes (emails, calendar files), never the request's `Host` header. Required in "
-        "production; empty in development: `http://localhost:PORT` (or `http://HOST:PORT` when "
-        "HOST is a name).",
+        "production; empty in development: `http://HOST:PORT` as the server listens (`localhost` "
+        "when HOST is a wildcard address).",
     ),
     Variable(
         "SMTP_HOST",
@@ -376,8 +376,9 @@ class Settings:
         development this server as it listens."""
         if self.public_url:
             return self.public_url
-        wildcard = self.host in ("", "0.0.0.0", "::", "127.0.0.1", "::1")
-        return f"http://{'localhost' if wildcard else self.host}:{self.port}"
+        wildcard = self.host in ("", "0.0.0.0", "::")  # every address: name this machine
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{'localhost' if wildcard else host}:{self.port}"
 
     @property
     def requires_two_factor(self) -> bool:

@@ -202,7 +202,9 @@ def test_secrets_are_not_echoed(variable: str, value: str, tmp_path: Path) -> No
 
 
 def test_links_point_at_this_port_in_development(tmp_path: Path) -> None:
-    assert settings.load({"PORT": "9000"}, var_dir=tmp_path).link_base == "http://localhost:9000"
+    assert settings.load({"PORT": "9000"}, var_dir=tmp_path).link_base == "http://127.0.0.1:9000"
+    everywhere = settings.load({"HOST": "0.0.0.0", "PORT": "9000"}, var_dir=tmp_path)
+    assert everywhere.link_base == "http://localhost:9000"
     named = settings.load({"HOST": "flourish.lan", "PORT": "9000"}, var_dir=tmp_path)
     assert named.link_base == "http://flourish.lan:9000"
     given = settings.load({"PUBLIC_URL": "https://flourish.example/"}, var_dir=tmp_path)

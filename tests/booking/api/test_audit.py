@@ -27,10 +27,11 @@ async def test_every_read_and_write_of_details_is_audited_with_ids_only(
     pro: tuple[Caller, str],
 ) -> None:
     booking = await held(client, member, pro[1])
-    other = await held(client, member, pro[1], TUESDAY_9AM + timedelta(hours=2))
+    neighbour = await make_user(services, Role.CLIENT, "Noor Haddad")  # one hold per coach each
+    other = await held(client, neighbour, pro[1], TUESDAY_9AM + timedelta(hours=2))
     assert (await patch(client, member, booking["id"], DETAILS)).status == 200
     assert (await read(client, pro[0], booking["id"])).status == 200
-    assert (await read(client, member, other["id"])).status == 200
+    assert (await read(client, neighbour, other["id"])).status == 200
     answer = await audit_page(client, admin, f"?booking_id={booking['id']}")
     assert answer.status == 200, await answer.text()
     page = await answer.json()

@@ -124,8 +124,8 @@ async def test_the_link_comes_from_public_url_never_the_host_header(
     response = await client.get(f"/api/bookings/{booking['id']}/calendar.ics", headers=headers)
     assert response.status == 200
     event = only_event(icalendar.Calendar.from_ical(await response.read()))
-    # The test settings' PUBLIC_URL: development's default.
-    assert str(event["url"]) == f"http://localhost:8080/sessions/{booking['id']}"
+    # The test settings have no PUBLIC_URL: development links to the server as it listens.
+    assert str(event["url"]) == f"http://127.0.0.1:8080/sessions/{booking['id']}"
 
 
 async def test_no_control_or_format_character_reaches_the_file(

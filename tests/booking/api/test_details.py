@@ -196,7 +196,8 @@ async def test_details_moved_to_another_booking_do_not_open(
     client: Client, services: Services, member: Caller, pro: tuple[Caller, str]
 ) -> None:
     first = await held(client, member, pro[1])
-    second = await held(client, member, pro[1], TUESDAY_9AM + timedelta(hours=2))
+    neighbour = await make_user(services, Role.CLIENT, "Noor Haddad")  # one hold per coach each
+    second = await held(client, neighbour, pro[1], TUESDAY_9AM + timedelta(hours=2))
     assert (await patch(client, member, first["id"], DETAILS)).status == 200
     async with services.db.session() as session:
         source = await session.get(Booking, uuid.UUID(first["id"]))
@@ -204,7 +205,7 @@ async def test_details_moved_to_another_booking_do_not_open(
         assert source is not None
         assert target is not None
         target.details = source.details
-    moved = await problem(await read(client, member, second["id"]), 500)
+    moved = await problem(await read(client, neighbour, second["id"]), 500)
     assert moved["code"] == "sealed_data_damaged"
 
 
@@ -219,7 +220,8 @@ async def test_values_sealed_under_secret_key_move_into_the_vault(
     step `flourish migrate` and every start run), readable as before, and only once."""
     settings = services.settings
     booking = await held(client, member, pro[1])
-    other = await held(client, member, pro[1], TUESDAY_9AM + timedelta(hours=2))
+    neighbour = await make_user(services, Role.CLIENT, "Noor Haddad")  # one hold per coach each
+    other = await held(client, neighbour, pro[1], TUESDAY_9AM + timedelta(hours=2))
     booking_id, other_id = uuid.UUID(booking["id"]), uuid.UUID(other["id"])
     unreadable = fernet("another-secret-key-rotated-too-early-0123", "booking-details")
     async with services.db.session() as session:
