@@ -98,6 +98,9 @@ class Code(StrEnum):
     PAYLOAD_TOO_LARGE = "payload_too_large"
     JOIN_TIMEOUT = "join_timeout"
     TAKEN_OVER = "taken_over"
+    # chat (socket.io /session, and a booking's messages over HTTP)
+    MESSAGE_EMPTY = "message_empty"
+    UNKNOWN_SEQ = "unknown_seq"
 
 
 @dataclass

@@ -145,6 +145,12 @@ VARIABLES: tuple[Variable, ...] = (
         "Signals per second one `/session` socket may relay (bursts of twice that pass).",
     ),
     Variable(
+        "CHAT_RATE",
+        "5",
+        "Chat messages (and typing notices) per second one `/session` socket may send "
+        "(bursts of twice that pass).",
+    ),
+    Variable(
         "GC_THRESHOLD",
         "10000",
         "Objects allocated (net) between two young collections of Python's cyclic garbage "
@@ -206,6 +212,7 @@ class Settings:
     reconnect_grace: int = 20
     join_timeout: int = 30
     signal_rate: int = 50
+    chat_rate: int = 5
     gc_threshold: int = 10000
     hold_minutes: int = 10
     reschedule_notice_hours: int = 24
@@ -353,6 +360,7 @@ def load(environ: Mapping[str, str], *, var_dir: Path = Path("var")) -> Settings
         reconnect_grace=_int("RECONNECT_GRACE", raw("RECONNECT_GRACE"), 1, 3600),
         join_timeout=_int("JOIN_TIMEOUT", raw("JOIN_TIMEOUT"), 1, 3600),
         signal_rate=_int("SIGNAL_RATE", raw("SIGNAL_RATE"), 1, 100000),
+        chat_rate=_int("CHAT_RATE", raw("CHAT_RATE"), 1, 100000),
         gc_threshold=_int("GC_THRESHOLD", raw("GC_THRESHOLD"), 100, 10_000_000),
         hold_minutes=_int("HOLD_MINUTES", raw("HOLD_MINUTES"), 1, 120),
         reschedule_notice_hours=_int(

@@ -21,6 +21,7 @@ from booking.payments.demo import DemoProvider
 from booking.payments.provider import PaymentProvider
 from booking.services.calendars import CalendarFeed, NoFeed
 from booking.services.coaching import Coaching
+from booking.services.messages import Unsealed
 from booking.services.scheduling import Scheduling
 from realtime import idempotency
 from realtime.auth.access import AUTHENTICATOR, Authenticator
@@ -36,6 +37,7 @@ from realtime.metrics import CLOCK, METRICS, Metrics
 from realtime.settings import Settings, SettingsError
 from realtime.tasks import running
 from signalling.availability import WATCH_REFRESH, Availability, SocketFeed, Watched
+from signalling.chat import Chat
 from signalling.presence import MemoryPresence, OnlineCoaches, Presence, RedisPresence
 from signalling.session import SessionSignalling
 
@@ -59,6 +61,7 @@ class Services:
     coaching: Coaching
     scheduling: Scheduling
     signalling: SessionSignalling | None = None
+    chat: Chat | None = None
     watched: Watched | None = None
 
 
@@ -105,7 +108,10 @@ async def services(
         online = OnlineCoaches(presence, clock)
     try:
         async with payment_providers(settings) as (provider, transfers):
-            scheduling = Scheduling.build(settings, db, clock, feed, provider, transfers)
+            # Chat bodies are stored as sent until the vault (envelope encryption) is wired in.
+            scheduling = Scheduling.build(
+                settings, db, clock, feed, provider, transfers, Unsealed()
+            )
             jobs = {
                 "expire-holds": (HOLD_SWEEP_SECONDS, scheduling.bookings.expire_holds),
                 "forget-idempotency-keys": (3600, lambda: idempotency.sweep(db, clock)),
@@ -115,10 +121,12 @@ async def services(
             if watched is not None:
                 jobs["mark-watched-coaches"] = (WATCH_REFRESH, watched.refresh)
             signalling = None
+            chat = None
             if sio is not None and presence is not None:
                 signalling = SessionSignalling(
                     sio, settings, clock, authenticator, scheduling.sessions, presence
                 )
+                chat = Chat(sio, settings, clock, scheduling.messages, signalling)
             async with running(clock, jobs), _signalling(signalling):
                 yield Services(
                     settings=settings,
@@ -133,6 +141,7 @@ async def services(
                     coaching=Coaching.build(db, clock, settings.secret_key, online),
                     scheduling=scheduling,
                     signalling=signalling,
+                    chat=chat,
                     watched=watched,
                 )
     finally:
@@ -179,6 +188,8 @@ def serve_sockets(sio: socketio.AsyncServer, s: Services) -> None:
     Availability(sio, s.authenticator, s.coaching.coaches, s.watched).register()
     if s.signalling is not None:
         s.signalling.register()
+    if s.chat is not None:
+        s.chat.register()
 
 
 def provide(app: web.Application, s: Services) -> None:

@@ -10,6 +10,10 @@ removes it and tells the room `peer-left`. A node that crashes cannot run that t
 beats in presence, and each node sweeps the rooms of its own sockets for members whose node
 stopped beating or whose grace ran out. Removals are compare-and-set, so exactly one node tells.
 
+Other features of the room (the chat, signalling.chat) add to it through hooks: `on_join` hooks
+run when a socket has joined and add fields to its ack, `on_leave` hooks when a joined socket
+leaves or drops; this module knows nothing of what they do.
+
 `signal` is the hot path: the seat is read from this process's `LocalRooms`, the bucket is
 checked, the payload validated, and the message emitted straight to the target socket when it
 is on this process (`ignore_queue`: no Redis publish) or to its `peer:<id>` socket.io room
@@ -22,15 +26,15 @@ import logging
 import secrets
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from typing import Any, Literal
 
 import socketio
 from pydantic import ValidationError
 
-from booking.policy.sessions import room_has_space
-from booking.services.sessions import Sessions
+from booking.policy.sessions import has_media, room_has_space
+from booking.services.sessions import Admission, Sessions
 from media.ice import ice_servers
 from realtime.auth.access import Authenticator, Principal
 from realtime.clock import Clock
@@ -58,6 +62,11 @@ from signalling.rooms import Bucket, LocalRooms, Seat, peer_channel, room_channe
 from signalling.timers import Timers
 
 log = logging.getLogger(__name__)
+
+# (sid, caller, admission) of a socket that has joined -> fields to add to its join ack.
+JoinHook = Callable[[str, Principal, Admission], Awaitable[dict[str, Any]]]
+# The sid of a joined socket that left its room or dropped.
+LeaveHook = Callable[[str], None]
 
 
 def peer_info(member: Member) -> PeerInfo:
@@ -92,6 +101,14 @@ class SessionSignalling:
         self.sockets_of: Counter[str] = Counter()  # user id -> sockets on this node
         self.local = LocalRooms()
         self.timers = Timers(clock)
+        self.join_hooks: list[JoinHook] = []
+        self.leave_hooks: list[LeaveHook] = []
+
+    def on_join(self, hook: JoinHook) -> None:
+        self.join_hooks.append(hook)
+
+    def on_leave(self, hook: LeaveHook) -> None:
+        self.leave_hooks.append(hook)
 
     def register(self) -> None:
         on = self.sio.on
@@ -140,6 +157,8 @@ class SessionSignalling:
         caller = self.callers.pop(sid, None)
         self.timers.cancel(f"join:{sid}")
         seat = self.local.remove(sid)
+        if seat is not None:
+            self._left(sid)
         try:
             if caller is not None:
                 await self._offline(str(caller.user_id))
@@ -231,14 +250,19 @@ class SessionSignalling:
         event = PEER_RECONNECTED if taking_over else PEER_JOINED
         await self._tell_room(room, event, peer_info(member), skip_sid=sid)
         log.info("session %s: %s joined (%s)", room, member.role, event)
+        added: dict[str, Any] = {}
+        for hook in self.join_hooks:
+            added |= await hook(sid, caller, admission)
+        media = has_media(admission.session_type)
         return ok(
             peer_id=member.peer_id,
             role=member.role,
             session_type=admission.session_type,
             peers=[peer_info(m) for m in others],
-            ice_servers=ice_servers(self.settings, user, self.clock.now()),
+            ice_servers=ice_servers(self.settings, user, self.clock.now()) if media else [],
             starts_at=utc_iso(admission.starts_at),
             ends_at=utc_iso(admission.ends_at),
+            **added,
         )
 
     async def signal(self, sid: str, raw: object = None) -> Ack:
@@ -276,6 +300,7 @@ class SessionSignalling:
         seat = self.local.remove(sid)
         if seat is None:
             raise BadRequest(Code.NOT_JOINED, "This socket is in no session room.")
+        self._left(sid)
         await self.sio.leave_room(sid, room_channel(seat.booking_id), namespace=SESSION)
         await self.sio.leave_room(sid, peer_channel(seat.peer_id), namespace=SESSION)
         place = (await self.presence.members(seat.booking_id)).get(seat.user_id)
@@ -289,6 +314,10 @@ class SessionSignalling:
         ack = error_ack(Code.UNKNOWN_EVENT, f"{SESSION} has no event {event[:60]!r}.")
         await self.tell(sid, event[:60], ack)
         return ack
+
+    def _left(self, sid: str) -> None:
+        for hook in self.leave_hooks:
+            hook(sid)
 
     # Telling
 

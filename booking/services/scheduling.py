@@ -14,6 +14,7 @@ from booking.services.calendars import CalendarFeed
 from booking.services.changes import Changes
 from booking.services.details import Details
 from booking.services.ledger import Ledger
+from booking.services.messages import Messages, Sealer
 from booking.services.payments import Payments
 from booking.services.payouts import Payouts
 from booking.services.refunds import Refunds
@@ -36,6 +37,7 @@ class Scheduling:
     refunds: Refunds
     payouts: Payouts
     ledger: Ledger
+    messages: Messages
     webhooks: StripeWebhooks
 
     @classmethod
@@ -47,6 +49,7 @@ class Scheduling:
         feed: CalendarFeed,
         provider: PaymentProvider,
         transfers: Transfers,
+        sealer: Sealer,
     ) -> Scheduling:
         rules = RefundPolicy(
             full_notice_hours=settings.refund_full_notice_hours,
@@ -73,5 +76,6 @@ class Scheduling:
             refunds=refunds,
             payouts=Payouts(db, clock, transfers),
             ledger=Ledger(db, clock),
+            messages=Messages(db, clock, sealer),
             webhooks=StripeWebhooks(db, clock, payments, refunds, webhook_secret),
         )

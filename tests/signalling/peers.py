@@ -7,10 +7,20 @@ from typing import Any
 
 import socketio
 
+from signalling.chat_protocol import CHAT_MESSAGE, CHAT_READ, CHAT_TYPING
 from signalling.protocol import ERROR, PEER_JOINED, PEER_LEFT, PEER_RECONNECTED, SESSION, SIGNAL
 from tests.signalling.viewers import WAIT
 
-EVENTS = (SIGNAL, PEER_JOINED, PEER_LEFT, PEER_RECONNECTED, ERROR)
+EVENTS = (
+    SIGNAL,
+    PEER_JOINED,
+    PEER_LEFT,
+    PEER_RECONNECTED,
+    ERROR,
+    CHAT_MESSAGE,
+    CHAT_TYPING,
+    CHAT_READ,
+)
 
 
 class Peer:

@@ -1,0 +1,182 @@
+"""Chat: a session room's messages, stored sealed and numbered without gaps, with read marks.
+
+`send` seals the text under the booking's key (the `Sealer`; the item is `message:<id>`) before
+its transaction, then takes the room's next `seq` and stores the message in one transaction
+(booking.storage.messages). A resend of a `client_msg_id` the sender used before stores nothing
+and answers the first message. `history` pages by `seq`; `mark_read` moves a participant's
+read mark and refuses a `seq` the room never had; `unread` counts, per booking, what others sent
+beyond the caller's mark.
+
+Who may send or read over socket.io is settled by the room's join (signalling.chat); over HTTP
+by `participant_history`: the booking's client and coach only, never an admin. Logs name the
+booking, the sender and the `seq`, never the text.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy.exc import IntegrityError
+
+from booking.services.bookings import Party, participant_booking
+from booking.storage import messages as store
+from booking.storage.messages import StoredMessage
+from realtime.clock import Clock
+from realtime.db import Database, new_id
+from realtime.errors import BadRequest, Code
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 4000
+MAX_PAGE = 200
+
+
+class Sealer(Protocol):
+    """Envelope encryption of a booking's private items (the vault)."""
+
+    async def seal(self, scope: str, item: str, plaintext: bytes) -> bytes: ...
+
+    async def open(self, scope: str, item: str, sealed: bytes) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    seq: int
+    sender: uuid.UUID
+    role: str  # "coach" or "client"
+    text: str
+    sent_at: datetime
+    client_msg_id: str
+
+
+@dataclass(frozen=True)
+class Sent:
+    message: ChatMessage
+    new: bool  # False: a resend, answered with the first message
+
+
+@dataclass(frozen=True)
+class Page:
+    messages: list[ChatMessage]
+    has_more: bool
+
+
+@dataclass(frozen=True)
+class ChatState:
+    last_seq: int
+    read_seq: int
+
+
+def scope(booking_id: uuid.UUID) -> str:
+    return f"booking:{booking_id}"
+
+
+def item(message_id: uuid.UUID) -> str:
+    return f"message:{message_id}"
+
+
+class Messages:
+    def __init__(self, db: Database, clock: Clock, sealer: Sealer) -> None:
+        self.db = db
+        self.clock = clock
+        self.sealer = sealer
+
+    async def send(
+        self, booking_id: uuid.UUID, sender: uuid.UUID, role: str, client_msg_id: str, text: str
+    ) -> Sent:
+        """Store a message of a participant already admitted to the room (the caller checks)."""
+        if not text.strip():
+            raise BadRequest(Code.MESSAGE_EMPTY, "A message needs some text.")
+        if len(text) > MAX_TEXT:
+            raise BadRequest(
+                Code.PAYLOAD_TOO_LARGE, f"A message has at most {MAX_TEXT} characters."
+            )
+        message_id = new_id()
+        body = await self.sealer.seal(scope(booking_id), item(message_id), text.encode())
+        sent_at = self.clock.now()
+        try:
+            async with self.db.transaction() as conn:
+                seq = await store.next_seq(conn, booking_id)
+                stored = StoredMessage(
+                    message_id, booking_id, seq, sender, client_msg_id, body, sent_at
+                )
+                await store.add(conn, stored)
+        except IntegrityError as exc:
+            if not store.is_resend(exc):
+                raise
+            async with self.db.autocommit() as conn:
+                first = await store.by_client_msg_id(conn, booking_id, sender, client_msg_id)
+            if first is None:  # the constraint named it, so it exists
+                raise
+            log.info("chat %s: resend of seq %d by user %s", booking_id, first.seq, sender)
+            return Sent(await self._open(first, role), new=False)
+        log.info("chat %s: seq %d from user %s", booking_id, seq, sender)
+        return Sent(ChatMessage(seq, sender, role, text, sent_at, client_msg_id), new=True)
+
+    async def history(
+        self, booking_id: uuid.UUID, after_seq: int, limit: int, *, user_id: uuid.UUID, role: str
+    ) -> Page:
+        """Up to `limit` messages after `after_seq`, oldest first. `user_id` is one of the two
+        participants and `role` their part: the other's messages have the other role."""
+        limit = max(1, min(limit, MAX_PAGE))
+        async with self.db.autocommit() as conn:
+            rows = await store.after(conn, booking_id, after_seq, limit + 1)
+        other = "client" if role == "coach" else "coach"
+        messages = [
+            await self._open(row, role if row.sender == user_id else other) for row in rows[:limit]
+        ]
+        return Page(messages, has_more=len(rows) > limit)
+
+    async def participant_history(
+        self, user_id: uuid.UUID, booking_id: uuid.UUID, after_seq: int, limit: int
+    ) -> Page:
+        """History for the booking's client or coach, at any time; anyone else (an admin too)
+        is told the booking does not exist."""
+        async with self.db.session() as session:
+            booking, _ = await participant_booking(session, Party(user_id), booking_id)
+        page = await self.history(
+            booking_id, after_seq, limit, user_id=booking.client_id, role="client"
+        )
+        log.info("chat %s: history read by user %s", booking_id, user_id)
+        return page
+
+    async def state(self, booking_id: uuid.UUID, user_id: uuid.UUID) -> ChatState:
+        async with self.db.autocommit() as conn:
+            last = await store.last_seq(conn, booking_id)
+            read = await store.read_seq(conn, booking_id, user_id)
+        return ChatState(last_seq=last, read_seq=read)
+
+    async def mark_read(self, booking_id: uuid.UUID, user_id: uuid.UUID, seq: int) -> int:
+        """Everything up to `seq` is read by `user_id`; the mark never moves back."""
+        async with self.db.transaction() as conn:
+            last = await store.last_seq(conn, booking_id)
+            if seq > last:
+                raise BadRequest(
+                    Code.UNKNOWN_SEQ, f"This room has no message {seq}; its last is {last}."
+                )
+            return await store.mark_read(conn, booking_id, user_id, seq)
+
+    async def unread(
+        self, booking_ids: list[uuid.UUID], user_id: uuid.UUID
+    ) -> dict[uuid.UUID, int]:
+        async with self.db.autocommit() as conn:
+            return await store.unread(conn, booking_ids, user_id)
+
+    async def _open(self, row: StoredMessage, role: str) -> ChatMessage:
+        text = await self.sealer.open(scope(row.booking_id), item(row.id), row.body)
+        return ChatMessage(row.seq, row.sender, role, text.decode(), row.sent_at, row.client_msg_id)
+
+
+class Unsealed:
+    """A `Sealer` that stores the text as it is: for the benchmark's encryption-off run, and
+    the default until the vault is wired in."""
+
+    async def seal(self, scope: str, item: str, plaintext: bytes) -> bytes:
+        return plaintext
+
+    async def open(self, scope: str, item: str, sealed: bytes) -> bytes:
+        return sealed

@@ -1,0 +1,188 @@
+"""The chat of a session's room, on `/session` beside the call (signalling.session keeps the
+room's membership; this module hooks into its `join` and leave).
+
+A socket may chat once it has joined (the join rules are the room's: the booking's two
+participants, inside the join window); its chat seat remembers the booking, the caller, their
+role and the session's end. `chat:send` stores the message through the booking services
+(booking.services.messages: sealed, the room's next `seq` in the same transaction), answers
+`{ok, seq, sent_at}` and emits `chat:message` to the room's socket.io room through the Redis
+manager, so the other participant gets it on whichever node they are, and the sender's other
+sockets too. A resend (same `client_msg_id`) is answered with the first `seq` and not emitted
+again. Delivery is at most once and may reorder across nodes; clients order by `seq` and fill
+any gap with `chat:history`, which is also how a reconnecting client catches up (the join ack
+carries `chat: {last_seq, read_seq}`).
+
+`chat:send` and `chat:typing` share a token bucket per socket (`CHAT_RATE`). Logs name the
+booking and the `seq`, never the text.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import socketio
+
+from booking.services.messages import ChatMessage, Messages
+from booking.services.sessions import Admission
+from realtime.auth.access import Principal
+from realtime.clock import Clock
+from realtime.errors import BadRequest, Code, Forbidden
+from realtime.settings import Settings
+from signalling.acks import Ack, Told, answers, ok
+from signalling.chat_protocol import (
+    CHAT_HISTORY,
+    CHAT_MESSAGE,
+    CHAT_READ,
+    CHAT_SEND,
+    CHAT_TYPING,
+    ChatHistoryIn,
+    ChatMessageOut,
+    ChatReadIn,
+    ChatReadOut,
+    ChatSendIn,
+    ChatTypingIn,
+    ChatTypingOut,
+)
+from signalling.protocol import SESSION, ChatJoin, utc_iso
+from signalling.rooms import Bucket, room_channel
+from signalling.session import SessionSignalling
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(eq=False)
+class ChatSeat:
+    booking_id: uuid.UUID
+    user_id: uuid.UUID
+    role: str
+    ends_at: float  # the session's end, as a timestamp
+    bucket: Bucket
+
+
+def message_out(message: ChatMessage) -> ChatMessageOut:
+    return {
+        "seq": message.seq,
+        "from": str(message.sender),
+        "role": "coach" if message.role == "coach" else "client",
+        "text": message.text,
+        "sent_at": utc_iso(message.sent_at),
+        "client_msg_id": message.client_msg_id,
+    }
+
+
+class Chat:
+    def __init__(
+        self,
+        sio: socketio.AsyncServer,
+        settings: Settings,
+        clock: Clock,
+        messages: Messages,
+        session: SessionSignalling,
+    ) -> None:
+        self.sio = sio
+        self.rate = settings.chat_rate
+        self.clock = clock
+        self.messages = messages
+        self.session = session
+        self.seats: dict[str, ChatSeat] = {}
+
+    def register(self) -> None:
+        self.session.on_join(self.joined)
+        self.session.on_leave(self.left)
+        on = self.sio.on
+        on(
+            CHAT_SEND,
+            handler=answers(ChatSendIn, self._told(CHAT_SEND))(self.send),
+            namespace=SESSION,
+        )
+        history = answers(ChatHistoryIn, self._told(CHAT_HISTORY))(self.history)
+        on(CHAT_HISTORY, handler=history, namespace=SESSION)
+        typing = answers(ChatTypingIn, self._told(CHAT_TYPING))(self.typing)
+        on(CHAT_TYPING, handler=typing, namespace=SESSION)
+        on(
+            CHAT_READ,
+            handler=answers(ChatReadIn, self._told(CHAT_READ))(self.read),
+            namespace=SESSION,
+        )
+
+    # The room's hooks
+
+    async def joined(self, sid: str, caller: Principal, admission: Admission) -> dict[str, Any]:
+        state = await self.messages.state(admission.booking_id, caller.user_id)
+        self.seats[sid] = ChatSeat(
+            booking_id=admission.booking_id,
+            user_id=caller.user_id,
+            role=admission.role,
+            ends_at=admission.ends_at.timestamp(),
+            bucket=Bucket(self.rate, 2 * self.rate, self.clock.monotonic()),
+        )
+        return {"chat": ChatJoin(last_seq=state.last_seq, read_seq=state.read_seq)}
+
+    def left(self, sid: str) -> None:
+        self.seats.pop(sid, None)
+
+    # Client events
+
+    async def send(self, sid: str, payload: ChatSendIn) -> Ack:
+        seat = self._seat(sid, limited=True)
+        if self.clock.now().timestamp() >= seat.ends_at:
+            raise Forbidden(Code.SESSION_OVER, "This session has ended; its chat is closed.")
+        sent = await self.messages.send(
+            seat.booking_id, seat.user_id, seat.role, payload.client_msg_id, payload.text
+        )
+        if sent.new:
+            await self.sio.emit(
+                CHAT_MESSAGE,
+                message_out(sent.message),
+                room=room_channel(str(seat.booking_id)),
+                skip_sid=sid,
+                namespace=SESSION,
+            )
+        return ok(seq=sent.message.seq, sent_at=utc_iso(sent.message.sent_at))
+
+    async def history(self, sid: str, payload: ChatHistoryIn) -> Ack:
+        seat = self._seat(sid)
+        page = await self.messages.history(
+            seat.booking_id, payload.after_seq, payload.limit, user_id=seat.user_id, role=seat.role
+        )
+        return ok(messages=[message_out(m) for m in page.messages], has_more=page.has_more)
+
+    async def typing(self, sid: str, payload: ChatTypingIn) -> Ack:
+        seat = self._seat(sid, limited=True)
+        told = ChatTypingOut({"from": str(seat.user_id), "typing": payload.typing})
+        await self._tell_room(seat, CHAT_TYPING, told, sid)
+        return ok()
+
+    async def read(self, sid: str, payload: ChatReadIn) -> Ack:
+        seat = self._seat(sid)
+        mark = await self.messages.mark_read(seat.booking_id, seat.user_id, payload.seq)
+        await self._tell_room(
+            seat, CHAT_READ, ChatReadOut({"from": str(seat.user_id), "read_seq": mark}), sid
+        )
+        return ok(read_seq=mark)
+
+    # Helpers
+
+    def _seat(self, sid: str, *, limited: bool = False) -> ChatSeat:
+        seat = self.seats.get(sid)
+        if seat is None:
+            raise BadRequest(Code.NOT_JOINED, "Join a session before chatting.")
+        if limited and not seat.bucket.take(self.clock.monotonic()):
+            raise BadRequest(
+                Code.RATE_LIMITED, f"More than {self.rate} chat events a second; dropped."
+            )
+        return seat
+
+    async def _tell_room(self, seat: ChatSeat, event: str, payload: Any, sid: str) -> None:
+        await self.sio.emit(
+            event, payload, room=room_channel(str(seat.booking_id)), skip_sid=sid, namespace=SESSION
+        )
+
+    def _told(self, event: str) -> Told:
+        async def told(sid: str, _handler: str, ack: Ack) -> None:
+            await self.session.tell(sid, event, ack)
+
+        return told
