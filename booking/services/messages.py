@@ -99,12 +99,11 @@ class Messages:
         body = await self.sealer.seal(scope(booking_id), item(message_id), text.encode())
         sent_at = self.clock.now()
         try:
-            async with self.db.transaction() as conn:
-                seq = await store.next_seq(conn, booking_id)
-                stored = StoredMessage(
-                    message_id, booking_id, seq, sender, client_msg_id, body, sent_at
+            async with self.db.autocommit() as conn:  # one statement on PostgreSQL
+                seq = await store.add(
+                    conn,
+                    StoredMessage(message_id, booking_id, 0, sender, client_msg_id, body, sent_at),
                 )
-                await store.add(conn, stored)
         except IntegrityError as exc:
             if not store.is_resend(exc):
                 raise
