@@ -42,8 +42,8 @@ from bench.signalling_load import generators
 from bench.signalling_servers import Running, World, started
 
 # The settings each mode gives the two nodes. Both store through the same code; `plain` skips
-# only the sealing (booking.services.messages.Unsealed).
-MODES: dict[str, dict[str, str]] = {"sealed": {}, "plain": {}}
+# only the sealing (realtime.vault's PlaintextForBenchmarks).
+MODES: dict[str, dict[str, str]] = {"sealed": {}, "plain": {"SEALING": "off-benchmarks-only"}}
 CONNECTS_PER_GENERATOR = 25
 
 

@@ -15,8 +15,9 @@ from booking.api import changes as changes_api
 from booking.api import details as details_api
 from booking.api import messages as messages_api
 from booking.api import money as money_api
+from booking.api import notes as notes_api
 from booking.api import payments as payments_api
-from realtime import health, metrics, openapi, webclient, wiring
+from realtime import audit_api, health, metrics, openapi, webclient, wiring
 from realtime.auth import api as auth_api
 from realtime.auth.passwords import Passwords
 from realtime.clock import Clock
@@ -30,10 +31,12 @@ SERVICES = web.AppKey("services", wiring.Services)
 
 ROUTE_TABLES: tuple[ApiRoutes, ...] = (
     auth_api.routes,
+    audit_api.routes,
     *booking_api.TABLES,
     bookings_api.routes,
     details_api.routes,
     messages_api.routes,
+    notes_api.routes,
     payments_api.routes,
     changes_api.routes,
     money_api.routes,

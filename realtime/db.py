@@ -120,6 +120,20 @@ class Database:
                 await conn.execution_options(isolation_level="AUTOCOMMIT")
                 yield conn
 
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncConnection]:
+        """A Core connection for reads that must not wait for a writer: on SQLite a deferred
+        transaction (WAL lets it read beside a writer), so it can be used while another
+        connection of this process holds the write lock; autocommit on PostgreSQL."""
+        if self.is_sqlite:
+            async with self.engine.connect() as conn:
+                await conn.execution_options(**{_DEFERRED: True})
+                yield conn
+                await conn.rollback()
+        else:
+            async with self.autocommit() as conn:
+                yield conn
+
     async def ping(self) -> None:
         async with self.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
@@ -166,6 +180,9 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
     cursor.close()
 
 
+_DEFERRED = "flourish_deferred"
+
+
 def _sqlite_begin_immediate(conn: Connection) -> None:
     """Every SQLite transaction takes the write lock at its start (`BEGIN IMMEDIATE`).
 
@@ -173,4 +190,7 @@ def _sqlite_begin_immediate(conn: Connection) -> None:
     once with SQLITE_BUSY when another writer got in between (no busy wait in WAL mode);
     taking the lock up front makes concurrent writers queue (up to busy_timeout) instead, so a
     check and the write that follows it cannot interleave with another writer's."""
+    if conn.get_execution_options().get(_DEFERRED):
+        conn.exec_driver_sql("BEGIN")  # `Database.reading`: reads only
+        return
     conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -25,6 +25,7 @@ class Code(StrEnum):
     INTERNAL = "internal"
     UNAVAILABLE = "unavailable"
     BAD_PAYLOAD = "bad_payload"
+    SEALED_DATA_DAMAGED = "sealed_data_damaged"
     # auth
     UNAUTHENTICATED = "unauthenticated"
     TOKEN_EXPIRED = "token_expired"

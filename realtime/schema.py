@@ -10,6 +10,7 @@ from booking.storage import (
     favourites,
     ledger,
     messages,
+    notes,
     payouts,
     refunds,
     reviews,
@@ -17,13 +18,15 @@ from booking.storage import (
     specialties,
     webhooks,
 )
-from realtime import idempotency
+from realtime import audit, idempotency, vault
 from realtime.auth import models as auth_models
 from realtime.db import Base
 
 MODULES = (
     auth_models,
     idempotency,
+    vault,
+    audit,
     applications,
     badges,
     bookings,
@@ -31,6 +34,7 @@ MODULES = (
     favourites,
     ledger,
     messages,
+    notes,
     payouts,
     refunds,
     reviews,

@@ -11,6 +11,9 @@ requires a real `SECRET_KEY` and two-factor login for coaches and admins.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -82,6 +85,27 @@ VARIABLES: tuple[Variable, ...] = (
         "At least 32 characters; signs tokens and derives encryption keys. Required in "
         "production; development makes one under `./var/` if unset.",
         secret=True,
+    ),
+    Variable(
+        "MASTER_KEYS",
+        None,
+        "Master keys (key-encryption keys) that wrap the data keys of private data, "
+        "comma-separated `id:base64` of 32 random bytes each (`id`: letters, digits, `-`, `_`); "
+        "keep old ones listed until `flourish rotate-master-key` has run. Independent of "
+        "`SECRET_KEY`. Required in production; development makes one under `./var/` if unset.",
+        secret=True,
+    ),
+    Variable(
+        "MASTER_KEY_ID",
+        "",
+        "Id of the master key in `MASTER_KEYS` that wraps new data keys (the target of "
+        "`flourish rotate-master-key`); empty: the only key of `MASTER_KEYS`.",
+    ),
+    Variable(
+        "SEALING",
+        "aes-256-gcm",
+        "`aes-256-gcm`; `off-benchmarks-only` stores private data IN CLEAR, for the chat "
+        "benchmark's comparison only (refused in production).",
     ),
     Variable("ACCESS_TOKEN_TTL", "900", "Seconds an access token lives."),
     Variable("REFRESH_TOKEN_TTL", "43200", "Seconds a login session lives at most."),
@@ -188,6 +212,9 @@ class Settings:
     redis_url: str = ""
     redis_prefix: str = "flourish:"
     secret_key: str = field(default="", repr=False)
+    master_keys: tuple[tuple[str, bytes], ...] = field(default=(), repr=False)
+    master_key_id: str = ""
+    sealing: str = "aes-256-gcm"
     access_token_ttl: int = 900
     refresh_token_ttl: int = 43200
     session_idle_timeout: int = 1800
@@ -277,6 +304,20 @@ def load(environ: Mapping[str, str], *, var_dir: Path = Path("var")) -> Settings
     if secret_key and len(secret_key) < 32:
         raise SettingsError("SECRET_KEY", "at least 32 characters")
 
+    master_keys = _master_keys(raw("MASTER_KEYS"))
+    if not master_keys and production:
+        raise SettingsError("MASTER_KEYS", "id:base64key (32 random bytes) in production")
+    master_key_id = raw("MASTER_KEY_ID")
+    if master_keys:
+        master_key_id = _current_master_key(master_keys, master_key_id)
+    elif master_key_id:
+        raise SettingsError("MASTER_KEY_ID", "empty when MASTER_KEYS is unset", got=master_key_id)
+    sealing = raw("SEALING").lower()
+    if sealing not in ("aes-256-gcm", "off-benchmarks-only"):
+        raise SettingsError("SEALING", "`aes-256-gcm` or `off-benchmarks-only`", got=sealing)
+    if production and sealing != "aes-256-gcm":
+        raise SettingsError("SEALING", "`aes-256-gcm` in production (private data sealed)")
+
     provider = raw("PAYMENTS_PROVIDER").lower()
     if provider not in ("demo", "stripe"):
         raise SettingsError("PAYMENTS_PROVIDER", "`demo` or `stripe`", got=provider)
@@ -328,6 +369,9 @@ def load(environ: Mapping[str, str], *, var_dir: Path = Path("var")) -> Settings
         redis_url=redis_url,
         redis_prefix=raw("REDIS_PREFIX"),
         secret_key=secret_key,
+        master_keys=master_keys,
+        master_key_id=master_key_id,
+        sealing=sealing,
         access_token_ttl=_int("ACCESS_TOKEN_TTL", raw("ACCESS_TOKEN_TTL"), 30, 86400),
         refresh_token_ttl=_int("REFRESH_TOKEN_TTL", raw("REFRESH_TOKEN_TTL"), 60, 90 * 86400),
         session_idle_timeout=_int(
@@ -372,6 +416,9 @@ def load(environ: Mapping[str, str], *, var_dir: Path = Path("var")) -> Settings
     )
     if not loaded.secret_key:  # made last, so that a refused configuration leaves nothing behind
         loaded = replace(loaded, secret_key=_development_secret(var_dir))
+    if not loaded.master_keys:
+        kid, key = _development_master_key(var_dir)
+        loaded = replace(loaded, master_keys=((kid, key),), master_key_id=kid)
     return loaded
 
 
@@ -414,6 +461,56 @@ def _development_secret(var_dir: Path) -> str:
     return key
 
 
+_KEY_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
+
+
+def _master_keys(raw: str) -> tuple[tuple[str, bytes], ...]:
+    """`id:base64,id:base64`; the key material is never shown in an error."""
+    keys: list[tuple[str, bytes]] = []
+    for part in (p.strip() for p in raw.split(",") if p.strip()):
+        kid, sep, encoded = part.partition(":")
+        if not sep or not _KEY_ID.fullmatch(kid):
+            raise SettingsError(
+                "MASTER_KEYS", "id:base64 pairs, each id 1-32 letters, digits, - or _"
+            )
+        try:
+            key = base64.b64decode(encoded, validate=True)
+        except (binascii.Error, ValueError):
+            key = b""
+        if len(key) != 32:
+            raise SettingsError("MASTER_KEYS", f"key {kid!r} as base64 of exactly 32 bytes")
+        if kid in dict(keys):
+            raise SettingsError("MASTER_KEYS", f"each id once ({kid!r} is given twice)")
+        keys.append((kid, key))
+    return tuple(keys)
+
+
+def _current_master_key(keys: tuple[tuple[str, bytes], ...], kid: str) -> str:
+    ids = [k for k, _ in keys]
+    if not kid:
+        if len(ids) > 1:
+            raise SettingsError(
+                "MASTER_KEY_ID", "the current key's id when MASTER_KEYS has several"
+            )
+        return ids[0]
+    if kid not in ids:
+        raise SettingsError("MASTER_KEY_ID", "the id of one of the keys in MASTER_KEYS", got=kid)
+    return kid
+
+
+def _development_master_key(var_dir: Path) -> tuple[str, bytes]:
+    """A per-checkout master key under `./var/` (0600), like the development SECRET_KEY."""
+    path = var_dir / "master_keys"
+    if path.exists():
+        return _master_keys(path.read_text().strip())[0]
+    var_dir.mkdir(parents=True, exist_ok=True)
+    kid, key = "dev1", secrets.token_bytes(32)
+    path.touch(mode=0o600)
+    path.write_text(f"{kid}:{base64.b64encode(key).decode()}\n")
+    path.chmod(0o600)
+    return kid, key
+
+
 def reference() -> str:
     """`docs/configuration.md`: every variable, its default and meaning (a test keeps it fresh)."""
     lines = [
@@ -428,8 +525,8 @@ def reference() -> str:
         "",
         "With nothing set, `flourish serve` runs on embedded defaults: SQLite under `./var/`,",
         "live state in process, demo payments. `FLOURISH_ENV=production` refuses all three,",
-        "requires `SECRET_KEY` and two-factor login for coaches and admins, and refuses",
-        "`flourish serve --demo`. See [deployment](deployment.md).",
+        "requires `SECRET_KEY`, `MASTER_KEYS` and two-factor login for coaches and admins, and",
+        "refuses `flourish serve --demo`. See [deployment](deployment.md).",
         "",
         "| Variable | Default | Secret | Meaning |",
         "| --- | --- | --- | --- |",

@@ -21,9 +21,10 @@ from booking.payments.demo import DemoProvider
 from booking.payments.provider import PaymentProvider
 from booking.services.calendars import CalendarFeed, NoFeed
 from booking.services.coaching import Coaching
-from booking.services.messages import Unsealed
 from booking.services.scheduling import Scheduling
-from realtime import idempotency
+from realtime import idempotency, resealing, vault
+from realtime.audit import Audit
+from realtime.audit_api import AUDIT, AuditAccess
 from realtime.auth.access import AUTHENTICATOR, Authenticator
 from realtime.auth.api import ACCOUNTS
 from realtime.auth.passwords import Passwords
@@ -60,6 +61,8 @@ class Services:
     accounts: Accounts
     coaching: Coaching
     scheduling: Scheduling
+    sealer: vault.Sealer
+    audit: Audit
     signalling: SessionSignalling | None = None
     chat: Chat | None = None
     watched: Watched | None = None
@@ -107,10 +110,12 @@ async def services(
         )
         online = OnlineCoaches(presence, clock)
     try:
+        sealer = await vault.started(settings, db, clock)
+        audit = Audit(db, clock)
+        await resealing.reseal(settings, db, sealer)
         async with payment_providers(settings) as (provider, transfers):
-            # Chat bodies are stored as sent until the vault (envelope encryption) is wired in.
             scheduling = Scheduling.build(
-                settings, db, clock, feed, provider, transfers, Unsealed()
+                settings, db, clock, feed, provider, transfers, sealer, audit
             )
             jobs = {
                 "expire-holds": (HOLD_SWEEP_SECONDS, scheduling.bookings.expire_holds),
@@ -137,9 +142,13 @@ async def services(
                     passwords=passwords,
                     tokens=tokens,
                     authenticator=authenticator,
-                    accounts=Accounts(settings, clock, db, live, passwords, tokens, metrics),
+                    accounts=Accounts(
+                        settings, clock, db, live, passwords, tokens, metrics, sealer
+                    ),
                     coaching=Coaching.build(db, clock, settings.secret_key, online),
                     scheduling=scheduling,
+                    sealer=sealer,
+                    audit=audit,
                     signalling=signalling,
                     chat=chat,
                     watched=watched,
@@ -202,3 +211,4 @@ def provide(app: web.Application, s: Services) -> None:
     app[ACCOUNTS] = s.accounts
     app[COACHING] = s.coaching
     app[SCHEDULING] = s.scheduling
+    app[AUDIT] = AuditAccess(s.audit, trust_proxy=s.settings.trust_proxy)

@@ -28,6 +28,7 @@ import socketio
 from booking.services.messages import ChatMessage, Messages
 from booking.services.sessions import Admission
 from realtime.auth.access import Principal
+from realtime.auth.api import client_address
 from realtime.clock import Clock
 from realtime.errors import BadRequest, Code, Forbidden
 from realtime.settings import Settings
@@ -60,6 +61,7 @@ class ChatSeat:
     role: str
     ends_at: float  # the session's end, as a timestamp
     bucket: Bucket
+    address: str | None  # for the audit log
 
 
 def message_out(message: ChatMessage) -> ChatMessageOut:
@@ -84,6 +86,7 @@ class Chat:
     ) -> None:
         self.sio = sio
         self.rate = settings.chat_rate
+        self.trust_proxy = settings.trust_proxy
         self.clock = clock
         self.messages = messages
         self.session = session
@@ -118,6 +121,7 @@ class Chat:
             role=admission.role,
             ends_at=admission.ends_at.timestamp(),
             bucket=Bucket(self.rate, 2 * self.rate, self.clock.monotonic()),
+            address=self._address(sid),
         )
         return {"chat": ChatJoin(last_seq=state.last_seq, read_seq=state.read_seq)}
 
@@ -131,7 +135,12 @@ class Chat:
         if self.clock.now().timestamp() >= seat.ends_at:
             raise Forbidden(Code.SESSION_OVER, "This session has ended; its chat is closed.")
         sent = await self.messages.send(
-            seat.booking_id, seat.user_id, seat.role, payload.client_msg_id, payload.text
+            seat.booking_id,
+            seat.user_id,
+            seat.role,
+            payload.client_msg_id,
+            payload.text,
+            address=seat.address,
         )
         if sent.new:
             await self.sio.emit(
@@ -146,7 +155,12 @@ class Chat:
     async def history(self, sid: str, payload: ChatHistoryIn) -> Ack:
         seat = self._seat(sid)
         page = await self.messages.history(
-            seat.booking_id, payload.after_seq, payload.limit, user_id=seat.user_id, role=seat.role
+            seat.booking_id,
+            payload.after_seq,
+            payload.limit,
+            user_id=seat.user_id,
+            role=seat.role,
+            address=seat.address,
         )
         return ok(messages=[message_out(m) for m in page.messages], has_more=page.has_more)
 
@@ -180,6 +194,11 @@ class Chat:
         await self.sio.emit(
             event, payload, room=room_channel(str(seat.booking_id)), skip_sid=sid, namespace=SESSION
         )
+
+    def _address(self, sid: str) -> str | None:
+        environ = self.sio.get_environ(sid, namespace=SESSION) or {}
+        request = environ.get("aiohttp.request")
+        return client_address(request, self.trust_proxy) if request is not None else None
 
     def _told(self, event: str) -> Told:
         async def told(sid: str, _handler: str, ack: Ack) -> None:

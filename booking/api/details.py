@@ -20,6 +20,7 @@ from pydantic_core import PydanticCustomError
 from booking.api.bookings import party
 from booking.api.scheduling import SCHEDULING
 from booking.services.details import SessionDetails
+from realtime.audit_api import request_address
 from realtime.auth.access import require
 from realtime.auth.models import Role
 from realtime.errors import FieldError, ValidationFailed
@@ -96,7 +97,7 @@ async def update_details(request: web.Request, body: DetailsIn) -> web.StreamRes
     if not changes:
         raise ValidationFailed([FieldError("(body)", "send at least one field to change")])
     details = await request.app[SCHEDULING].details.update(
-        party(caller), uuid_param(request), changes
+        party(caller), uuid_param(request), changes, address=request_address(request)
     )
     return respond(DetailsOut.of(details))
 
@@ -110,5 +111,7 @@ async def update_details(request: web.Request, body: DetailsIn) -> web.StreamRes
 async def read_details(request: web.Request, _: NoInput) -> web.StreamResponse:
     """For the booking's client and its coach only; anyone else gets 404."""
     caller = await require(request)
-    details = await request.app[SCHEDULING].details.read(party(caller), uuid_param(request))
+    details = await request.app[SCHEDULING].details.read(
+        party(caller), uuid_param(request), address=request_address(request)
+    )
     return respond(DetailsOut.of(details))

@@ -11,6 +11,7 @@ from pydantic import Field
 
 from booking.api.scheduling import SCHEDULING
 from booking.services.messages import MAX_PAGE, ChatMessage, Page
+from realtime.audit_api import request_address
 from realtime.auth.access import require
 from realtime.http import ApiRoutes, Input, Output, respond, uuid_param
 
@@ -62,9 +63,13 @@ class MessagesOut(Output):
 )
 async def list_messages(request: web.Request, query: MessagesIn) -> web.StreamResponse:
     """For the booking's client and its coach only, at any time (messages are kept after the
-    session); anyone else, an admin too, gets 404."""
+    session); anyone else, an admin too, gets 404. Each read is in the audit log."""
     caller = await require(request)
     page = await request.app[SCHEDULING].messages.participant_history(
-        caller.user_id, uuid_param(request), query.after_seq, query.limit
+        caller.user_id,
+        uuid_param(request),
+        query.after_seq,
+        query.limit,
+        address=request_address(request),
     )
     return respond(MessagesOut.of(page))

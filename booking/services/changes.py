@@ -7,11 +7,11 @@ duration in one transaction: the slot is checked with the same rulebook as a hol
 checks a new hold, so a move can never land on a slot another client just took.
 
 Cancel ends a held or confirmed booking: the client abandons a hold or cancels a confirmed
-session, the coach cancels a confirmed one. The reason is private and stored encrypted (key
-purpose "booking-cancel-note"). The refund the policy grants (`booking.policy.refunds`) is
-written in the same transaction as the cancellation and made at the provider right after it
-commits (`booking.services.refunds`); if the provider fails, the booking stays canceled and the
-refund pending, and the refund job makes it later.
+session, the coach cancels a confirmed one. The reason is private and stored sealed (item
+"cancel-note" in the booking's vault scope). The refund the policy grants
+(`booking.policy.refunds`) is written in the same transaction as the cancellation and made at
+the provider right after it commits (`booking.services.refunds`); if the provider fails, the
+booking stays canceled and the refund pending, and the refund job makes it later.
 
 Every status change goes through `booking.policy.states`; an event the booking's status does
 not accept is a 409 `illegal_transition`, never a silent change.
@@ -45,14 +45,14 @@ from booking.storage.bookings import Booking
 from realtime.clock import Clock
 from realtime.db import Database, retrying
 from realtime.errors import Code, Conflict, FieldError, Unprocessable
-from realtime.keys import fernet
+from realtime.vault import Sealer, booking_scope
 
 if TYPE_CHECKING:  # refunds imports this module's helpers; Changes gets one by constructor
     from booking.services.refunds import Refunds, RefundView
 
 log = logging.getLogger(__name__)
 
-CANCEL_NOTE_PURPOSE = "booking-cancel-note"
+CANCEL_NOTE_ITEM = "cancel-note"
 
 
 def effective_status(booking: Booking, now: datetime) -> states.Status:
@@ -95,7 +95,7 @@ class Changes:
         db: Database,
         clock: Clock,
         feed: CalendarFeed,
-        secret_key: str,
+        sealer: Sealer,
         *,
         notice_hours: int,
         refunds: Refunds,
@@ -104,7 +104,7 @@ class Changes:
         self.db = db
         self.clock = clock
         self.feed = feed
-        self.box = fernet(secret_key, CANCEL_NOTE_PURPOSE)
+        self.sealer = sealer
         self.notice_hours = notice_hours
 
     async def reschedule(
@@ -203,6 +203,8 @@ class Changes:
         """Cancel a held or confirmed booking, as its client or its coach, refunding what the
         policy grants."""
         now = self.clock.now()
+        # Sealed before the transaction, which may make the booking's key (realtime/vault.py).
+        note = await self.sealer.seal(booking_scope(booking_id), CANCEL_NOTE_ITEM, reason.encode())
         async with self.db.session() as session:
             booking, coach = await participant_booking(
                 session, Party(party.user_id), booking_id, lock=True
@@ -214,7 +216,7 @@ class Changes:
                 raise Conflict(
                     Code.ILLEGAL_TRANSITION, "This booking changed meanwhile; reload it."
                 )
-            booking.cancel_note = self.box.encrypt(reason.encode())
+            booking.cancel_note = note
             booking.canceled_by = party.user_id
             booking.canceled_at = now
             booking.updated_at = now

@@ -8,7 +8,10 @@ read mark and refuses a `seq` the room never had; `unread` counts, per booking, 
 beyond the caller's mark.
 
 Who may send or read over socket.io is settled by the room's join (signalling.chat); over HTTP
-by `participant_history`: the booking's client and coach only, never an admin. Logs name the
+by `participant_history`: the booking's client and coach only, never an admin. Every stored
+message (`chat.write`, item `message:<id>`) and every history read (`chat.read`, item
+`messages:<first>-<last>`) is in the audit log, with the participant and their address; the
+live delivery of a message (`chat:message`) is not a read of the history. Logs name the
 booking, the sender and the `seq`, never the text.
 """
 
@@ -18,29 +21,22 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
 
 from booking.services.bookings import Party, participant_booking
 from booking.storage import messages as store
 from booking.storage.messages import StoredMessage
+from realtime.audit import Audit
 from realtime.clock import Clock
 from realtime.db import Database, new_id
 from realtime.errors import BadRequest, Code
+from realtime.vault import Box, Sealer
 
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 4000
 MAX_PAGE = 200
-
-
-class Sealer(Protocol):
-    """Envelope encryption of a booking's private items (the vault)."""
-
-    async def seal(self, scope: str, item: str, plaintext: bytes) -> bytes: ...
-
-    async def open(self, scope: str, item: str, sealed: bytes) -> bytes: ...
 
 
 @dataclass(frozen=True)
@@ -80,13 +76,21 @@ def item(message_id: uuid.UUID) -> str:
 
 
 class Messages:
-    def __init__(self, db: Database, clock: Clock, sealer: Sealer) -> None:
+    def __init__(self, db: Database, clock: Clock, sealer: Sealer, audit: Audit) -> None:
         self.db = db
         self.clock = clock
         self.sealer = sealer
+        self.audit = audit
 
     async def send(
-        self, booking_id: uuid.UUID, sender: uuid.UUID, role: str, client_msg_id: str, text: str
+        self,
+        booking_id: uuid.UUID,
+        sender: uuid.UUID,
+        role: str,
+        client_msg_id: str,
+        text: str,
+        *,
+        address: str | None = None,
     ) -> Sent:
         """Store a message of a participant already admitted to the room (the caller checks)."""
         if not text.strip():
@@ -112,33 +116,64 @@ class Messages:
             if first is None:  # the constraint named it, so it exists
                 raise
             log.info("chat %s: resend of seq %d by user %s", booking_id, first.seq, sender)
-            return Sent(await self._open(first, role), new=False)
+            box = await self.sealer.box(scope(booking_id))
+            return Sent(_opened(box, first, role), new=False)
         log.info("chat %s: seq %d from user %s", booking_id, seq, sender)
+        await self.audit.record(
+            actor_id=sender,
+            action="chat.write",
+            booking_id=booking_id,
+            item_id=item(message_id),
+            address=address,
+        )
         return Sent(ChatMessage(seq, sender, role, text, sent_at, client_msg_id), new=True)
 
     async def history(
-        self, booking_id: uuid.UUID, after_seq: int, limit: int, *, user_id: uuid.UUID, role: str
+        self,
+        booking_id: uuid.UUID,
+        after_seq: int,
+        limit: int,
+        *,
+        user_id: uuid.UUID,
+        role: str,
+        address: str | None = None,
     ) -> Page:
-        """Up to `limit` messages after `after_seq`, oldest first. `user_id` is one of the two
-        participants and `role` their part: the other's messages have the other role."""
+        """Up to `limit` messages after `after_seq`, oldest first, read by `user_id`, one of
+        the two participants, whose part is `role` (the other's messages have the other role).
+        The read is audited (`chat.read`, item `messages:<first>-<last>`)."""
         limit = max(1, min(limit, MAX_PAGE))
         async with self.db.autocommit() as conn:
             rows = await store.after(conn, booking_id, after_seq, limit + 1)
+        box = await self.sealer.box(scope(booking_id))
         other = "client" if role == "coach" else "coach"
-        messages = [
-            await self._open(row, role if row.sender == user_id else other) for row in rows[:limit]
-        ]
+        page = rows[:limit]
+        messages = [_opened(box, row, role if row.sender == user_id else other) for row in page]
+        last = f"{page[-1].seq}" if page else ""
+        await self.audit.record(
+            actor_id=user_id,
+            action="chat.read",
+            booking_id=booking_id,
+            item_id=f"messages:{after_seq + 1}-{last}",
+            address=address,
+        )
         return Page(messages, has_more=len(rows) > limit)
 
     async def participant_history(
-        self, user_id: uuid.UUID, booking_id: uuid.UUID, after_seq: int, limit: int
+        self,
+        user_id: uuid.UUID,
+        booking_id: uuid.UUID,
+        after_seq: int,
+        limit: int,
+        *,
+        address: str | None = None,
     ) -> Page:
         """History for the booking's client or coach, at any time; anyone else (an admin too)
         is told the booking does not exist."""
         async with self.db.session() as session:
             booking, _ = await participant_booking(session, Party(user_id), booking_id)
+        role = "client" if user_id == booking.client_id else "coach"
         page = await self.history(
-            booking_id, after_seq, limit, user_id=booking.client_id, role="client"
+            booking_id, after_seq, limit, user_id=user_id, role=role, address=address
         )
         log.info("chat %s: history read by user %s", booking_id, user_id)
         return page
@@ -165,17 +200,7 @@ class Messages:
         async with self.db.autocommit() as conn:
             return await store.unread(conn, booking_ids, user_id)
 
-    async def _open(self, row: StoredMessage, role: str) -> ChatMessage:
-        text = await self.sealer.open(scope(row.booking_id), item(row.id), row.body)
-        return ChatMessage(row.seq, row.sender, role, text.decode(), row.sent_at, row.client_msg_id)
 
-
-class Unsealed:
-    """A `Sealer` that stores the text as it is: for the benchmark's encryption-off run, and
-    the default until the vault is wired in."""
-
-    async def seal(self, scope: str, item: str, plaintext: bytes) -> bytes:
-        return plaintext
-
-    async def open(self, scope: str, item: str, sealed: bytes) -> bytes:
-        return sealed
+def _opened(box: Box, row: StoredMessage, role: str) -> ChatMessage:
+    text = box.open(item(row.id), row.body).decode()
+    return ChatMessage(row.seq, row.sender, role, text, row.sent_at, row.client_msg_id)

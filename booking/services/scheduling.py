@@ -14,21 +14,25 @@ from booking.services.calendars import CalendarFeed
 from booking.services.changes import Changes
 from booking.services.details import Details
 from booking.services.ledger import Ledger
-from booking.services.messages import Messages, Sealer
+from booking.services.messages import Messages
+from booking.services.notes import Notes
 from booking.services.payments import Payments
 from booking.services.payouts import Payouts
 from booking.services.refunds import Refunds
 from booking.services.sessions import Sessions
 from booking.services.webhooks import StripeWebhooks
+from realtime.audit import Audit
 from realtime.clock import Clock
 from realtime.db import Database
 from realtime.settings import Settings
+from realtime.vault import Sealer
 
 
 @dataclass(frozen=True)
 class Scheduling:
     bookings: Bookings
     details: Details
+    notes: Notes
     payments: Payments
     changes: Changes
     calendar: Calendar
@@ -50,6 +54,7 @@ class Scheduling:
         provider: PaymentProvider,
         transfers: Transfers,
         sealer: Sealer,
+        audit: Audit,
     ) -> Scheduling:
         rules = RefundPolicy(
             full_notice_hours=settings.refund_full_notice_hours,
@@ -60,13 +65,14 @@ class Scheduling:
         webhook_secret = settings.stripe_webhook_secret if provider.name == "stripe" else ""
         return cls(
             bookings=Bookings(db, clock, feed, hold_minutes=settings.hold_minutes),
-            details=Details(db, clock, settings.secret_key),
+            details=Details(db, clock, sealer, audit),
+            notes=Notes(db, clock, sealer, audit),
             payments=payments,
             changes=Changes(
                 db,
                 clock,
                 feed,
-                settings.secret_key,
+                sealer,
                 notice_hours=settings.reschedule_notice_hours,
                 refunds=refunds,
             ),
@@ -76,6 +82,6 @@ class Scheduling:
             refunds=refunds,
             payouts=Payouts(db, clock, transfers),
             ledger=Ledger(db, clock),
-            messages=Messages(db, clock, sealer),
+            messages=Messages(db, clock, sealer, audit),
             webhooks=StripeWebhooks(db, clock, payments, refunds, webhook_secret),
         )

@@ -69,7 +69,7 @@ class Booking(Base):
     currency: Mapped[str] = mapped_column(String(3))
     commission_bps: Mapped[int] = mapped_column(Integer)
     # Session details (focus, notes to the coach, preferred name, assessment answers): private,
-    # stored encrypted (realtime.keys.fernet, purpose "booking-details"), JSON inside.
+    # sealed in the booking's vault scope (realtime/vault.py, item "details"), JSON inside.
     details: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     # Why it was canceled, as given by the person canceling: private, encrypted likewise.
     cancel_note: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)

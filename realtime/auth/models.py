@@ -31,7 +31,7 @@ class User(Base):
     disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
     # Bumped by "log out everywhere": access tokens carry it and die with it.
     token_version: Mapped[int] = mapped_column(Integer, default=0)
-    # TOTP secret, encrypted with a key derived from SECRET_KEY (never stored in clear).
+    # TOTP secret, sealed in the user's vault scope (realtime/vault.py; never stored in clear).
     totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
     # Last accepted TOTP time step, so a code is accepted once only (RFC 6238 section 5.2).

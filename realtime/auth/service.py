@@ -55,6 +55,7 @@ from realtime.errors import AppError, Code, FieldError, TooManyRequests, Unautho
 from realtime.live import LiveState
 from realtime.metrics import Metrics
 from realtime.settings import Settings
+from realtime.vault import Sealer
 
 log = logging.getLogger(__name__)
 
@@ -233,6 +234,7 @@ class Accounts:
         passwords: Passwords,
         tokens: TokenCodec,
         metrics: Metrics,
+        sealer: Sealer,
     ) -> None:
         self.settings = settings
         self.clock = clock
@@ -252,7 +254,7 @@ class Accounts:
             clock,
             passwords,
             self.limiter,
-            settings.secret_key,
+            sealer,
             required=settings.requires_two_factor,
         )
 

@@ -30,7 +30,6 @@ from datetime import datetime
 from typing import NoReturn
 
 import pyotp
-from cryptography.fernet import Fernet
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,9 +39,10 @@ from realtime.auth.ratelimit import LoginLimiter
 from realtime.clock import Clock
 from realtime.db import Database
 from realtime.errors import Code, Conflict, Forbidden, Unauthorized
-from realtime.keys import fernet
+from realtime.vault import Sealer, user_scope
 
 ISSUER = "Flourish"
+TOTP_ITEM = "totp"  # the item id of a user's TOTP secret in their vault scope
 RECOVERY_CODES = 10
 _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
 _TOTP = re.compile(r"\d{6}")
@@ -87,14 +87,15 @@ def matching_step(secret: str, code: str, now: datetime, after: int | None) -> i
 class SecondFactor:
     """Checks a TOTP or recovery code against a user, and records its use."""
 
-    def __init__(self, cipher: Fernet) -> None:
-        self.cipher = cipher
+    def __init__(self, sealer: Sealer) -> None:
+        self.sealer = sealer
 
-    def seal(self, secret: str) -> bytes:
-        return self.cipher.encrypt(secret.encode())
+    async def seal(self, user_id: uuid.UUID, secret: str) -> bytes:
+        """Sealed in the user's vault scope; call outside a transaction (it may make the key)."""
+        return await self.sealer.seal(user_scope(user_id), TOTP_ITEM, secret.encode())
 
-    def unseal(self, sealed: bytes) -> str:
-        return self.cipher.decrypt(sealed).decode()
+    async def unseal(self, user_id: uuid.UUID, sealed: bytes) -> str:
+        return (await self.sealer.open(user_scope(user_id), TOTP_ITEM, sealed)).decode()
 
     async def check(self, session: AsyncSession, user: User, code: str, now: datetime) -> bool:
         """Whether `code` is a fresh TOTP or an unused recovery code of `user` (consumed if so).
@@ -106,7 +107,8 @@ class SecondFactor:
             return False
         given = _normalise(code)
         if _TOTP.fullmatch(given):
-            step = matching_step(self.unseal(user.totp_secret), given, now, user.totp_last_step)
+            secret = await self.unseal(user.id, user.totp_secret)
+            step = matching_step(secret, given, now, user.totp_last_step)
             if step is None:
                 return False
             user.totp_last_step = step
@@ -135,7 +137,7 @@ class TwoFactor:
         clock: Clock,
         passwords: Passwords,
         limiter: LoginLimiter,
-        secret_key: str,
+        sealer: Sealer,
         *,
         required: bool,
     ) -> None:
@@ -143,7 +145,7 @@ class TwoFactor:
         self.clock = clock
         self.passwords = passwords
         self.limiter = limiter
-        self.factor = SecondFactor(fernet(secret_key, "totp"))
+        self.factor = SecondFactor(sealer)
         self.required = required
 
     async def at_login(
@@ -168,6 +170,7 @@ class TwoFactor:
     async def setup(self, user_id: uuid.UUID) -> Provisioning:
         """A new secret for the authenticator app; two-factor login is not on until `enable`."""
         secret = pyotp.random_base32()
+        sealed = await self.factor.seal(user_id, secret)
         async with self.db.session() as session:
             user = await _user(session, user_id)
             if user.two_factor_enabled:
@@ -175,7 +178,7 @@ class TwoFactor:
                     Code.TWO_FACTOR_ALREADY_ENABLED,
                     "Two-factor login is already on; turn it off first to change the secret.",
                 )
-            user.totp_secret = self.factor.seal(secret)
+            user.totp_secret = sealed
             user.totp_last_step = None
             uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
         return Provisioning(secret=secret, otpauth_uri=uri)
@@ -193,9 +196,8 @@ class TwoFactor:
                     Code.TWO_FACTOR_NOT_SET_UP,
                     "Start with POST /api/auth/2fa/setup to get a secret, then send its code.",
                 )
-            step = matching_step(
-                self.factor.unseal(user.totp_secret), _normalise(code), now, user.totp_last_step
-            )
+            secret = await self.factor.unseal(user.id, user.totp_secret)
+            step = matching_step(secret, _normalise(code), now, user.totp_last_step)
             if step is None:
                 raise Forbidden(
                     Code.OTP_INVALID,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import gc
 import json
 import os
@@ -20,9 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from realtime import migrate
+from realtime.audit import Audit
 from realtime.cli import _collect_less
+from realtime.db import Database
 from realtime.demo import CLIENT_EMAIL, DEMO_PASSWORD
 from realtime.settings import VARIABLES
+from realtime.vault import MasterKeys, Vault
+from tests.support.clock import FakeClock
 from tests.support.stacks import POSTGRES_URL, REDIS_URL
 
 FLOURISH = str(Path(sys.executable).parent / "flourish")
@@ -252,3 +257,76 @@ def test_serve_demo_prints_logins_that_work(tmp_path: Path) -> None:
     printed = server.output.read_text()
     assert CLIENT_EMAIL in printed
     assert DEMO_PASSWORD in printed
+
+
+KEY_1 = "k1:" + base64.b64encode(bytes(range(32))).decode()
+KEY_2 = "k2:" + base64.b64encode(bytes(range(64, 96))).decode()
+
+
+def test_a_wrong_master_key_stops_serve_naming_the_setting(tmp_path: Path) -> None:
+    assert run(tmp_path, "migrate", MASTER_KEYS=KEY_1).returncode == 0
+    wrong = "k1:" + base64.b64encode(bytes(32)).decode()
+    result = run(tmp_path, "serve", MASTER_KEYS=wrong)
+    assert result.returncode == 2
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("flourish: configuration error: MASTER_KEYS: expected the master key")
+    assert "'k1'" in result.stderr
+    assert wrong.split(":")[1] not in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_rotate_master_key_rewraps_every_data_key_and_the_old_key_can_go(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'var' / 'flourish.db'}"
+    assert run(tmp_path, "migrate", MASTER_KEYS=KEY_1).returncode == 0
+
+    async def seal() -> bytes:
+        db = Database(url)
+        try:
+            sealer = Vault(db, FakeClock(), MasterKeys({"k1": bytes(range(32))}, "k1"))
+            return await sealer.seal("booking:1", "details", b"private")
+        finally:
+            await db.close()
+
+    sealed = asyncio.run(seal())
+    both = {"MASTER_KEYS": f"{KEY_1},{KEY_2}", "MASTER_KEY_ID": "k2"}
+    rotated = run(tmp_path, "rotate-master-key", **both)
+    assert rotated.returncode == 0, rotated.stderr
+    assert "1 data keys re-wrapped" in rotated.stdout
+    assert "0 data keys re-wrapped" in run(tmp_path, "rotate-master-key", **both).stdout
+    assert run(tmp_path, "migrate", MASTER_KEYS=KEY_2).returncode == 0
+
+    async def opened() -> bytes:
+        db = Database(url)
+        try:
+            sealer = Vault(db, FakeClock(), MasterKeys({"k2": bytes(range(64, 96))}, "k2"))
+            await sealer.start()
+            return await sealer.open("booking:1", "details", sealed)
+        finally:
+            await db.close()
+
+    assert asyncio.run(opened()) == b"private"
+
+
+def test_audit_verify_names_an_edited_row(tmp_path: Path) -> None:
+    assert run(tmp_path, "migrate").returncode == 0
+    url = f"sqlite+aiosqlite:///{tmp_path / 'var' / 'flourish.db'}"
+
+    async def record() -> None:
+        db = Database(url)
+        try:
+            audit = Audit(db, FakeClock())
+            for action in ("details.read", "notes.write", "notes.read"):
+                await audit.record(
+                    actor_id=None, action=action, booking_id=None, item_id=None, address=None
+                )
+        finally:
+            await db.close()
+
+    asyncio.run(record())
+    intact = run(tmp_path, "audit", "verify")
+    assert (intact.returncode, intact.stdout) == (0, "flourish: audit log intact\n")
+    with sqlite3.connect(tmp_path / "var" / "flourish.db") as db:
+        db.execute("UPDATE audit_log SET action = 'notes.read' WHERE seq = 2")
+    broken = run(tmp_path, "audit", "verify")
+    assert broken.returncode == 1
+    assert "flourish: audit log: row 2: edited (its hash does not match)" in broken.stderr

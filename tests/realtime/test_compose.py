@@ -29,6 +29,7 @@ APP: dict[str, Any] = SERVICES["app"]
 PLACEHOLDERS = {
     "POSTGRES_PASSWORD": "pg-password-placeholder",
     "SECRET_KEY": "secret-key-placeholder-0123456789abcdef",
+    "MASTER_KEYS": "k2026:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
     "STRIPE_SECRET_KEY": "sk_live_placeholder",
     "STRIPE_PUBLISHABLE_KEY": "pk_live_placeholder",
     "STRIPE_WEBHOOK_SECRET": "whsec_placeholder",

@@ -17,11 +17,16 @@ PRODUCTION = {
     "DATABASE_URL": "postgresql+asyncpg://flourish:pw@db:5432/flourish",
     "REDIS_URL": "redis://cache:6379/0",
     "SECRET_KEY": SECRET,
+    "MASTER_KEYS": "k2026:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
     "PAYMENTS_PROVIDER": "stripe",
     "STRIPE_SECRET_KEY": "sk_live_abc",
     "STRIPE_PUBLISHABLE_KEY": "pk_live_abc",
     "STRIPE_WEBHOOK_SECRET": "whsec_abc",
 }
+
+
+KEY_A = "a:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+KEY_B = "b:ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8="
 
 
 def refusal(environ: dict[str, str], tmp_path: Path) -> SettingsError:
@@ -42,6 +47,25 @@ def test_nothing_set_gives_the_embedded_defaults(tmp_path: Path) -> None:
     assert not loaded.requires_two_factor
 
 
+def test_development_makes_one_master_key_and_keeps_it(tmp_path: Path) -> None:
+    first = settings.load({}, var_dir=tmp_path)
+    second = settings.load({}, var_dir=tmp_path)
+    [(kid, key)] = first.master_keys
+    assert (first.master_key_id, len(key)) == (kid, 32)
+    assert second.master_keys == first.master_keys
+    assert (tmp_path / "master_keys").stat().st_mode & 0o777 == 0o600
+    assert key not in first.secret_key.encode()
+
+
+def test_several_master_keys_need_the_current_ones_id(tmp_path: Path) -> None:
+    two = {"MASTER_KEYS": f"{KEY_A},{KEY_B}"}
+    assert refusal(two, tmp_path).variable == "MASTER_KEY_ID"
+    loaded = settings.load({**two, "MASTER_KEY_ID": "b"}, var_dir=tmp_path)
+    assert [kid for kid, _ in loaded.master_keys] == ["a", "b"]
+    assert loaded.master_key_id == "b"
+    assert "AAEC" not in repr(loaded)
+
+
 def test_development_makes_one_secret_key_and_keeps_it(tmp_path: Path) -> None:
     first = settings.load({}, var_dir=tmp_path)
     second = settings.load({}, var_dir=tmp_path)
@@ -54,7 +78,12 @@ def test_documented_defaults_match_the_dataclass(tmp_path: Path) -> None:
     """Each variable's default, given explicitly, loads to the same value as `Settings()`."""
     explicit = {v.name: v.default for v in VARIABLES if v.default is not None}
     loaded = settings.load({**explicit, "SECRET_KEY": SECRET}, var_dir=tmp_path)
-    assert loaded == dataclasses.replace(Settings(), secret_key=SECRET)
+    assert loaded == dataclasses.replace(
+        Settings(),
+        secret_key=SECRET,
+        master_keys=loaded.master_keys,  # made under var/, as SECRET_KEY would be
+        master_key_id=loaded.master_key_id,
+    )
 
 
 def test_every_variable_is_a_setting() -> None:
@@ -119,6 +148,11 @@ def test_values_are_parsed(tmp_path: Path) -> None:
         ("TURN_TTL", "59"),
         ("LOG_LEVEL", "LOUD"),
         ("LOG_FORMAT", "xml"),
+        ("MASTER_KEYS", "k1:c2hvcnQ="),
+        ("MASTER_KEYS", "no-colon"),
+        ("MASTER_KEYS", "bad id:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="),
+        ("MASTER_KEY_ID", "k9"),
+        ("SEALING", "rot13"),
     ],
 )
 def test_a_bad_value_is_refused_naming_its_variable(
@@ -149,6 +183,7 @@ def test_turn_urls_need_the_turn_secret(tmp_path: Path) -> None:
         ("DATABASE_URL", "flourish:hunter2@db/flourish"),
         ("REDIS_URL", "http://:hunter2@cache:6379"),
         ("STRIPE_API_BASE", "ftp://user:hunter2@stripe.example"),
+        ("MASTER_KEYS", "k1:hunter2"),
     ],
 )
 def test_secrets_are_not_echoed(variable: str, value: str, tmp_path: Path) -> None:
@@ -192,6 +227,8 @@ def test_production_can_migrate_at_start_when_asked(tmp_path: Path) -> None:
         ("SECRET_KEY", "short-but-set"),
         ("PAYMENTS_PROVIDER", "demo"),
         ("STRIPE_WEBHOOK_SECRET", ""),
+        ("MASTER_KEYS", ""),
+        ("SEALING", "off-benchmarks-only"),
     ],
 )
 def test_production_refuses_embedded_defaults(variable: str, value: str, tmp_path: Path) -> None:
@@ -199,7 +236,7 @@ def test_production_refuses_embedded_defaults(variable: str, value: str, tmp_pat
     assert error.variable == variable
 
 
-@pytest.mark.parametrize("missing", ["DATABASE_URL", "REDIS_URL", "SECRET_KEY"])
+@pytest.mark.parametrize("missing", ["DATABASE_URL", "REDIS_URL", "SECRET_KEY", "MASTER_KEYS"])
 def test_production_refuses_an_unset_essential(missing: str, tmp_path: Path) -> None:
     environ = {k: v for k, v in PRODUCTION.items() if k != missing}
     assert refusal(environ, tmp_path).variable == missing

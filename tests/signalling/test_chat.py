@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from booking.storage.bookings import Booking
+from booking.storage.messages import Message
+from realtime.audit import AuditRow
 from realtime.auth.models import Role
 from realtime.settings import Settings
 from realtime.wiring import Services
@@ -251,3 +253,59 @@ async def test_no_log_line_carries_a_message_text(
         assert secret not in record.getMessage()
         assert secret not in str(record.args)
         assert secret not in (record.exc_text or "")
+
+
+async def test_stored_messages_are_sealed_and_a_moved_one_is_refused_not_shown(
+    client: Client, services: Services, clock: FakeClock, peers: Joiner
+) -> None:
+    booked, member, coach = await in_a_call(client, services, clock, peers)
+    texts = ["my-first-private-thought", "my-second-private-thought"]
+    for n, text in enumerate(texts):
+        await member.call("chat:send", {"client_msg_id": f"m-{n}", "text": text})
+    async with services.db.autocommit() as conn:
+        rows = (await conn.execute(select(Message.id, Message.body).order_by(Message.seq))).all()
+    assert len(rows) == 2
+    for _, body in rows:
+        assert not any(text.encode() in body for text in texts)
+        assert b"private" not in body
+
+    # The first message's ciphertext copied onto the second row does not open as the second.
+    async with services.db.session() as session:
+        await session.execute(
+            update(Message).where(Message.id == rows[1][0]).values(body=rows[0][1])
+        )
+    ack = await coach.call("chat:history", {})
+    assert (ack["ok"], ack["error"]["code"]) == (False, "sealed_data_damaged")
+    response = await client.get(
+        f"/api/bookings/{booked.booking_id}/messages", headers=booked.coach.headers
+    )
+    assert response.status == 500
+    assert texts[0] not in await response.text()
+
+
+async def test_every_send_and_history_read_is_audited_without_content(
+    client: Client, services: Services, clock: FakeClock, peers: Joiner
+) -> None:
+    booked, member, coach = await in_a_call(client, services, clock, peers)
+    sent = await member.call("chat:send", {"client_msg_id": "m-1", "text": "audited words"})
+    await member.call("chat:send", {"client_msg_id": "m-1", "text": "audited words"})  # resend
+    await coach.call("chat:history", {"after_seq": 0})
+    await messages_of(client, booked.member, booked.booking_id, after_seq=1)
+
+    async with services.db.autocommit() as conn:
+        rows = (
+            await conn.execute(
+                select(AuditRow.actor_id, AuditRow.action, AuditRow.booking_id, AuditRow.item_id)
+                .where(AuditRow.action.like("chat.%"))
+                .order_by(AuditRow.seq)
+            )
+        ).all()
+        (message_id,) = (await conn.execute(select(Message.id))).scalars().all()
+    room = uuid.UUID(booked.booking_id)
+    assert sent["seq"] == 1
+    assert [tuple(r) for r in rows] == [
+        (booked.member.user_id, "chat.write", room, f"message:{message_id}"),
+        (booked.coach.user_id, "chat.read", room, "messages:1-1"),
+        (booked.member.user_id, "chat.read", room, "messages:2-"),
+    ]
+    assert await services.audit.verify() == []

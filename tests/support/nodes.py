@@ -4,6 +4,7 @@ listed coach made through them: the start of every several-processes test."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,6 +36,11 @@ def server_environment(settings: Settings) -> dict[str, str]:
         "SECRET_KEY": SECRET,
         "AUTO_MIGRATE": "false",
         "LOG_LEVEL": "WARNING",
+        # The test's own master keys: the test's app and the servers open the same data keys.
+        "MASTER_KEYS": ",".join(
+            f"{kid}:{base64.b64encode(key).decode()}" for kid, key in settings.master_keys
+        ),
+        "MASTER_KEY_ID": settings.master_key_id,
     }
 
 

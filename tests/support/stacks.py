@@ -29,6 +29,8 @@ POSTGRES_URL = os.environ.get(
 )
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
+# A fixed master key, so that a test can build a second app on the same database.
+MASTER_KEYS = (("test1", bytes(range(32))),)
 RUN_ID = uuid.uuid4().hex[:10]
 
 
@@ -36,6 +38,8 @@ def base_settings(**overrides: object) -> Settings:
     settings = Settings(
         env=Environment.DEVELOPMENT,
         secret_key=SECRET,
+        master_keys=MASTER_KEYS,
+        master_key_id="test1",
         auto_migrate=False,
         log_format="text",
     )

@@ -5,7 +5,7 @@ Only new tables: `chat_rooms` (one counter row per booking with messages: the la
 stored sealed) and `chat_reads` (each participant's read mark). Nothing existing is touched.
 
 Revision ID: 6fdcc4a01084
-Revises: 0fab94ce4c16
+Revises: f114c31196d8
 Create Date: 2026-12-07 01:01:44.577534
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 import realtime.db
 
 revision: str = "6fdcc4a01084"
-down_revision: str | None = "0fab94ce4c16"
+down_revision: str | None = "f114c31196d8"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
