@@ -122,9 +122,11 @@ async def test_bad_chat_input_is_refused_and_stores_nothing(
         "payload_too_large"
     )
     assert await refused(member, "chat:send", {"client_msg_id": "m", "text": " \n\t "}) == (
-        "bad_payload"
+        "message_empty"
     )
-    assert await refused(member, "chat:send", {"client_msg_id": "m", "text": ""}) == "bad_payload"
+    assert await refused(member, "chat:send", {"client_msg_id": "m", "text": ""}) == (
+        "message_empty"
+    )
     assert await refused(member, "chat:send", {"client_msg_id": "", "text": "hi"}) == "bad_payload"
     spoofed = {"client_msg_id": "m", "text": "hi", "seq": 7}
     assert await refused(member, "chat:send", spoofed) == "bad_payload"
