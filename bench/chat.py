@@ -12,8 +12,9 @@ time, and the receiving side (the same process, the same clock) takes the send-t
 latency. For each mode, fresh server processes on the same bookings:
 
 - p50/p99 send-to-receive over the measured `--seconds` (after a warm-up of a fifth of it);
-- CPU per message of the two nodes (/proc), and of PostgreSQL and Redis (the machine's: other
-  work counts too, run on a quiet machine);
+- CPU per message of the two nodes (/proc), in all and above what the same sockets cost idle
+  (measured for a quarter of `--seconds` before the chat starts), and of PostgreSQL and Redis
+  (the machine's: other work counts too, run on a quiet machine);
 - the generator's check of every `seq`: each room's acked numbers follow its `last_seq` at
   join with no gap, each reached the other side once and in order.
 
@@ -67,6 +68,10 @@ class Result:
     p99_ms: float = 0.0
     max_ms: float = 0.0
     server_cpu_us_per_message: float = 0.0
+    # The nodes' CPU while the same sockets sat idle (pings, heartbeats), per second, and the
+    # CPU per message above that: what a message itself costs.
+    server_idle_cpu_cores: float = 0.0
+    server_cpu_us_per_message_above_idle: float = 0.0
     postgres_cpu_us_per_message: float = 0.0
     redis_cpu_us_per_message: float = 0.0
     messages: int = 0
@@ -102,6 +107,10 @@ async def measure_one(mode: str, server: Running, options: Options) -> Result:
     async with generators(options.generators, "chat.mjs") as load:
         result.joined, refused = await load.connect(server.rooms)
         errors.update(refused)
+        idle_seconds = max(options.seconds / 4, 1.0)
+        idle_before = server.cpu_seconds()
+        await asyncio.sleep(idle_seconds)
+        result.server_idle_cpu_cores = (server.cpu_seconds() - idle_before) / idle_seconds
         await load.all({"cmd": "chat", "interval_ms": options.interval * 1000})
         await asyncio.sleep(max(options.seconds / 5, options.interval))
         first = await load.mark()
@@ -126,6 +135,8 @@ async def measure_one(mode: str, server: Running, options: Options) -> Result:
     result.p50_ms, result.p99_ms = _p50_p99(marks.latencies_ms)
     result.max_ms = max(marks.latencies_ms, default=0.0)
     result.server_cpu_us_per_message = server_cpu / delivered * 1e6
+    above_idle = server_cpu - result.server_idle_cpu_cores * marks.seconds
+    result.server_cpu_us_per_message_above_idle = max(above_idle, 0.0) / delivered * 1e6
     result.postgres_cpu_us_per_message = pg_cpu / delivered * 1e6
     result.redis_cpu_us_per_message = redis_cpu / delivered * 1e6
     for check in checks:
@@ -149,7 +160,8 @@ def line(r: Result) -> str:
     return (
         f"| {r.mode} | {r.rooms} | {r.joined} | {r.offered_per_second:.0f} | "
         f"{r.delivered_per_second:.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.max_ms:.0f} | "
-        f"{r.server_cpu_us_per_message:.0f} | {r.postgres_cpu_us_per_message:.0f} | "
+        f"{r.server_cpu_us_per_message:.0f} | {r.server_cpu_us_per_message_above_idle:.0f} | "
+        f"{r.postgres_cpu_us_per_message:.0f} | "
         f"{r.redis_cpu_us_per_message:.0f} | {r.messages} | "
         f"{r.lost}/{r.duplicated}/{r.reordered}/{r.gaps} |"
     )
@@ -157,8 +169,8 @@ def line(r: Result) -> str:
 
 HEADER = (
     "| mode | rooms | sockets | offered msg/s | delivered msg/s | p50 ms | p99 ms | max ms "
-    "| nodes µs/msg | PostgreSQL µs/msg | Redis µs/msg | messages checked "
-    "| lost/doubled/reordered/gaps |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    "| nodes µs/msg | above idle | PostgreSQL µs/msg | Redis µs/msg | messages checked "
+    "| lost/doubled/reordered/gaps |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 )
 
 
@@ -169,10 +181,11 @@ def report(results: list[Result]) -> bool:
     by_mode = {r.mode: r for r in results}
     if "sealed" in by_mode and "plain" in by_mode:
         sealed, plain = by_mode["sealed"], by_mode["plain"]
-        if plain.p99_ms and plain.server_cpu_us_per_message:
+        if plain.p99_ms and plain.server_cpu_us_per_message_above_idle:
+            cpu = sealed.server_cpu_us_per_message_above_idle
             print(
-                f"\nsealed/plain: p99 {sealed.p99_ms / plain.p99_ms:.2f}x, node CPU "
-                f"{sealed.server_cpu_us_per_message / plain.server_cpu_us_per_message:.2f}x"
+                f"\nsealed/plain: p99 {sealed.p99_ms / plain.p99_ms:.2f}x, node CPU per "
+                f"message above idle {cpu / plain.server_cpu_us_per_message_above_idle:.2f}x"
             )
     for result in results:
         if result.errors:

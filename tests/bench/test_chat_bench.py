@@ -37,7 +37,11 @@ def test_quick_run_checks_every_seq_and_reports_every_measure(tmp_path: Path) ->
             0,
             0,
         )
-        for measure in ("delivered_per_second", "server_cpu_us_per_message"):
+        for measure in (
+            "delivered_per_second",
+            "server_cpu_us_per_message",
+            "server_idle_cpu_cores",
+        ):
             assert result[measure] > 0, measure
         assert 0 < result["p50_ms"] <= result["p99_ms"] <= result["max_ms"]
     assert "every seq checked: PASS" in run.stdout
