@@ -69,6 +69,7 @@ from realtime.clock import SystemClock
 from realtime.db import Database
 from realtime.demo import UNUSABLE_HASH
 from realtime.demo.profiles import TABLES, Rows, add_coach, draft_coach, user_row
+from realtime.settings import new_master_key
 from signalling.protocol import AVAILABILITY, MAX_WATCHES, SLOTS_CHANGED
 
 POSTGRES_URL = os.environ.get(
@@ -286,6 +287,8 @@ async def run(args: argparse.Namespace) -> bool:
             "DATABASE_URL": POSTGRES_URL,
             "DATABASE_SCHEMA": schema,
             "SECRET_KEY": secret,
+            # One master key for every process: each would otherwise make its own under var/.
+            "MASTER_KEYS": new_master_key("bench"),
             "AUTO_MIGRATE": "false",
             "LOG_LEVEL": "WARNING",
             "REDIS_URL": "" if args.no_redis else REDIS_URL,

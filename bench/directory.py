@@ -279,6 +279,8 @@ async def run(coaches: int, queries: int, *, schema: str | None, keep: bool, pla
             database_schema=schema,
             auto_migrate=False,
             secret_key=secrets.token_urlsafe(48),
+            master_keys=(("bench", secrets.token_bytes(32)),),
+            master_key_id="bench",
             log_level="WARNING",
             log_format="text",
         )

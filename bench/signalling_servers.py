@@ -44,6 +44,7 @@ from realtime.clock import SystemClock
 from realtime.db import Database
 from realtime.demo import UNUSABLE_HASH
 from realtime.demo.profiles import TABLES, Rows, add_coach, draft_coach, user_row
+from realtime.settings import new_master_key
 
 POSTGRES_URL = os.environ.get(
     "BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -113,6 +114,7 @@ class World:
         self.schema = f"bench_{secrets.token_hex(4)}"
         self.redis_prefix = f"bench:{self.schema}:"
         self.secret = secrets.token_urlsafe(48)
+        self.master_keys = new_master_key("bench")
         self.db = Database(POSTGRES_URL, schema=self.schema)
         self.bookings: list[Participants] = []
         self.runs = 0
@@ -176,6 +178,8 @@ class World:
             "DATABASE_URL": POSTGRES_URL,
             "DATABASE_SCHEMA": self.schema,
             "SECRET_KEY": self.secret,
+            # One master key for every process: each would otherwise make its own under var/.
+            "MASTER_KEYS": self.master_keys,
             "AUTO_MIGRATE": "false",
             "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
             "REDIS_URL": REDIS_URL,

@@ -6,7 +6,10 @@ each stores the hash of the row before it and its own hash, SHA-256 over the pre
 its own fields, so editing a row breaks its hash and deleting one breaks the numbering and the
 next row's link. `audit_head` holds the last number and hash: writers take it `FOR UPDATE` on
 PostgreSQL (SQLite's `BEGIN IMMEDIATE` serialises them anyway), so concurrent writers across
-processes never fork the chain, and deleting the newest rows is caught against it too.
+processes never fork the chain, and deleting the newest rows is caught against it too. Within a
+process, rows recorded while a write is in flight go into the next transaction together (group
+commit): one lock and two statements per batch, where a row each managed ~200 rows/s on
+PostgreSQL here. `record()` returns once its row is committed.
 
 This module has no update or delete path. `verify()` (`flourish audit verify`) walks the chain
 and names each broken row. What it cannot catch: someone with write access to the database who
@@ -18,10 +21,11 @@ transaction would wait for itself).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import orjson
@@ -37,6 +41,7 @@ log = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
 PAGE = 1000
+BATCH = 500  # rows appended per transaction at most
 
 
 class AuditRow(Base):
@@ -102,6 +107,8 @@ class Audit:
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock
+        self.pending: list[tuple[Entry, asyncio.Future[int]]] = []
+        self.writer: asyncio.Task[None] | None = None
 
     async def record(
         self,
@@ -112,26 +119,53 @@ class Audit:
         item_id: str | None,
         address: str | None,
     ) -> int:
-        """Append one row in its own transaction; returns its number."""
+        """Append one row; returns its number once it is committed."""
+        entry = Entry(
+            seq=0,  # numbered when written
+            at=self.clock.now(),
+            actor_id=actor_id,
+            action=action,
+            booking_id=booking_id,
+            item_id=item_id,
+            address=address[:64] if address else None,
+        )
+        done: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self.pending.append((entry, done))
+        if self.writer is None or self.writer.done():
+            self.writer = asyncio.create_task(self._write_pending())
+        return await done
+
+    async def _write_pending(self) -> None:
+        """Group commit: whatever was recorded while the last transaction ran is written in the
+        next one, so the head's lock is taken once per batch, not once per row."""
+        while self.pending:
+            batch, self.pending = self.pending[:BATCH], self.pending[BATCH:]
+            try:
+                numbers = await self._append([entry for entry, _ in batch])
+            except Exception as exc:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+                continue
+            for (_, done), number in zip(batch, numbers, strict=True):
+                if not done.done():  # a caller that gave up still has its row written
+                    done.set_result(number)
+
+    async def _append(self, entries: list[Entry]) -> list[int]:
         async with self.db.transaction() as conn:
-            prev_seq, prev_hash = await _head(conn)
-            entry = Entry(
-                seq=prev_seq + 1,
-                at=self.clock.now(),
-                actor_id=actor_id,
-                action=action,
-                booking_id=booking_id,
-                item_id=item_id,
-                address=address[:64] if address else None,
-            )
-            digest = chain_hash(prev_hash, entry)
+            seq, prev_hash = await _head(conn)
+            rows = []
+            for entry in entries:
+                seq += 1
+                numbered = replace(entry, seq=seq)
+                digest = chain_hash(prev_hash, numbered)
+                rows.append({**numbered.__dict__, "prev_hash": prev_hash, "hash": digest})
+                prev_hash = digest
+            await conn.execute(insert(AuditRow), rows)
             await conn.execute(
-                insert(AuditRow).values(**entry.__dict__, prev_hash=prev_hash, hash=digest)
+                update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev_hash)
             )
-            await conn.execute(
-                update(AuditHead).where(AuditHead.id == 1).values(seq=entry.seq, hash=digest)
-            )
-        return entry.seq
+        return [row["seq"] for row in rows]
 
     async def page(
         self,

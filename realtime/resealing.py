@@ -7,9 +7,10 @@ a vault item starts with a version byte (0x00 or 0x01), so each row says which i
 step opens every Fernet value with the old key and seals it in its scope, a batch per committed
 transaction, each row written only if it still holds the value read (compare-and-set), so it is
 resumable and safe to run from several processes at once. `flourish migrate` runs it after the
-schema migrations, and every start runs it too (it costs one query per column when nothing is
-left). It is not an Alembic migration because it needs SECRET_KEY and the master keys, which
-migrations do not see, and the vault's async key store.
+schema migrations, and so does a start with `AUTO_MIGRATE` (development); each run scans the
+three columns once when nothing is left, so production leaves it to `flourish migrate`. It is
+not an Alembic migration because it needs SECRET_KEY and the master keys, which migrations do
+not see, and the vault's async key store.
 
 A value that does not open under the current SECRET_KEY (it was rotated before this step ran)
 is left as it is and counted in the log by row id; it cannot be recovered without the old key.

@@ -504,11 +504,16 @@ def _development_master_key(var_dir: Path) -> tuple[str, bytes]:
     if path.exists():
         return _master_keys(path.read_text().strip())[0]
     var_dir.mkdir(parents=True, exist_ok=True)
-    kid, key = "dev1", secrets.token_bytes(32)
+    value = new_master_key("dev1")
     path.touch(mode=0o600)
-    path.write_text(f"{kid}:{base64.b64encode(key).decode()}\n")
+    path.write_text(value + "\n")
     path.chmod(0o600)
-    return kid, key
+    return _master_keys(value)[0]
+
+
+def new_master_key(kid: str) -> str:
+    """A fresh `MASTER_KEYS` entry, `kid:base64` of 32 random bytes."""
+    return f"{kid}:{base64.b64encode(secrets.token_bytes(32)).decode()}"
 
 
 def reference() -> str:

@@ -112,7 +112,8 @@ async def services(
     try:
         sealer = await vault.started(settings, db, clock)
         audit = Audit(db, clock)
-        await resealing.reseal(settings, db, sealer)
+        if settings.auto_migrate:  # else `flourish migrate` does it, once per release
+            await resealing.reseal(settings, db, sealer)
         async with payment_providers(settings) as (provider, transfers):
             scheduling = Scheduling.build(
                 settings, db, clock, feed, provider, transfers, sealer, audit

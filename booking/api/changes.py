@@ -11,6 +11,7 @@ from booking.api.bookings import BookingOut, PriceOut, party
 from booking.api.scheduling import SCHEDULING
 from booking.money import Money
 from booking.services.refunds import RefundView
+from realtime.audit_api import request_address
 from realtime.auth.access import require
 from realtime.http import ApiRoutes, Input, NoInput, Output, respond, uuid_param
 
@@ -101,7 +102,7 @@ async def cancel(request: web.Request, body: CancelIn) -> web.StreamResponse:
     once; if the provider is down it stays `pending` and is retried."""
     caller = await require(request)
     canceled = await request.app[SCHEDULING].changes.cancel(
-        party(caller), uuid_param(request), body.reason
+        party(caller), uuid_param(request), body.reason, address=request_address(request)
     )
     out = BookingOut.of(canceled.booking)
     refund = RefundOut.of(canceled.refund) if canceled.refund is not None else None

@@ -42,6 +42,7 @@ from booking.services.bookings import (
 from booking.services.calendars import CalendarFeed, calendar_near
 from booking.storage import bookings as store
 from booking.storage.bookings import Booking
+from realtime.audit import Audit
 from realtime.clock import Clock
 from realtime.db import Database, retrying
 from realtime.errors import Code, Conflict, FieldError, Unprocessable
@@ -99,8 +100,10 @@ class Changes:
         *,
         notice_hours: int,
         refunds: Refunds,
+        audit: Audit,
     ) -> None:
         self.refunds = refunds
+        self.audit = audit
         self.db = db
         self.clock = clock
         self.feed = feed
@@ -199,11 +202,17 @@ class Changes:
             )
         return Conflict(Code.RESCHEDULE_NEEDS_CONSENT, message)
 
-    async def cancel(self, party: Party, booking_id: uuid.UUID, reason: str) -> Canceled:
+    async def cancel(
+        self, party: Party, booking_id: uuid.UUID, reason: str, *, address: str | None = None
+    ) -> Canceled:
         """Cancel a held or confirmed booking, as its client or its coach, refunding what the
         policy grants."""
         now = self.clock.now()
-        # Sealed before the transaction, which may make the booking's key (realtime/vault.py).
+        # A participant only, before the reason is sealed: sealing may make the booking's key,
+        # outside the write transaction (realtime/vault.py says why), and a refused caller
+        # must leave nothing behind.
+        async with self.db.session() as session:
+            await participant_booking(session, Party(party.user_id), booking_id)
         note = await self.sealer.seal(booking_scope(booking_id), CANCEL_NOTE_ITEM, reason.encode())
         async with self.db.session() as session:
             booking, coach = await participant_booking(
@@ -230,6 +239,13 @@ class Changes:
             )
             refund_id = await self.refunds.owe(session, booking, event, now)
             result = view(booking, coach)
+        await self.audit.record(
+            actor_id=party.user_id,
+            action="cancel-note.write",
+            booking_id=booking_id,
+            item_id=CANCEL_NOTE_ITEM,
+            address=address,
+        )
         log.info("booking %s canceled (%s) by user %s", booking_id, event.value, party.user_id)
         await self.feed.slots_changed(result.coach_id, result.starts_at, result.ends_at, "released")
         refund = None

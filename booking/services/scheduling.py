@@ -75,6 +75,7 @@ class Scheduling:
                 sealer,
                 notice_hours=settings.reschedule_notice_hours,
                 refunds=refunds,
+                audit=audit,
             ),
             calendar=Calendar(db, clock),
             availability=Availability(db, clock, feed),

@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, update
+from sqlalchemy.exc import OperationalError
 
 from realtime.audit import Audit, AuditRow
 from realtime.db import Database
@@ -113,3 +115,45 @@ async def test_concurrent_writers_in_two_processes_keep_one_chain(settings: Sett
     finally:
         await first.close()
         await second.close()
+
+
+async def test_rows_recorded_together_are_numbered_in_one_chain(db: Database) -> None:
+    """Group commit: a hundred records at once from one process, one unbroken chain."""
+    audit = Audit(db, FakeClock())
+    numbers = await asyncio.gather(
+        *(
+            audit.record(
+                actor_id=ACTOR, action="chat.read", booking_id=BOOKING, item_id=str(n), address=None
+            )
+            for n in range(100)
+        )
+    )
+    assert sorted(numbers) == list(range(1, 101))
+    by_seq = {e.seq: e.item_id for e in await audit.page(limit=100)}
+    assert [by_seq[number] for number in numbers] == [str(n) for n in range(100)]
+    assert await audit.verify() == []
+
+
+async def test_a_failed_write_reaches_every_caller(tmp_path: Path) -> None:
+    unmigrated = Database(f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
+    try:
+        audit = Audit(unmigrated, FakeClock())
+        results = await asyncio.wait_for(
+            asyncio.gather(
+                *(
+                    audit.record(
+                        actor_id=None,
+                        action="notes.read",
+                        booking_id=None,
+                        item_id=None,
+                        address=None,
+                    )
+                    for _ in range(3)
+                ),
+                return_exceptions=True,
+            ),
+            timeout=10,
+        )
+    finally:
+        await unmigrated.close()
+    assert all(isinstance(r, OperationalError) for r in results)

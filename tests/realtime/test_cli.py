@@ -31,6 +31,8 @@ from tests.support.clock import FakeClock
 from tests.support.stacks import POSTGRES_URL, REDIS_URL
 
 FLOURISH = str(Path(sys.executable).parent / "flourish")
+KEY_1 = "k1:" + base64.b64encode(bytes(range(32))).decode()
+KEY_2 = "k2:" + base64.b64encode(bytes(range(64, 96))).decode()
 
 
 def environment(**settings: str) -> dict[str, str]:
@@ -185,6 +187,7 @@ def test_production_refuses_demo(tmp_path: Path) -> None:
         DATABASE_URL=POSTGRES_URL,
         REDIS_URL=REDIS_URL,
         SECRET_KEY="x" * 40,
+        MASTER_KEYS=KEY_1,
         PAYMENTS_PROVIDER="stripe",
         STRIPE_SECRET_KEY="sk_test_x",
         STRIPE_WEBHOOK_SECRET="whsec_x",
@@ -257,10 +260,6 @@ def test_serve_demo_prints_logins_that_work(tmp_path: Path) -> None:
     printed = server.output.read_text()
     assert CLIENT_EMAIL in printed
     assert DEMO_PASSWORD in printed
-
-
-KEY_1 = "k1:" + base64.b64encode(bytes(range(32))).decode()
-KEY_2 = "k2:" + base64.b64encode(bytes(range(64, 96))).decode()
 
 
 def test_a_wrong_master_key_stops_serve_naming_the_setting(tmp_path: Path) -> None:

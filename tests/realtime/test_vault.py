@@ -165,3 +165,14 @@ async def test_sealing_off_is_for_benchmarks_only(
     assert await off.open("booking:1", "m", await off.seal("booking:1", "m", b"hi")) == b"hi"
     with pytest.raises(SealBroken):
         await off.open("booking:1", "m", await (await vault(db, OLD)).seal("booking:1", "m", b"x"))
+
+
+async def test_a_key_loads_beside_an_open_write_transaction(db: Database) -> None:
+    """Opening inside a transaction (TOTP at login) with the key not cached: on SQLite the key
+    is read through a deferred transaction, which does not wait for this process's writer."""
+    sealed = await (await vault(db, OLD)).seal("user:1", "totp", b"JBSWY3DP")
+    fresh = await vault(db, OLD)
+    async with db.session() as session:
+        await session.execute(update(DataKey).where(DataKey.scope == "none").values(kek_id="k1"))
+        opened = await asyncio.wait_for(fresh.open("user:1", "totp", sealed), timeout=5)
+    assert opened == b"JBSWY3DP"

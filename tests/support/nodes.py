@@ -4,7 +4,6 @@ listed coach made through them: the start of every several-processes test."""
 from __future__ import annotations
 
 import asyncio
-import base64
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,7 +21,7 @@ from realtime.settings import Settings
 from realtime.wiring import Services
 from tests.booking.support import Caller, application, make_user
 from tests.realtime.test_cli import Server, serving
-from tests.support.stacks import SECRET
+from tests.support.stacks import MASTER_KEYS_VARIABLE, SECRET
 
 EVERY_DAY = [{"weekday": d, "start": "08:00", "end": "20:00"} for d in range(7)]
 
@@ -34,13 +33,9 @@ def server_environment(settings: Settings) -> dict[str, str]:
         "REDIS_URL": settings.redis_url,
         "REDIS_PREFIX": settings.redis_prefix,
         "SECRET_KEY": SECRET,
+        "MASTER_KEYS": MASTER_KEYS_VARIABLE,
         "AUTO_MIGRATE": "false",
         "LOG_LEVEL": "WARNING",
-        # The test's own master keys: the test's app and the servers open the same data keys.
-        "MASTER_KEYS": ",".join(
-            f"{kid}:{base64.b64encode(key).decode()}" for kid, key in settings.master_keys
-        ),
-        "MASTER_KEY_ID": settings.master_key_id,
     }
 
 

@@ -8,6 +8,7 @@ run and Redis a key prefix of its own, so runs sharing the machine's services ne
 from __future__ import annotations
 
 import asyncio
+import base64
 import os
 import shutil
 import uuid
@@ -29,8 +30,9 @@ POSTGRES_URL = os.environ.get(
 )
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
-# A fixed master key, so that a test can build a second app on the same database.
+# A fixed master key, so that a test can build a second app (or process) on the same database.
 MASTER_KEYS = (("test1", bytes(range(32))),)
+MASTER_KEYS_VARIABLE = "test1:" + base64.b64encode(MASTER_KEYS[0][1]).decode()
 RUN_ID = uuid.uuid4().hex[:10]
 
 

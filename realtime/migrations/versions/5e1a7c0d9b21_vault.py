@@ -3,8 +3,8 @@
 New tables only: `data_keys` (one wrapped data key per scope, `booking:<id>` or `user:<id>`) and
 `master_key_checks` (a known value sealed by each master key, checked at start). Rows sealed
 with keys derived from SECRET_KEY are re-sealed into the vault by `realtime.resealing`, run by
-`flourish migrate` and at start: it needs SECRET_KEY and the master keys, which migrations do
-not see, and it is resumable row by row.
+`flourish migrate` (and a start with AUTO_MIGRATE): it needs SECRET_KEY and the master keys,
+which migrations do not see, and it is resumable row by row.
 
 Revision ID: 5e1a7c0d9b21
 Revises: 0fab94ce4c16

@@ -8,6 +8,7 @@ from typing import Any
 
 from booking.storage.bookings import Booking
 from realtime.auth.models import Role
+from realtime.vault import DataKey
 from realtime.wiring import Services
 from tests.booking.api.test_holds import TUESDAY_9AM, hold, hold_body
 from tests.booking.api.test_payment import booked, held, pro, status_of
@@ -192,6 +193,28 @@ async def test_the_reason_is_encrypted_at_rest(
     assert row is not None
     assert row.cancel_note is not None
     assert b"partner moved out" not in row.cancel_note
+    note = await services.sealer.open(f"booking:{row.id}", "cancel-note", row.cancel_note)
+    assert note == b"My partner moved out last night."
+    [entry] = await services.audit.page(booking_id=row.id)
+    assert (entry.action, entry.actor_id, entry.item_id) == (
+        "cancel-note.write",
+        member.user_id,
+        "cancel-note",
+    )
+
+
+async def test_a_stranger_cancelling_stores_nothing(
+    client: Client, services: Services, member: Caller, pro: tuple[Caller, str]
+) -> None:
+    booking = await booked(client, member, pro[1])
+    stranger = await make_user(services, Role.CLIENT, "Sam Stranger")
+    refused = await client.post(
+        f"/api/bookings/{booking['id']}/cancel", json={"reason": "x"}, headers=stranger.headers
+    )
+    assert (await problem(refused, 404))["code"] == "booking_not_found"
+    async with services.db.session() as session:
+        assert await session.get(DataKey, f"booking:{booking['id']}") is None
+    assert await services.audit.page() == []
 
 
 async def test_a_reason_is_required(

@@ -6,8 +6,13 @@ from typing import Any
 
 import pyotp
 from aiohttp.test_utils import TestClient
+from sqlalchemy import select
 
-from realtime.settings import Environment
+from realtime.app import create_app
+from realtime.auth.models import User
+from realtime.db import Database
+from realtime.settings import Environment, Settings
+from tests.conftest import FAST_PASSWORDS, AiohttpClient
 from tests.realtime.auth.conftest import ClientWith
 from tests.realtime.auth.flows import PASSWORD, bearer, login, me, refresh, register
 from tests.support.clock import FakeClock
@@ -171,3 +176,28 @@ async def test_production_does_not_ask_clients_for_two_factor(client_with: Clien
     assert registered["tokens"]["scope"] == "full"
     status, body = await login(client)
     assert (status, body["two_factor_setup_required"]) == (200, False)
+
+
+async def test_the_secret_is_sealed_and_opens_after_a_restart(
+    client: TestClient[Any, Any],
+    clock: FakeClock,
+    settings: Settings,
+    aiohttp_client: AiohttpClient,
+) -> None:
+    """Sealed in the user's vault scope; a new process (nothing cached) opens it inside the
+    login transaction."""
+    token = (await register(client, role="coach"))["tokens"]["access_token"]
+    totp, _ = await _turn_on(client, clock, token)
+    db = Database(settings.database_url, schema=settings.database_schema)
+    try:
+        async with db.session() as session:
+            [(user_id, sealed)] = (await session.execute(select(User.id, User.totp_secret))).all()
+    finally:
+        await db.close()
+    assert sealed is not None
+    assert totp.secret.encode() not in sealed
+    assert sealed[0] == 1  # the vault's format, not a Fernet token under SECRET_KEY
+    restarted = await aiohttp_client(create_app(settings, clock=clock, passwords=FAST_PASSWORDS))
+    clock.advance(30)
+    assert (await login(restarted, otp=totp.at(clock.now())))[0] == 200
+    assert user_id is not None
