@@ -20,7 +20,7 @@ latency. For each mode, fresh server processes on the same bookings:
 
 Modes: `sealed` and `plain` (`MODES`: the settings each gives the nodes). Exit status 1 when a
 message was lost, doubled, reordered or numbered with a gap, or when any send was refused.
-`--quick`: 20 rooms, a message every 0.2 s, 2 s. Needs node (npm ci in bench/node runs when
+`--quick`: 20 rooms, a message every 0.5 s, 3 s. Needs node (npm ci in bench/node runs when
 its lock file changed), PostgreSQL and Redis (BENCH_POSTGRES_URL, BENCH_REDIS_URL).
 """
 
@@ -206,7 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=20.0, help="measured seconds")
     parser.add_argument("--modes", default="sealed,plain", help=f"of {','.join(MODES)}")
     parser.add_argument("--generators", type=int, default=2, help="node processes")
-    parser.add_argument("--quick", action="store_true", help="20 rooms, 0.2 s, 2 s")
+    parser.add_argument("--quick", action="store_true", help="20 rooms, 0.5 s, 3 s")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args(argv)
     modes = tuple(args.modes.split(","))
@@ -214,7 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unknown modes: {', '.join(sorted(unknown))}")
     options = Options(args.rooms, args.interval, args.seconds, modes, args.generators)
     if args.quick:
-        options = Options(20, 0.2, 2.0, modes, args.generators)
+        options = Options(20, 0.5, 3.0, modes, args.generators)
     # Stopped with SIGTERM, as with Ctrl-C: the servers, generators and schema are cleaned up.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     results = asyncio.run(measure(options))

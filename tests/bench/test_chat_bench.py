@@ -30,7 +30,7 @@ def test_quick_run_checks_every_seq_and_reports_every_measure(tmp_path: Path) ->
     assert [r["mode"] for r in results] == ["sealed", "plain"]
     for result in results:
         assert (result["rooms"], result["joined"], result["errors"]) == (20, 40, {})
-        assert result["messages"] > 100
+        assert result["messages"] > 50
         assert (result["lost"], result["duplicated"], result["reordered"], result["gaps"]) == (
             0,
             0,
@@ -40,8 +40,9 @@ def test_quick_run_checks_every_seq_and_reports_every_measure(tmp_path: Path) ->
         for measure in (
             "delivered_per_second",
             "server_cpu_us_per_message",
-            "server_idle_cpu_cores",
+            "server_cpu_us_per_message_above_idle",
         ):
             assert result[measure] > 0, measure
+        assert result["server_idle_cpu_cores"] >= 0
         assert 0 < result["p50_ms"] <= result["p99_ms"] <= result["max_ms"]
     assert "every seq checked: PASS" in run.stdout
