@@ -132,15 +132,16 @@ class Load:
 
 
 @asynccontextmanager
-async def generators(count: int) -> AsyncIterator[Load]:
-    """`count` node processes running load.mjs; ended (stdin closed, then killed) after."""
+async def generators(count: int, script: str = "load.mjs") -> AsyncIterator[Load]:
+    """`count` node processes running `script` (of bench/node: load.mjs, or chat.mjs for
+    bench.chat); ended (stdin closed, then killed) after."""
     started: list[Generator] = []
     try:
         for _ in range(count):
             process = await asyncio.create_subprocess_exec(
                 "node",
                 *NODE_FLAGS,
-                str(NODE_DIR / "load.mjs"),
+                str(NODE_DIR / script),
                 cwd=NODE_DIR,
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,

@@ -233,11 +233,15 @@ def _booking(coach_id: uuid.UUID, client_id: uuid.UUID, now: datetime) -> dict[s
 
 @asynccontextmanager
 async def started(
-    name: str, rooms: int, world: World | None, profile: Profile | None = None
+    name: str,
+    rooms: int,
+    world: World | None,
+    profile: Profile | None = None,
+    environment: dict[str, str] | None = None,
 ) -> AsyncIterator[Running]:
     """Server `name` (one of SERVERS) running, with `rooms` rooms for the generator. With
     `profile` (mode, path prefix), each process runs under bench/profiled.py, writing to
-    `<prefix>-<node>...`."""
+    `<prefix>-<node>...`; `environment` adds settings for `ours` and `ours2`."""
 
     def python(node: int, module: str, *args: str) -> list[str]:
         # Under bench.profiled (plain: no profiling) so that SIGUSR2 prints its asyncio tasks;
@@ -263,7 +267,7 @@ async def started(
     if world is None or len(world.bookings) < rooms:
         raise ValueError(f"{name} needs a seeded World with {rooms} bookings")
     world.runs += 1
-    environment = world.environment(f"{world.redis_prefix}{world.runs}:")
+    environment = world.environment(f"{world.redis_prefix}{world.runs}:") | (environment or {})
     nodes = 2 if name == "ours2" else 1
     ports = [free_port() for _ in range(nodes)]
     commands = [

@@ -13,6 +13,7 @@ from booking.api import bookings as bookings_api
 from booking.api import calendar as calendar_api
 from booking.api import changes as changes_api
 from booking.api import details as details_api
+from booking.api import messages as messages_api
 from booking.api import money as money_api
 from booking.api import notes as notes_api
 from booking.api import payments as payments_api
@@ -36,6 +37,7 @@ ROUTE_TABLES: tuple[ApiRoutes, ...] = (
     *booking_api.TABLES,
     bookings_api.routes,
     details_api.routes,
+    messages_api.routes,
     notes_api.routes,
     payments_api.routes,
     changes_api.routes,

@@ -112,6 +112,9 @@ class Code(StrEnum):
     TAKEN_OVER = "taken_over"
     SESSION_CLOSED = "session_closed"
     TOO_MANY_SOCKETS = "too_many_sockets"
+    # chat (socket.io /session, and a booking's messages over HTTP)
+    MESSAGE_EMPTY = "message_empty"
+    UNKNOWN_SEQ = "unknown_seq"
 
 
 @dataclass

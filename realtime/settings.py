@@ -245,6 +245,12 @@ VARIABLES: tuple[Variable, ...] = (
         "socket.io sockets one logged-in user may have open at once on one server process.",
     ),
     Variable(
+        "CHAT_RATE",
+        "5",
+        "Chat messages (and typing notices) per second one `/session` socket may send "
+        "(bursts of twice that pass).",
+    ),
+    Variable(
         "GC_THRESHOLD",
         "10000",
         "Objects allocated (net) between two young collections of Python's cyclic garbage "
@@ -348,6 +354,7 @@ class Settings:
     socket_event_rate: int = 10
     sockets_per_address: int = 20
     sockets_per_user: int = 10
+    chat_rate: int = 5
     gc_threshold: int = 10000
     hold_minutes: int = 10
     hold_limit: int = 2
@@ -579,6 +586,7 @@ def load(environ: Mapping[str, str], *, var_dir: Path = Path("var")) -> Settings
         socket_event_rate=_int("SOCKET_EVENT_RATE", raw("SOCKET_EVENT_RATE"), 1, 100000),
         sockets_per_address=_int("SOCKETS_PER_ADDRESS", raw("SOCKETS_PER_ADDRESS"), 1, 1000000),
         sockets_per_user=_int("SOCKETS_PER_USER", raw("SOCKETS_PER_USER"), 1, 1000000),
+        chat_rate=_int("CHAT_RATE", raw("CHAT_RATE"), 1, 100000),
         gc_threshold=_int("GC_THRESHOLD", raw("GC_THRESHOLD"), 100, 10_000_000),
         hold_minutes=_int("HOLD_MINUTES", raw("HOLD_MINUTES"), 1, 120),
         hold_limit=_int("HOLD_LIMIT", raw("HOLD_LIMIT"), 1, 1000000),

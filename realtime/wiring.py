@@ -42,6 +42,7 @@ from realtime.metrics import CLOCK, METRICS, Metrics
 from realtime.settings import Settings, SettingsError
 from realtime.tasks import running
 from signalling.availability import WATCH_REFRESH, Availability, SocketFeed, Watched
+from signalling.chat import Chat
 from signalling.limits import SocketLimits
 from signalling.presence import MemoryPresence, OnlineCoaches, Presence, RedisPresence
 from signalling.rights import Bus, LocalBus, RedisBus, SocketRights
@@ -74,6 +75,7 @@ class Services:
     sealer: vault.Sealer
     audit: Audit
     signalling: SessionSignalling | None = None
+    chat: Chat | None = None
     watched: Watched | None = None
     rights: SocketRights | None = None
 
@@ -149,6 +151,7 @@ async def services(
                 jobs["mark-watched-coaches"] = (WATCH_REFRESH, watched.refresh)
             signalling = None
             socket_limits = SocketLimits.of(settings, clock)
+            chat = None
             if sio is not None and presence is not None:
                 signalling = SessionSignalling(
                     sio,
@@ -159,6 +162,7 @@ async def services(
                     presence,
                     socket_limits,
                 )
+                chat = Chat(sio, settings, clock, scheduling.messages, signalling)
             if rights is not None and signalling is not None:
                 rights.on_close(signalling.close_room)
             async with running(clock, jobs), _running(signalling), _running(rights):
@@ -190,6 +194,7 @@ async def services(
                     sealer=sealer,
                     audit=audit,
                     signalling=signalling,
+                    chat=chat,
                     watched=watched,
                     rights=rights,
                 )
@@ -260,6 +265,8 @@ def serve_sockets(sio: socketio.AsyncServer, s: Services) -> None:
     ).register()
     if s.signalling is not None:
         s.signalling.register()
+    if s.chat is not None:
+        s.chat.register()
 
 
 def provide(app: web.Application, s: Services) -> None:

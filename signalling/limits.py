@@ -60,6 +60,7 @@ class Flow(StrEnum):
 
     EVENTS = "events"
     SIGNALS = "signals"
+    CHAT = "chat"  # chat:send and chat:typing, besides EVENTS (CHAT_RATE)
 
 
 @dataclass(eq=False)
@@ -83,12 +84,13 @@ class SocketLimits:
         *,
         event_rate: int,
         signal_rate: int,
+        chat_rate: int = 5,
         per_address: int,
         per_user: int,
         proxies: Sequence[IPNetwork] = (),
     ) -> None:
         self.clock = clock
-        self.rates = {Flow.EVENTS: event_rate, Flow.SIGNALS: signal_rate}
+        self.rates = {Flow.EVENTS: event_rate, Flow.SIGNALS: signal_rate, Flow.CHAT: chat_rate}
         self.per_address = per_address
         self.per_user = per_user
         self.proxies = tuple(proxies)
@@ -102,6 +104,7 @@ class SocketLimits:
             clock,
             event_rate=settings.socket_event_rate,
             signal_rate=settings.signal_rate,
+            chat_rate=settings.chat_rate,
             per_address=settings.sockets_per_address,
             per_user=settings.sockets_per_user,
             proxies=settings.trusted_proxies,
@@ -157,7 +160,7 @@ class SocketLimits:
 
     def over(self, flow: Flow = Flow.EVENTS) -> Ack:
         rate = self.rates[flow]
-        what = "signals" if flow is Flow.SIGNALS else "events"
+        what = {Flow.SIGNALS: "signals", Flow.CHAT: "chat events"}.get(flow, "events")
         return error_ack(Code.RATE_LIMITED, f"More than {rate} {what} a second; dropped.")
 
     def guard(self, handler: Event, told: Told | None = None) -> Event:

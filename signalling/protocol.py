@@ -19,6 +19,7 @@ from typing import Annotated, Literal, NotRequired, Self, TypedDict
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from realtime.errors import Code
+from signalling.chat_protocol import CHAT_CLIENT_EVENTS, CHAT_SERVER_EVENTS
 from signalling.protodoc import ClientEvent, Doc, Namespace, ServerEvent, document
 
 
@@ -241,6 +242,11 @@ class IceServer(TypedDict):
     ]
 
 
+class ChatJoin(TypedDict):
+    last_seq: Annotated[int, Doc("The room's last chat message (0: none yet).")]
+    read_seq: Annotated[int, Doc("How far you have read (`chat:read`).")]
+
+
 class JoinAck(TypedDict):
     ok: Annotated[Literal[True], Doc("You are in the room.")]
     peer_id: Annotated[str, Doc("Your own id in the room (the `from` others see).")]
@@ -248,10 +254,14 @@ class JoinAck(TypedDict):
     session_type: Annotated[str, Doc("`video`, `phone` or `chat`.")]
     peers: Annotated[list[PeerInfo], Doc("Who else is in the room now.")]
     ice_servers: Annotated[
-        list[IceServer], Doc("Give these to `new RTCPeerConnection({iceServers})`.")
+        list[IceServer],
+        Doc("Give these to `new RTCPeerConnection({iceServers})`; none for a `chat` session."),
     ]
     starts_at: Annotated[str, Doc("The session's start, UTC ISO 8601.")]
     ends_at: Annotated[str, Doc("The session's end; the room closes then.")]
+    chat: Annotated[
+        ChatJoin, Doc("Where the room's chat stands: fetch what you miss with `chat:history`.")
+    ]
 
 
 # Functional form: `from` is a Python keyword.
@@ -313,7 +323,12 @@ SESSION_NAMESPACE = Namespace(
     "socket (Engine.IO's limit). The token is checked at connect and again at every `join`; "
     "a logout, a logout everywhere or a disabled account closes the sockets opened with the "
     "revoked tokens at once, and a canceled or rescheduled booking empties its room "
-    "(`session:closed`), on every server node.",
+    "(`session:closed`), on every server node. "
+    "Beside the call (and alone, in a `chat` session) the room has a chat: messages are "
+    "stored, numbered by `seq` per room with no gap, kept after the session, and delivered "
+    "to the room on every server node. python-socketio has no connection-state recovery, so "
+    "a client that reconnects (to any node) catches up itself: the join ack's `chat.last_seq` "
+    "and `chat:history` give exactly what it missed.",
     usage="""\
 const socket = io("/session", { auth: { token }, transports: ["websocket"] });
 const joined = await socket.emitWithAck("join", { booking_id });
@@ -389,6 +404,7 @@ socket.on("peer-reconnected", () => pc.restartIce());
             ack=OkAck,
             errors=((Code.NOT_JOINED, "this socket is in no room"),),
         ),
+        *CHAT_CLIENT_EVENTS,
     ),
     server_events=(
         ServerEvent(
@@ -432,6 +448,7 @@ socket.on("peer-reconnected", () => pc.restartIce());
             payload=ErrorEvent,
             example={"code": "rate_limited", "message": "Slow down.", "event": "signal"},
         ),
+        *CHAT_SERVER_EVENTS,
     ),
 )
 

@@ -14,6 +14,10 @@ Rights (signalling.rights): the token is checked at connect and again at every `
 revoked login's sockets are disconnected, and a canceled or rescheduled booking's room emptied
 (`close_room`, `session:closed`), by `SocketRights` on every process.
 
+Other features of the room (the chat, signalling.chat) add to it through hooks: `on_join` hooks
+run when a socket has joined and add fields to its ack, `on_leave` hooks when a joined socket
+leaves or drops; this module knows nothing of what they do.
+
 `signal` is the hot path: the seat is read from this process's `LocalRooms`, the bucket is
 checked, the payload validated, and the message emitted straight to the target socket when it
 is on this process (`ignore_queue`: no Redis publish) or to its `peer:<id>` socket.io room
@@ -26,15 +30,15 @@ import logging
 import secrets
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from typing import Any, Literal
 
 import socketio
 from pydantic import ValidationError
 
-from booking.policy.sessions import room_has_space
-from booking.services.sessions import Closed, Sessions
+from booking.policy.sessions import has_media, room_has_space
+from booking.services.sessions import Admission, Closed, Sessions
 from media.ice import ice_servers
 from realtime.auth.access import Authenticator, Principal
 from realtime.clock import Clock
@@ -66,6 +70,11 @@ from signalling.rooms import LocalRooms, Seat, peer_channel, room_channel
 from signalling.timers import Timers
 
 log = logging.getLogger(__name__)
+
+# (sid, caller, admission) of a socket that has joined -> fields to add to its join ack.
+JoinHook = Callable[[str, Principal, Admission], Awaitable[dict[str, Any]]]
+# The sid of a joined socket that left its room or dropped.
+LeaveHook = Callable[[str], None]
 
 
 def peer_info(member: Member) -> PeerInfo:
@@ -105,6 +114,14 @@ class SessionSignalling:
         self.joining: dict[str, str] = {}  # sid -> booking id, while its join is under way
         self.interrupted: set[str] = set()  # sids whose join's room closed meanwhile
         self.timers = Timers(clock)
+        self.join_hooks: list[JoinHook] = []
+        self.leave_hooks: list[LeaveHook] = []
+
+    def on_join(self, hook: JoinHook) -> None:
+        self.join_hooks.append(hook)
+
+    def on_leave(self, hook: LeaveHook) -> None:
+        self.leave_hooks.append(hook)
 
     def register(self) -> None:
         on = self.sio.on
@@ -171,6 +188,8 @@ class SessionSignalling:
         self.tokens.pop(sid, None)
         self.timers.cancel(f"join:{sid}")
         seat = self.local.remove(sid)
+        if seat is not None:
+            self._left(sid)
         try:
             if caller is not None:
                 await self._offline(str(caller.user_id))
@@ -280,14 +299,19 @@ class SessionSignalling:
         event = PEER_RECONNECTED if taking_over else PEER_JOINED
         await self._tell_room(room, event, peer_info(member), skip_sid=sid)
         log.info("session %s: %s joined (%s)", room, member.role, event)
+        added: dict[str, Any] = {}
+        for hook in self.join_hooks:
+            added |= await hook(sid, caller, admission)
+        media = has_media(admission.session_type)
         return ok(
             peer_id=member.peer_id,
             role=member.role,
             session_type=admission.session_type,
             peers=[peer_info(m) for m in others],
-            ice_servers=ice_servers(self.settings, user, self.clock.now()),
+            ice_servers=ice_servers(self.settings, user, self.clock.now()) if media else [],
             starts_at=utc_iso(admission.starts_at),
             ends_at=utc_iso(admission.ends_at),
+            **added,
         )
 
     async def signal(self, sid: str, raw: object = None) -> Ack:
@@ -326,6 +350,7 @@ class SessionSignalling:
         seat = self.local.remove(sid)
         if seat is None:
             raise BadRequest(Code.NOT_JOINED, "This socket is in no session room.")
+        self._left(sid)
         place = await self._unseat(seat)
         if place is not None:
             await self._remove(seat.booking_id, place, "left")
@@ -343,6 +368,7 @@ class SessionSignalling:
         )
         for seat in seats:
             assert seat is not None  # listed by seats_in just above
+            self._left(seat.sid)
             try:
                 place = await self._unseat(seat)
                 if place is not None:
@@ -378,6 +404,10 @@ class SessionSignalling:
         ack = error_ack(Code.UNKNOWN_EVENT, f"{SESSION} has no event {event[:60]!r}.")
         await self.tell(sid, event[:60], ack)
         return ack
+
+    def _left(self, sid: str) -> None:
+        for hook in self.leave_hooks:
+            hook(sid)
 
     # Telling
 

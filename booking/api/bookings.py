@@ -61,6 +61,11 @@ class BookingOut(Output):
     price: PriceOut
     created_at: datetime
     actions: list[str] = Field(description="State-machine events this booking accepts now.")
+    unread_messages: int = Field(
+        0,
+        description="Chat messages from the other participant you have not marked read "
+        "(`chat:read`); counted in listings, 0 elsewhere.",
+    )
 
     @classmethod
     def of(cls, booking: BookingView) -> BookingOut:
@@ -78,6 +83,7 @@ class BookingOut(Output):
             price=PriceOut(minor=booking.price.minor, currency=booking.price.currency),
             created_at=booking.created_at,
             actions=booking.actions,
+            unread_messages=booking.unread_messages,
         )
 
 

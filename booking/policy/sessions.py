@@ -10,6 +10,9 @@ booking was never completed, as the coach's next session may follow at once.
 A room holds at most `ROOM_SIZE[session_type]` participants. Every session type is one coach
 with one client today; the cap is per type so that a phone bridge or a group type can change it
 in one place. A participant who reconnects takes over their own place and does not count twice.
+
+A `chat` session is chat only: its room relays no media, so its participants get no ICE
+servers (no TURN credential is made for them). Video and phone sessions have chat beside.
 """
 
 from __future__ import annotations
@@ -46,3 +49,8 @@ def entry(
 def room_has_space(session_type: str, others: int) -> bool:
     """Whether one more participant fits beside `others` (who are not the one joining)."""
     return others < ROOM_SIZE.get(session_type, 2)
+
+
+def has_media(session_type: str) -> bool:
+    """Whether the session's room carries a call (a `chat` session is text only)."""
+    return session_type != "chat"

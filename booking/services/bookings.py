@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -26,6 +26,7 @@ from booking.policy.slots import Interval
 from booking.services.calendars import CalendarFeed, calendar_near
 from booking.storage import bookings as store
 from booking.storage import calendars as calendar_store
+from booking.storage import messages as message_store
 from booking.storage.bookings import Booking
 from booking.storage.calendars import CoachFacts
 from booking.storage.coaches import Coach
@@ -66,6 +67,8 @@ class BookingView:
     commission_bps: int
     created_at: datetime
     actions: list[str]
+    # Chat messages the other participant sent that the caller has not read (listings only).
+    unread_messages: int = 0
 
 
 @dataclass(frozen=True)
@@ -267,8 +270,14 @@ class Bookings:
                 query = query.where(Booking.ends_at <= now).order_by(Booking.starts_at.desc())
             else:
                 query = query.order_by(Booking.starts_at.desc())
-            rows = await session.execute(query.limit(limit))
-            return [view(booking, coach) for booking, coach in rows]
+            rows = (await session.execute(query.limit(limit))).all()
+            unread = await message_store.unread(
+                await session.connection(), [b.id for b, _ in rows], party.user_id
+            )
+            return [
+                replace(view(booking, coach), unread_messages=unread.get(booking.id, 0))
+                for booking, coach in rows
+            ]
 
     async def expire_holds(self) -> int:
         """Free every hold whose time is up; tell viewers. Returns how many."""

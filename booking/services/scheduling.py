@@ -16,6 +16,7 @@ from booking.services.calendars import CalendarFeed
 from booking.services.changes import Changes
 from booking.services.details import Details
 from booking.services.ledger import Ledger
+from booking.services.messages import Messages
 from booking.services.notes import Notes
 from booking.services.payments import Payments
 from booking.services.payouts import Payouts
@@ -42,6 +43,7 @@ class Scheduling:
     refunds: Refunds
     payouts: Payouts
     ledger: Ledger
+    messages: Messages
     webhooks: StripeWebhooks
 
     @classmethod
@@ -96,5 +98,6 @@ class Scheduling:
             refunds=refunds,
             payouts=Payouts(db, clock, transfers),
             ledger=Ledger(db, clock),
+            messages=Messages(db, clock, sealer, audit),
             webhooks=StripeWebhooks(db, clock, payments, refunds, webhook_secret),
         )

@@ -7,6 +7,7 @@ from typing import Any
 
 import socketio
 
+from signalling.chat_protocol import CHAT_MESSAGE, CHAT_READ, CHAT_TYPING
 from signalling.protocol import (
     ERROR,
     PEER_JOINED,
@@ -18,7 +19,17 @@ from signalling.protocol import (
 )
 from tests.signalling.viewers import WAIT
 
-EVENTS = (SIGNAL, PEER_JOINED, PEER_LEFT, PEER_RECONNECTED, SESSION_CLOSED, ERROR)
+EVENTS = (
+    SIGNAL,
+    PEER_JOINED,
+    PEER_LEFT,
+    PEER_RECONNECTED,
+    SESSION_CLOSED,
+    ERROR,
+    CHAT_MESSAGE,
+    CHAT_TYPING,
+    CHAT_READ,
+)
 
 
 class Peer:

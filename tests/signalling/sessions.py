@@ -11,6 +11,8 @@ from realtime.wiring import Services
 from tests.booking.api.test_holds import WEEKDAYS
 from tests.booking.api.test_payment import booked, held
 from tests.booking.support import Caller, Client, listed_coach, make_user
+from tests.signalling.conftest import Joiner
+from tests.signalling.peers import Peer
 from tests.support.clock import FakeClock
 
 # Tuesday 09:00 in New York, where the coach works weekdays 09:00-17:00; the clock starts on the
@@ -48,3 +50,16 @@ async def hold_only(client: Client, booked_: Booked, start: datetime) -> str:
 def open_window(clock: FakeClock, start: datetime = START) -> None:
     """Move the clock to five minutes before `start`: the room is open."""
     clock.set(start - timedelta(minutes=5))
+
+
+async def in_a_call(
+    client: Client, services: Services, clock: FakeClock, peers: Joiner
+) -> tuple[Booked, Peer, Peer]:
+    """A confirmed session's open room with its client and then its coach in it."""
+    booked = await book(client, services)
+    open_window(clock)
+    member, coach = await peers(booked.member), await peers(booked.coach)
+    await member.join(booked.booking_id)
+    await coach.join(booked.booking_id)
+    await member.next("peer-joined")
+    return booked, member, coach

@@ -10,7 +10,7 @@ from signalling.presence import Member
 from tests.booking.support import Client
 from tests.signalling.conftest import Joiner
 from tests.signalling.peers import Peer
-from tests.signalling.sessions import Booked, book, open_window
+from tests.signalling.sessions import Booked, book, in_a_call, open_window
 from tests.signalling.viewers import WAIT
 from tests.support.clock import FakeClock
 
@@ -32,18 +32,6 @@ async def until_away(services: Services, booked: Booked) -> None:
             await asyncio.sleep(0.01)
 
     await asyncio.wait_for(away(), WAIT)
-
-
-async def in_a_call(
-    client: Client, services: Services, clock: FakeClock, peers: Joiner
-) -> tuple[Booked, Peer, Peer]:
-    booked = await book(client, services)
-    open_window(clock)
-    member, coach = await peers(booked.member), await peers(booked.coach)
-    await member.join(booked.booking_id)
-    await coach.join(booked.booking_id)
-    await member.next("peer-joined")
-    return booked, member, coach
 
 
 async def quiet(peer: Peer, other: Peer) -> None:

@@ -40,10 +40,10 @@ def server_environment(settings: Settings) -> dict[str, str]:
 
 
 @contextmanager
-def two_nodes(settings: Settings, tmp_path: Path) -> Iterator[tuple[Server, Server]]:
+def two_nodes(settings: Settings, tmp_path: Path, **extra: str) -> Iterator[tuple[Server, Server]]:
     """Two server processes on the test's database and Redis prefix, each in a folder of its
-    own under `tmp_path`."""
-    environment = server_environment(settings)
+    own under `tmp_path` (`extra`: more environment variables, `CHAT_RATE="100"`)."""
+    environment = server_environment(settings) | extra
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     with (
