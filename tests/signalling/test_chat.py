@@ -311,3 +311,29 @@ async def test_every_send_and_history_read_is_audited_without_content(
         (booked.member.user_id, "chat.read", room, "messages:2-"),
     ]
     assert await services.audit.verify() == []
+
+
+async def test_a_canceled_session_chats_no_more(
+    client: Client, services: Services, clock: FakeClock, peers: Joiner
+) -> None:
+    booked, member, coach = await in_a_call(client, services, clock, peers)
+    assert (await member.call("chat:send", {"client_msg_id": "m-1", "text": "Hi"}))["seq"] == 1
+    assert (await coach.next("chat:message"))["seq"] == 1
+
+    canceled = await client.post(
+        f"/api/bookings/{booked.booking_id}/cancel",
+        json={"reason": "Something came up"},
+        headers=booked.member.headers,
+    )
+    assert canceled.status == 200, await canceled.text()
+    await coach.next("session:closed")
+
+    assert await refused(coach, "chat:send", {"client_msg_id": "c-1", "text": "Still here?"}) == (
+        "not_joined"
+    )
+    assert member.pending("chat:message") == []
+    async with services.db.session() as session:
+        stored = await session.scalars(
+            select(Message.seq).where(Message.booking_id == uuid.UUID(booked.booking_id))
+        )
+        assert list(stored) == [1]
