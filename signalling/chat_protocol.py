@@ -11,7 +11,7 @@ from typing import Annotated, Literal, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from booking.services.messages import MAX_PAGE, MAX_TEXT
+from booking.services.messages import MAX_PAGE, MAX_SEQ, MAX_TEXT
 from realtime.errors import Code
 from signalling.protodoc import ClientEvent, Doc, ServerEvent
 
@@ -44,7 +44,7 @@ class ChatSendIn(ChatIncoming):
 
 class ChatHistoryIn(ChatIncoming):
     after_seq: int = Field(
-        0, ge=0, description="Only messages after this `seq` (0: from the start)."
+        0, ge=0, le=MAX_SEQ, description="Only messages after this `seq` (0: from the start)."
     )
     limit: int = Field(50, ge=1, le=MAX_PAGE, description=f"At most this many (1-{MAX_PAGE}).")
 
@@ -54,7 +54,7 @@ class ChatTypingIn(ChatIncoming):
 
 
 class ChatReadIn(ChatIncoming):
-    seq: int = Field(ge=1, description="You have read every message up to this `seq`.")
+    seq: int = Field(ge=1, le=MAX_SEQ, description="You have read every message up to this `seq`.")
 
 
 class ChatSendAck(TypedDict):

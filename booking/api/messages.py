@@ -10,7 +10,7 @@ from aiohttp import web
 from pydantic import Field
 
 from booking.api.scheduling import SCHEDULING
-from booking.services.messages import MAX_PAGE, ChatMessage, Page
+from booking.services.messages import MAX_PAGE, MAX_SEQ, ChatMessage, Page
 from realtime.audit_api import request_address
 from realtime.auth.access import require
 from realtime.http import ApiRoutes, Input, Output, respond, uuid_param
@@ -20,7 +20,7 @@ routes = ApiRoutes(tag="bookings")
 
 class MessagesIn(Input):
     after_seq: int = Field(
-        0, ge=0, description="Only messages after this `seq` (0: from the start)."
+        0, ge=0, le=MAX_SEQ, description="Only messages after this `seq` (0: from the start)."
     )
     limit: int = Field(50, ge=1, le=MAX_PAGE)
 

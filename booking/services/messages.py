@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 
 MAX_TEXT = 4000
 MAX_PAGE = 200
+# The largest `seq` a room can reach: the column is a 32-bit INTEGER on PostgreSQL, so a larger
+# cursor is refused at the edge (it was a 500 from the driver).
+MAX_SEQ = 2**31 - 1
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ async def received(peer: Peer, count: int) -> list[dict[str, Any]]:
 async def test_chat_across_two_processes_loses_and_doubles_nothing_over_a_reconnect(
     settings: Settings, tmp_path: Path
 ) -> None:
-    with two_nodes(settings, tmp_path, CHAT_RATE="1000") as (a, b):
+    with two_nodes(settings, tmp_path, CHAT_RATE="1000", SOCKET_EVENT_RATE="1000") as (a, b):
         async with (
             wiring.services(settings) as services,
             aiohttp.ClientSession(f"http://127.0.0.1:{a.port}") as through_a,
