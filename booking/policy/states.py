@@ -88,6 +88,20 @@ def transition(status: Status, event: Event) -> Status:
 PROVIDER_ONLY: frozenset[Event] = frozenset({Event.PAY_IN_TIME})
 
 
+# Events a session that has started no longer takes: once the start has passed, the outcome
+# rules decide what happens to the booking and its money, not a cancellation or a move.
+BEFORE_START_ONLY: frozenset[Event] = frozenset(
+    {Event.CANCEL_BY_CLIENT, Event.CANCEL_BY_COACH, Event.RESCHEDULE}
+)
+
+
+def offered(status: Status, *, started: bool) -> frozenset[Event]:
+    """The events a participant may ask for now: what `status` accepts, less a cancellation
+    or a move once the session's start has passed."""
+    events = accepts(status)
+    return events - BEFORE_START_ONLY if started else events
+
+
 def accepts(status: Status) -> frozenset[Event]:
     """The events a booking in `status` accepts (what the client may offer as actions)."""
     return frozenset(

@@ -79,7 +79,9 @@ class Party:
     is_admin: bool = False
 
 
-def view(booking: Booking, coach: Coach) -> BookingView:
+def view(booking: Booking, coach: Coach, now: datetime) -> BookingView:
+    """The booking as its participants see it at `now` (the actions depend on the time: a
+    session that has started can no longer be canceled or moved)."""
     return BookingView(
         id=booking.id,
         coach_id=booking.coach_id,
@@ -94,7 +96,10 @@ def view(booking: Booking, coach: Coach) -> BookingView:
         price=Money(booking.price_minor, booking.currency),
         commission_bps=booking.commission_bps,
         created_at=booking.created_at,
-        actions=sorted(e.value for e in states.accepts(states.Status(booking.status))),
+        actions=sorted(
+            e.value
+            for e in states.offered(states.Status(booking.status), started=now >= booking.starts_at)
+        ),
     )
 
 
@@ -240,9 +245,10 @@ class Bookings:
             raise _over_limit(refused)
 
     async def get(self, party: Party, booking_id: uuid.UUID) -> BookingView:
+        now = self.clock.now()
         async with self.db.session() as session:
             booking, coach = await participant_booking(session, party, booking_id)
-            return view(booking, coach)
+            return view(booking, coach, now)
 
     async def listing(
         self,
@@ -275,7 +281,7 @@ class Bookings:
                 await session.connection(), [b.id for b, _ in rows], party.user_id
             )
             return [
-                replace(view(booking, coach), unread_messages=unread.get(booking.id, 0))
+                replace(view(booking, coach, now), unread_messages=unread.get(booking.id, 0))
                 for booking, coach in rows
             ]
 

@@ -45,7 +45,7 @@ from booking.services.bookings import (
 from booking.services.calendars import CalendarFeed, calendar_near
 from booking.services.refunds import Refunds, RefundView
 from booking.services.sessions import Closed, NoRooms, SessionGate
-from booking.services.statuses import checked_transition, effective_status
+from booking.services.statuses import cancelable, checked_transition, effective_status
 from booking.storage import bookings as store
 from realtime.audit import Audit
 from realtime.clock import Clock
@@ -167,7 +167,7 @@ class Changes:
                     actor_id=party.user_id,
                     facts=f"from {old.start.isoformat()} to {start.isoformat()}",
                 )
-                return Moved(view(booking, coach), old, released)
+                return Moved(view(booking, coach, now), old, released)
         except IntegrityError as exc:
             if store.is_overlap(exc):
                 raise _taken() from None
@@ -204,6 +204,7 @@ class Changes:
                 session, Party(party.user_id), booking_id, lock=True
             )
             status = effective_status(booking, now)
+            cancelable(booking, status, now)
             event = refund_rules.cancel_event(status, by_coach=coach.user_id == party.user_id)
             after = checked_transition(status, event)
             if not await store.set_status(session, booking, after.value, expected=booking.status):
@@ -223,7 +224,7 @@ class Changes:
                 actor_id=party.user_id,
             )
             refund_id = await self.refunds.owe(session, booking, event, now)
-            result = view(booking, coach)
+            result = view(booking, coach, now)
         await self.audit.record(
             actor_id=party.user_id,
             action="cancel-note.write",

@@ -329,7 +329,7 @@ class Payments:
             refund_id = None
             if outcome is Outcome.REFUNDED_LATE:
                 refund_id = await self._late_refund_row(session, payment, now)
-            applied = Applied(outcome, _payment_view(payment), view(booking, coach))
+            applied = Applied(outcome, _payment_view(payment), view(booking, coach, now))
             return _Result(applied, confirmed_now, refund_id, released)
 
     async def _late_refund_row(

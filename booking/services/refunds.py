@@ -28,7 +28,7 @@ from booking.policy import refunds as policy
 from booking.policy import states
 from booking.services.bookings import Party, participant_booking
 from booking.services.ledger import post_refund, reverse_refund
-from booking.services.statuses import checked_transition, effective_status
+from booking.services.statuses import cancelable, checked_transition, effective_status
 from booking.storage import bookings as bookings_store
 from booking.storage import refunds as store
 from booking.storage.bookings import Booking, Payment
@@ -77,6 +77,7 @@ class Refunds:
         async with self.db.session() as session:
             booking, coach = await participant_booking(session, party, booking_id)
             status = effective_status(booking, now)
+            cancelable(booking, status, now)
             event = policy.cancel_event(status, by_coach=coach.user_id == party.user_id)
             checked_transition(status, event)
             payment = await paid_payment(session, booking.id)

@@ -43,6 +43,17 @@ def checked_transition(status: states.Status, event: states.Event) -> states.Sta
         raise Conflict(Code.ILLEGAL_TRANSITION, f"Not possible now: {exc}.") from None
 
 
+def cancelable(booking: Booking, status: states.Status, now: datetime) -> None:
+    """Refuse (409) to cancel a session whose start has passed: from then on the outcome
+    rules decide what happens to it and to its money (docs/payments.md)."""
+    if status in (states.Status.CONFIRMED, states.Status.IN_PROGRESS) and now >= booking.starts_at:
+        raise Conflict(
+            Code.ILLEGAL_TRANSITION,
+            "This session has started; it can no longer be canceled. What happens to it "
+            "and its payment follows from who attended.",
+        )
+
+
 async def release(
     session: AsyncSession, booking: Booking, now: datetime, why: str
 ) -> list[Booking]:

@@ -67,6 +67,31 @@ async def test_a_coach_cancellation_refunds_everything(
     assert await ledger_sums(client, admin) == {"cash": 0, "coach_payable": 0, "platform_fees": 0}
 
 
+async def test_a_session_under_way_cannot_be_canceled_or_moved(
+    client: Client, member: Caller, admin: Caller, pro: tuple[Caller, str], clock: FakeClock
+) -> None:
+    booking = await booked(client, member, pro[1])
+    before = await get_json(client, f"/api/bookings/{booking['id']}", member)
+    assert {"cancel_by_client", "reschedule"} <= set(before["actions"])
+    clock.advance((TUESDAY_9AM - clock.now()).total_seconds() + 60)  # a minute in
+    for caller in (member, pro[0]):
+        refused = await problem(await cancel(client, caller, booking["id"]), 409)
+        assert refused["code"] == "illegal_transition"
+        assert "has started" in refused["detail"]
+        response = await client.get(
+            f"/api/bookings/{booking['id']}/cancellation", headers=caller.headers
+        )
+        assert "has started" in (await problem(response, 409))["detail"]
+        now = await get_json(client, f"/api/bookings/{booking['id']}", caller)
+        assert now["status"] == "confirmed"
+        assert not {"cancel_by_client", "cancel_by_coach", "reschedule"} & set(now["actions"])
+    assert await ledger_sums(client, admin) == {
+        "cash": 10000,
+        "coach_payable": -8000,
+        "platform_fees": -2000,
+    }
+
+
 async def test_abandoning_an_unpaid_hold_refunds_nothing(
     client: Client, member: Caller, pro: tuple[Caller, str]
 ) -> None:
