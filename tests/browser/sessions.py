@@ -27,8 +27,14 @@ class OpenSession:
     coach_name: str
 
 
-def open_session(server_dir: Path, session_type: str, coach_number: int) -> OpenSession:
-    """A confirmed `session_type` booking from a minute ago for 30 minutes, with coachNN."""
+def open_session(
+    server_dir: Path,
+    session_type: str,
+    coach_number: int,
+    starts_in: timedelta = timedelta(minutes=-1),
+) -> OpenSession:
+    """A confirmed 30-minute `session_type` booking with coachNN whose room is open: by default
+    it started a minute ago; a positive `starts_in` is one about to start (still cancelable)."""
     engine = create_engine(f"sqlite:///{server_dir / 'var' / 'flourish.db'}")
     coach_email = f"coach{coach_number:02d}@demo.flourish.example"
     now = datetime.now(UTC).replace(microsecond=0)  # noqa: TID251 (the server runs on real time)
@@ -42,7 +48,8 @@ def open_session(server_dir: Path, session_type: str, coach_number: int) -> Open
             coach = session.scalars(
                 select(Coach).join(User, User.id == Coach.user_id).where(User.email == coach_email)
             ).one()
-            start, end = now - timedelta(minutes=1), now + timedelta(minutes=29)
+            start = now + starts_in
+            end = start + timedelta(minutes=30)
             assert client_id is not None
             booking = Booking(
                 coach_id=coach.id,

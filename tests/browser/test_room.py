@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import urllib.request
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -145,7 +146,9 @@ def post(base_url: str, path: str, body: dict[str, Any], token: str = "") -> Any
 def test_a_canceled_session_closes_the_room_for_both(
     open_page: OpenPage, server: Server, base_url: str
 ) -> None:
-    session = open_session(server.log.parent, "phone", coach_number=3)
+    session = open_session(
+        server.log.parent, "phone", coach_number=3, starts_in=timedelta(minutes=5)
+    )
     coach = open_page("coach")
     log_in(coach, session.coach_email, then="/coach")
     client = open_page("client")

@@ -4,6 +4,7 @@ made through one process reaches the sockets on the other at once."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
@@ -71,7 +72,9 @@ async def test_a_cancel_through_one_process_empties_the_room_on_both(
         ):
             cast = await listed_coach(services, through_a)
             coach, member = cast.coach, cast.member
-            booking_id = await starting_now(services, cast.coach_id, member.user_id)
+            booking_id = await starting_now(
+                services, cast.coach_id, member.user_id, starts_in=timedelta(minutes=5)
+            )
             on_a, on_b = Peer(), Peer()
             try:
                 await on_a.connect(f"http://127.0.0.1:{a.port}/", {"token": token(coach)})

@@ -96,10 +96,17 @@ async def until_subscribed(settings: Settings, processes: int, channel: str = "s
         await asyncio.sleep(0.05)
 
 
-async def starting_now(services: Services, coach_id: str, client_id: uuid.UUID) -> str:
-    """A confirmed 50-minute video session that started a minute ago (written to storage, as
-    the booking flow cannot book a slot that has begun)."""
-    start = services.clock.now().replace(microsecond=0) - timedelta(minutes=1)
+async def starting_now(
+    services: Services,
+    coach_id: str,
+    client_id: uuid.UUID,
+    *,
+    starts_in: timedelta = timedelta(minutes=-1),
+) -> str:
+    """A confirmed 50-minute video session whose room is open: by default it started a minute
+    ago (written to storage, as the booking flow cannot book a slot that has begun); a
+    positive `starts_in` is a session about to start, which can still be canceled."""
+    start = services.clock.now().replace(microsecond=0) + starts_in
     end = start + timedelta(minutes=50)
     booking = Booking(
         coach_id=uuid.UUID(coach_id),
