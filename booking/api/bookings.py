@@ -52,6 +52,10 @@ class BookingOut(Output):
     coach_id: uuid.UUID
     coach_name: str
     client_id: uuid.UUID
+    client_name: str | None = Field(
+        description="The client's display name, so the coach sees whom they meet (null only "
+        "in the answer to a hold, which the client makes)."
+    )
     session_type: str
     duration: int
     starts_at: datetime
@@ -74,6 +78,7 @@ class BookingOut(Output):
             coach_id=booking.coach_id,
             coach_name=booking.coach_name,
             client_id=booking.client_id,
+            client_name=booking.client_name,
             session_type=booking.session_type,
             duration=booking.duration,
             starts_at=booking.starts_at,

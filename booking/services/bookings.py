@@ -30,6 +30,7 @@ from booking.storage import messages as message_store
 from booking.storage.bookings import Booking
 from booking.storage.calendars import CoachFacts
 from booking.storage.coaches import Coach
+from realtime.auth.models import User
 from realtime.clock import Clock
 from realtime.db import Database, new_id, retrying
 from realtime.errors import (
@@ -67,6 +68,9 @@ class BookingView:
     commission_bps: int
     created_at: datetime
     actions: list[str]
+    # The client's display name, so the coach sees whom they meet (None only in the answer to
+    # a hold, which the client makes themselves).
+    client_name: str | None = None
     # Chat messages the other participant sent that the caller has not read (listings only).
     unread_messages: int = 0
 
@@ -79,10 +83,11 @@ class Party:
     is_admin: bool = False
 
 
-def view(booking: Booking, coach: Coach, now: datetime) -> BookingView:
+def view(booking: Booking, coach: Coach, client_name: str, now: datetime) -> BookingView:
     """The booking as its participants see it at `now` (the actions depend on the time: a
     session that has started can no longer be canceled or moved)."""
     return BookingView(
+        client_name=client_name,
         id=booking.id,
         coach_id=booking.coach_id,
         coach_name=coach.display_name,
@@ -248,7 +253,7 @@ class Bookings:
         now = self.clock.now()
         async with self.db.session() as session:
             booking, coach = await participant_booking(session, party, booking_id)
-            return view(booking, coach, now)
+            return view(booking, coach, await client_name(session, booking), now)
 
     async def listing(
         self,
@@ -263,7 +268,11 @@ class Bookings:
         newest first."""
         now = self.clock.now()
         async with self.db.session() as session:
-            query = select(Booking, Coach).join(Coach, Coach.id == Booking.coach_id)
+            query = (
+                select(Booking, Coach, User.display_name)
+                .join(Coach, Coach.id == Booking.coach_id)
+                .join(User, User.id == Booking.client_id)
+            )
             if as_coach:
                 query = query.where(Coach.user_id == party.user_id)
             else:
@@ -278,11 +287,11 @@ class Bookings:
                 query = query.order_by(Booking.starts_at.desc())
             rows = (await session.execute(query.limit(limit))).all()
             unread = await message_store.unread(
-                await session.connection(), [b.id for b, _ in rows], party.user_id
+                await session.connection(), [b.id for b, _, _ in rows], party.user_id
             )
             return [
-                replace(view(booking, coach, now), unread_messages=unread.get(booking.id, 0))
-                for booking, coach in rows
+                replace(view(booking, coach, name, now), unread_messages=unread.get(booking.id, 0))
+                for booking, coach, name in rows
             ]
 
     async def expire_holds(self) -> int:
@@ -294,6 +303,12 @@ class Bookings:
                 booking.coach_id, booking.starts_at, booking.ends_at, "released"
             )
         return len(expired)
+
+
+async def client_name(session: AsyncSession, booking: Booking) -> str:
+    """The display name of the booking's client."""
+    client = await session.get(User, booking.client_id)
+    return client.display_name if client is not None else ""
 
 
 async def participant_booking(

@@ -39,6 +39,7 @@ from booking.services.bookings import (
     BookingView,
     Party,
     check_slot,
+    client_name,
     participant_booking,
     view,
 )
@@ -167,7 +168,8 @@ class Changes:
                     actor_id=party.user_id,
                     facts=f"from {old.start.isoformat()} to {start.isoformat()}",
                 )
-                return Moved(view(booking, coach, now), old, released)
+                name = await client_name(session, booking)
+                return Moved(view(booking, coach, name, now), old, released)
         except IntegrityError as exc:
             if store.is_overlap(exc):
                 raise _taken() from None
@@ -224,7 +226,7 @@ class Changes:
                 actor_id=party.user_id,
             )
             refund_id = await self.refunds.owe(session, booking, event, now)
-            result = view(booking, coach, now)
+            result = view(booking, coach, await client_name(session, booking), now)
         await self.audit.record(
             actor_id=party.user_id,
             action="cancel-note.write",

@@ -60,7 +60,14 @@ from booking.policy import states
 from booking.policy.commission import Split, split
 from booking.policy.payments import paid_in_time
 from booking.services import statuses
-from booking.services.bookings import BookingView, Party, expire_stale, participant_booking, view
+from booking.services.bookings import (
+    BookingView,
+    Party,
+    client_name,
+    expire_stale,
+    participant_booking,
+    view,
+)
 from booking.services.calendars import CalendarFeed
 from booking.services.ledger import post_charge, post_fee
 from booking.services.refunds import Refunds
@@ -329,7 +336,11 @@ class Payments:
             refund_id = None
             if outcome is Outcome.REFUNDED_LATE:
                 refund_id = await self._late_refund_row(session, payment, now)
-            applied = Applied(outcome, _payment_view(payment), view(booking, coach, now))
+            applied = Applied(
+                outcome,
+                _payment_view(payment),
+                view(booking, coach, await client_name(session, booking), now),
+            )
             return _Result(applied, confirmed_now, refund_id, released)
 
     async def _late_refund_row(

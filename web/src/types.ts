@@ -81,7 +81,7 @@ export interface Booking {
   price: Price;
   created_at: string;
   actions: string[];
-  client_name?: string;
+  client_name?: string | null;
 }
 
 export interface PaymentStart {

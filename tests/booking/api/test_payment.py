@@ -279,3 +279,15 @@ async def test_a_forged_secret_confirms_nothing(
         "payment_not_found"
     )
     assert await status_of(client, member, booking["id"]) == "held"
+
+
+async def test_the_coach_sees_whom_they_meet(
+    client: Client, member: Caller, pro: tuple[Caller, str]
+) -> None:
+    booking = await booked(client, member, pro[1])
+    assert booking["client_name"] == "Cleo Client"  # the confirm's answer
+    coach, _ = pro
+    one = await client.get(f"/api/bookings/{booking['id']}", headers=coach.headers)
+    assert (await one.json())["client_name"] == "Cleo Client"
+    listed = await client.get("/api/bookings?role=coach", headers=coach.headers)
+    assert [b["client_name"] for b in (await listed.json())["items"]] == ["Cleo Client"]
