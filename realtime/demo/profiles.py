@@ -239,6 +239,10 @@ def draft_coach(rng: random.Random, taken: set[str] | None = None) -> CoachDraft
     specialties = [rng.choice(CORE)]
     rest = [slug for slug, _ in reference.SPECIALTIES if slug != specialties[0]]
     specialties += rng.sample(rest, rng.randint(1, 4))
+    if locale.languages[0] == "es" and "couples-therapy" not in specialties:
+        # Spanish-first practices lead with couples therapy, so the README's directory
+        # example (Spanish and couples therapy) finds coaches (drawing nothing more).
+        specialties[0] = "couples-therapy"
     languages = list(locale.languages)
     if rng.random() < 0.35:
         languages.append(rng.choice(locale.extra_languages))

@@ -60,6 +60,19 @@ async def test_directory_shows_a_large_varied_demo(services: Services, client: C
     assert any(card["badges"] for card in cards)
 
 
+async def test_the_readmes_directory_example_finds_coaches(
+    services: Services, client: Client
+) -> None:
+    """README.md's first curl: Spanish-speaking couples therapists, best rated first."""
+    assert await seed(services)
+    params = {"specialty": "couples-therapy", "language": "es", "sort": "rating"}
+    page = await (await client.get("/api/coaches", params=params)).json()
+    assert page["items"], "the README's example finds nobody in the demo"
+    for card in page["items"]:
+        assert "es" in card["languages"]
+        assert "couples-therapy" in {s["slug"] for s in card["specialties"]}
+
+
 async def test_lapsed_coach_is_hidden(services: Services, client: Client) -> None:
     await seed(services)
     async with services.db.session() as session:
