@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from aiohttp import web
 from pydantic import Field
@@ -64,6 +65,51 @@ class CancellationOut(Output):
     rule: str | None = Field(
         description="The policy row applied: client_with_notice (100%), client_late (50% by "
         "default), coach (100%); null when nothing was paid."
+    )
+
+
+class TermsIn(Input):
+    start: Instant | None = Field(
+        None,
+        description="The terms if the session moved to this start (a reschedule's preview); "
+        "the booking's own start when absent.",
+    )
+
+
+class TermsOut(Output):
+    free_until: datetime = Field(
+        description="A client's cancellation until this instant refunds everything."
+    )
+    price: PriceOut = Field(description="The session's price.")
+    late_refund: PriceOut = Field(
+        description="What a client's cancellation after `free_until`, before the start, refunds."
+    )
+    late_percent: float = Field(description="`late_refund` as a percentage of the price.")
+
+
+@routes.get(
+    "/api/bookings/{id}/cancellation-policy",
+    summary="The cancellation terms of this booking, in money",
+    input=TermsIn,
+    responses={200: TermsOut},
+    errors=(404,),
+)
+async def cancellation_terms(request: web.Request, query: TermsIn) -> web.StreamResponse:
+    """For its client and coach: free cancellation until `free_until` (REFUND_FULL_NOTICE_HOURS
+    before the start), `late_refund` after that, nothing once the session has started. Shown
+    on the payment step; with `start`, what the terms would be after a reschedule (moving into
+    the last hours before a session shrinks what a later cancellation refunds)."""
+    caller = await require(request)
+    terms = await request.app[SCHEDULING].refunds.terms(
+        party(caller), uuid_param(request), query.start
+    )
+    return respond(
+        TermsOut(
+            free_until=terms.free_until,
+            price=price(terms.price),
+            late_refund=price(terms.late),
+            late_percent=terms.late_bps / 100,
+        )
     )
 
 

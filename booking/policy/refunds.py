@@ -120,3 +120,28 @@ CAUSES: dict[states.Event, Cause] = {
     states.Event.NO_SHOW_CLIENT: Cause.CLIENT_NO_SHOW,
     states.Event.NO_SHOW_COACH: Cause.COACH_NO_SHOW,
 }
+
+
+@dataclass(frozen=True)
+class Terms:
+    """The client's cancellation terms for one booking, in words a payment page shows: a full
+    refund until `free_until`, `late` (of `price`) after that, until the start."""
+
+    free_until: datetime
+    price: Money
+    late: Money
+    late_bps: int
+
+
+def terms_for(price: Money, starts_at: datetime, policy: RefundPolicy) -> Terms:
+    """The terms of a client's cancellation of a session at `starts_at` costing `price`."""
+    free_until = starts_at - timedelta(hours=policy.full_notice_hours)
+    late = refund_for(
+        paid=price,
+        refunded=Money(0, price.currency),
+        starts_at=starts_at,
+        at=free_until + timedelta(microseconds=1),
+        cause=Cause.CLIENT_CANCELED,
+        policy=policy,
+    )
+    return Terms(free_until, price, late.amount, policy.late_bps)

@@ -83,6 +83,16 @@ class Refunds:
             payment = await paid_payment(session, booking.id)
             return self._quote(booking, payment, event, now)
 
+    async def terms(
+        self, party: Party, booking_id: uuid.UUID, start: datetime | None = None
+    ) -> policy.Terms:
+        """The client's cancellation terms for the booking, or for it moved to `start` (shown
+        before paying, and before a reschedule that would change them)."""
+        async with self.db.session() as session:
+            booking, _ = await participant_booking(session, party, booking_id)
+        price = Money(booking.price_minor, booking.currency)
+        return policy.terms_for(price, start or booking.starts_at, self.rules)
+
     def _quote(
         self, booking: Booking, payment: Payment | None, event: states.Event, now: datetime
     ) -> Quote:

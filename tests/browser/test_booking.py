@@ -93,6 +93,10 @@ def test_client_filters_books_and_pays_while_a_viewer_sees_the_slot_go(
     pay = client.get_by_role("button", name="Pay")
     expect(pay).to_be_visible()
     expect(client.get_by_label("Card number")).to_have_value("4242 4242 4242 4242")
+    # The cancellation policy in this booking's money, before paying.
+    policy = client.get_by_test_id("cancellation-policy")
+    expect(policy).to_contain_text("free cancellation until")
+    expect(policy).to_contain_text("50% (")
     shot(client, "booking-payment")
     assert_labelled(client)
     client.get_by_label("Card number").press("Enter")  # submits the form

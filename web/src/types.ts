@@ -67,6 +67,14 @@ export interface Slots {
   slots: Slot[];
 }
 
+/** GET /api/bookings/{id}/cancellation-policy: a client's cancellation terms in money. */
+export interface CancellationTerms {
+  free_until: string;
+  price: Price;
+  late_refund: Price;
+  late_percent: number;
+}
+
 export interface Booking {
   id: string;
   coach_id: string;

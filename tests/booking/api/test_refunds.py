@@ -67,6 +67,25 @@ async def test_a_coach_cancellation_refunds_everything(
     assert await ledger_sums(client, admin) == {"cash": 0, "coach_payable": 0, "platform_fees": 0}
 
 
+async def test_the_terms_in_money_before_paying_and_before_a_move(
+    client: Client, member: Caller, pro: tuple[Caller, str], clock: FakeClock
+) -> None:
+    booking = await held(client, member, pro[1])  # 100.00 USD, Tuesday 09:00 New York
+    path = f"/api/bookings/{booking['id']}/cancellation-policy"
+    terms = await get_json(client, path, member)
+    assert terms["free_until"] == "2026-03-09T13:00:00Z"  # 24 h before 09:00 EDT
+    assert (terms["price"]["minor"], terms["late_refund"]["minor"]) == (10000, 5000)
+    assert terms["late_percent"] == 50
+    moved = await client.get(
+        path, params={"start": "2026-03-10T14:30:00+00:00"}, headers=member.headers
+    )
+    assert (await moved.json())["free_until"] == "2026-03-09T14:30:00Z"
+    stranger = await make_user(member.services, Role.CLIENT)
+    assert (await problem(await client.get(path, headers=stranger.headers), 404))["code"]
+    bad = await client.get(path, params={"start": "soon"}, headers=member.headers)
+    assert (await problem(bad, 422))["code"]
+
+
 async def test_a_session_under_way_cannot_be_canceled_or_moved(
     client: Client, member: Caller, admin: Caller, pro: tuple[Caller, str], clock: FakeClock
 ) -> None:

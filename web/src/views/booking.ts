@@ -6,8 +6,8 @@ import { busy, errorBox, field, fill, h, spinner, status } from "../dom";
 import { clock, dateTime, money, SESSION_TYPES } from "../format";
 import { demoForm, stripeForm, type PaymentForm } from "../payment";
 import { focusHeading, navigate } from "../router";
-import type { Booking, PaymentStart } from "../types";
-import { calendarLink } from "./sessions";
+import type { Booking, CancellationTerms, PaymentStart } from "../types";
+import { calendarLink, termsText } from "./sessions";
 
 const STEPS = ["Time", "Details", "Payment", "Confirmed"];
 
@@ -121,7 +121,9 @@ async function payment(main: HTMLElement, booking: Booking): Promise<void> {
   focusHeading(main);
   let start: PaymentStart;
   let form: PaymentForm;
+  let terms: CancellationTerms;
   try {
+    terms = await get<CancellationTerms>(`/api/bookings/${booking.id}/cancellation-policy`);
     start = await post<PaymentStart>(`/api/bookings/${booking.id}/payment`, {}, keyFor(booking.id, "payment"));
     form = start.provider === "stripe" ? await stripeForm(start, booking.id) : demoForm(start);
   } catch (error) {
@@ -131,7 +133,8 @@ async function payment(main: HTMLElement, booking: Booking): Promise<void> {
   const submit = h("button", { type: "submit", class: "primary" }, `Pay ${money(start.amount)}`);
   const note = status();
   const back = h("a", { href: `/book/${booking.id}` }, "Back to details");
-  const card = h("form", { class: "card" }, h("h2", {}, "Payment"), form.element, note, h("div", { class: "actions" }, submit, back));
+  const policy = h("p", { class: "policy", "data-testid": "cancellation-policy" }, termsText(terms));
+  const card = h("form", { class: "card" }, h("h2", {}, "Payment"), policy, form.element, note, h("div", { class: "actions" }, submit, back));
   card.addEventListener("submit", (event) => {
     event.preventDefault();
     fill(note);

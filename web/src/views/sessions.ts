@@ -5,7 +5,7 @@ import { ApiError, accessToken, explain, get, has, idempotencyKey, me, post } fr
 import { busy, errorBox, field, fill, h, select, spinner, status } from "../dom";
 import { addDays, clock, dateTime, isoDate, money, SESSION_TYPES, statusLabel, viewerZone } from "../format";
 import { focusHeading } from "../router";
-import type { Booking, Price, Slots } from "../types";
+import type { Booking, CancellationTerms, Price, Slots } from "../types";
 
 /** The room opens this long before the start (the server's join window, docs/protocol.md). */
 export const JOIN_EARLY_MS = 10 * 60_000;
@@ -117,6 +117,24 @@ function cancelDialog(booking: Booking, done: () => void): HTMLDialogElement {
   return dialog;
 }
 
+/** The cancellation terms in words, with this booking's amounts and times in the viewer's zone. */
+export function termsText(terms: CancellationTerms): string {
+  const late = `${terms.late_percent}% (${money(terms.late_refund)})`;
+  const after = `once the session has started it can no longer be canceled.`;
+  if (Date.parse(terms.free_until) > Date.now()) {
+    return `Cancellation policy: free cancellation until ${dateTime(terms.free_until)} (${money(terms.price)} back). After that, ${late} is refunded; ${after}`;
+  }
+  return `Cancellation policy: this session starts within a day, so a cancellation refunds ${late}; ${after}`;
+}
+
+/** Whether moving to `start` ends a free cancellation the booking has now. */
+async function shrinksRefund(booking: Booking, start: string): Promise<CancellationTerms | null> {
+  const path = `/api/bookings/${booking.id}/cancellation-policy`;
+  const [now, moved] = await Promise.all([get<CancellationTerms>(path), get<CancellationTerms>(path, { start })]);
+  const free = (terms: CancellationTerms) => Date.parse(terms.free_until) > Date.now();
+  return free(now) && !free(moved) ? moved : null;
+}
+
 function rescheduleForm(booking: Booking, done: () => void): HTMLElement {
   const zone = viewerZone();
   const choice = select({ name: "start" }, []);
@@ -138,11 +156,27 @@ function rescheduleForm(booking: Booking, done: () => void): HTMLElement {
       fill(note, errorBox(explain(error)));
     }
   })();
+  // A client moving into the last day before a session is told what that does to a refund
+  // first, and confirms with a second click.
+  let warned = "";
+  choice.addEventListener("change", () => {
+    warned = "";
+    move.textContent = "Move session";
+  });
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     if (!choice.value) return;
     void busy(move, "Moving…", async () => {
       try {
+        if (me()?.role !== "coach" && warned !== choice.value) {
+          const moved = await shrinksRefund(booking, choice.value);
+          if (moved) {
+            warned = choice.value;
+            fill(note, h("p", { class: "warning", role: "alert" }, `Moving to that time ends your free cancellation: once moved, a cancellation refunds only ${moved.late_percent}% (${money(moved.late_refund)}), not all of it.`));
+            setTimeout(() => (move.textContent = "Move anyway"));
+            return;
+          }
+        }
         const body: Record<string, unknown> = { start: choice.value };
         if (me()?.role === "coach") body.coach_consent = true;
         await post<Booking>(`/api/bookings/${booking.id}/reschedule`, body, idempotencyKey());
