@@ -19,13 +19,26 @@ from realtime.addresses import client_address
 from realtime.auth.access import require
 from realtime.auth.identifiers import check_display_name, normalise_email
 from realtime.auth.models import Role
-from realtime.auth.service import Accounts, NewAccount, check_time_zone
+from realtime.auth.service import Accounts, LoggedIn, NewAccount, check_time_zone
+from realtime.errors import Code, Unauthorized
 from realtime.http import ApiRoutes, Input, NoInput, Output, respond, uuid_param
 from realtime.limits import LIMITER, Kind
 
 ACCOUNTS = web.AppKey("accounts", Accounts)
 
 routes = ApiRoutes(tag="auth")
+
+# The web client's refresh token lives in this cookie: HttpOnly (no script reads it), SameSite
+# Strict and scoped to the auth routes (sent on nothing else), Secure in production (TLS ends in
+# front of us). The access token stays in the page's memory. A refresh by cookie must carry
+# REFRESH_HEADER too: a cross-site page cannot add a custom header without a CORS preflight,
+# which this server never grants, so SameSite is not the only guard against forged refreshes.
+REFRESH_COOKIE = "flourish_refresh"
+REFRESH_HEADER = "X-Flourish-Refresh"
+_COOKIE_PATH = "/api/auth"
+# Beside it, a cookie scripts may read that holds no secret, only that this browser has a login,
+# so a page of a visitor who never logged in does not ask for a refresh it would be refused.
+LOGIN_MARKER = "flourish_login"
 
 _TWO_FACTOR_ROLES = (Role.COACH, Role.ADMIN)
 
@@ -71,7 +84,11 @@ class LoginIn(Verbatim):
 
 
 class RefreshIn(Input):
-    refresh_token: Annotated[str, Field(max_length=200)]
+    refresh_token: Annotated[str, Field(max_length=200)] | None = Field(
+        None,
+        description="The refresh token; the web client sends none and relies on the "
+        f"`{REFRESH_COOKIE}` cookie instead (with the `{REFRESH_HEADER}` header).",
+    )
 
 
 class UpdateMeIn(Input):
@@ -108,7 +125,11 @@ class TokensOut(Output):
     access_token: str
     token_type: Literal["Bearer"]
     expires_in: int = Field(description="Seconds the access token lives")
-    refresh_token: str
+    refresh_token: str | None = Field(
+        description="The refresh token; null when the request carried `X-Flourish-Refresh: 1` "
+        "(the web client), which gets it only as the HttpOnly `flourish_refresh` cookie, out "
+        "of its scripts' reach."
+    )
     refresh_expires_at: datetime = Field(description="When the login session ends at the latest")
     scope: Literal["full", "two_factor_setup"]
 
@@ -190,7 +211,41 @@ async def login(request: web.Request, body: LoginIn) -> web.StreamResponse:
         address=address(request, accounts),
         user_agent=_user_agent(request),
     )
-    return respond(LoggedInOut.model_validate(logged_in))
+    return _logged_in(request, logged_in, accounts)
+
+
+def _logged_in(request: web.Request, logged_in: LoggedIn, accounts: Accounts) -> web.Response:
+    """The answer to a login or refresh, setting the refresh cookie to the new refresh token;
+    the web client (REFRESH_HEADER) gets it in the cookie only."""
+    out = LoggedInOut.model_validate(logged_in)
+    if request.headers.get(REFRESH_HEADER) == "1":
+        out.tokens.refresh_token = None
+    response = respond(out)
+    response.set_cookie(
+        REFRESH_COOKIE,
+        logged_in.tokens.refresh_token,
+        max_age=accounts.settings.refresh_token_ttl,
+        path=_COOKIE_PATH,
+        httponly=True,
+        samesite="Strict",
+        secure=accounts.settings.production,
+    )
+    response.set_cookie(
+        LOGIN_MARKER,
+        "1",
+        max_age=accounts.settings.refresh_token_ttl,
+        path="/",
+        samesite="Strict",
+        secure=accounts.settings.production,
+    )
+    return response
+
+
+def _without_cookie(response: web.Response, accounts: Accounts) -> web.Response:
+    secure = accounts.settings.production
+    response.del_cookie(REFRESH_COOKIE, path=_COOKIE_PATH, secure=secure, samesite="Strict")
+    response.del_cookie(LOGIN_MARKER, path="/", secure=secure, samesite="Strict")
+    return response
 
 
 @routes.post(
@@ -202,10 +257,23 @@ async def login(request: web.Request, body: LoginIn) -> web.StreamResponse:
     errors=(401,),
 )
 async def refresh(request: web.Request, body: RefreshIn) -> web.StreamResponse:
-    """The refresh token given stops working; presenting it again ends the whole session."""
+    """The refresh token given (in the body, or in the `flourish_refresh` cookie with an
+    `X-Flourish-Refresh: 1` header) stops working; presenting it again ends the whole
+    session. The answer sets the cookie to the new refresh token."""
     accounts = request.app[ACCOUNTS]
-    logged_in = await accounts.refresh(body.refresh_token, user_agent=_user_agent(request))
-    return respond(LoggedInOut.model_validate(logged_in))
+    token = body.refresh_token
+    if token is None:
+        token = request.cookies.get(REFRESH_COOKIE)
+        if token is None or request.headers.get(REFRESH_HEADER) != "1":
+            raise Unauthorized(
+                Code.TOKEN_INVALID,
+                "No refresh token: send refresh_token, or the login cookie with the "
+                f"{REFRESH_HEADER}: 1 header.",
+            )
+    if len(token) > 200:
+        raise Unauthorized(Code.TOKEN_INVALID, "The refresh token is not valid.")
+    logged_in = await accounts.refresh(token, user_agent=_user_agent(request))
+    return _logged_in(request, logged_in, accounts)
 
 
 @routes.post(
@@ -214,8 +282,9 @@ async def refresh(request: web.Request, body: RefreshIn) -> web.StreamResponse:
 async def logout(request: web.Request, _: NoInput) -> web.StreamResponse:
     """Its refresh token stops working; the access token lives out its short life."""
     principal = await require(request, allow_setup_scope=True)
-    await request.app[ACCOUNTS].logout(principal.user_id, principal.session_id)
-    return respond(None)
+    accounts = request.app[ACCOUNTS]
+    await accounts.logout(principal.user_id, principal.session_id)
+    return _without_cookie(respond(None), accounts)
 
 
 @routes.post(
@@ -227,8 +296,9 @@ async def logout(request: web.Request, _: NoInput) -> web.StreamResponse:
 async def logout_all(request: web.Request, _: NoInput) -> web.StreamResponse:
     """Every refresh token and every access token of the account stops working at once."""
     principal = await require(request, allow_setup_scope=True)
-    await request.app[ACCOUNTS].logout_all(principal.user_id)
-    return respond(None)
+    accounts = request.app[ACCOUNTS]
+    await accounts.logout_all(principal.user_id)
+    return _without_cookie(respond(None), accounts)
 
 
 @routes.get("/api/me", summary="The caller's account", input=NoInput, responses={200: UserOut})

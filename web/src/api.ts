@@ -1,4 +1,4 @@
-// The HTTP API: bearer tokens kept in sessionStorage, refreshed once on a 401, errors raised as
+// The HTTP API: a bearer token kept in memory, refreshed by cookie once on a 401, errors raised as
 // `ApiError` with the problem+json `code` the server documents in docs/errors.md.
 
 export interface Problem {
@@ -33,39 +33,30 @@ export interface User {
 
 interface Tokens {
   access_token: string;
-  refresh_token: string;
+  refresh_token?: string;
   expires_in?: number;
 }
 
-const STORE = "flourish.auth";
-
-interface Stored {
-  tokens: Tokens;
+// The login: the access token and the user live in this page's memory only. The refresh token
+// is an HttpOnly cookie (flourish_refresh, SameSite=Strict, path /api/auth) that no script can
+// read, shared by every tab of this origin: a new tab, a reload or a link from an email or a
+// calendar file signs in by trading the cookie for an access token (`restore`).
+interface Current {
   user: User;
+  accessToken: string;
   /** When the access token expires (ms since the epoch), to refresh it a little before. */
   expiresAt?: number;
 }
 
-function load(): Stored | null {
-  try {
-    const raw = sessionStorage.getItem(STORE);
-    return raw ? (JSON.parse(raw) as Stored) : null;
-  } catch {
-    return null;
-  }
-}
-
-let current: Stored | null = load();
+let current: Current | null = null;
 const listeners = new Set<() => void>();
 
 export function onAuthChange(listener: () => void): void {
   listeners.add(listener);
 }
 
-function save(stored: Stored | null): void {
-  current = stored;
-  if (stored) sessionStorage.setItem(STORE, JSON.stringify(stored));
-  else sessionStorage.removeItem(STORE);
+function save(next: Current | null): void {
+  current = next;
   for (const listener of listeners) listener();
 }
 
@@ -74,7 +65,7 @@ export function me(): User | null {
 }
 
 export function accessToken(): string | null {
-  return current?.tokens.access_token ?? null;
+  return current?.accessToken ?? null;
 }
 
 function expiry(tokens: Tokens): number | undefined {
@@ -82,7 +73,7 @@ function expiry(tokens: Tokens): number | undefined {
 }
 
 export function signIn(user: User, tokens: Tokens): void {
-  save({ user, tokens, expiresAt: expiry(tokens) });
+  save({ user, accessToken: tokens.access_token, expiresAt: expiry(tokens) });
 }
 
 export function updateUser(user: User): void {
@@ -92,7 +83,7 @@ export function updateUser(user: User): void {
 export async function signOut(): Promise<void> {
   if (current) {
     try {
-      await request("POST", "/api/auth/logout", { refresh_token: current.tokens.refresh_token });
+      await request("POST", "/api/auth/logout"); // also clears the cookie
     } catch {
       // Signing out locally is what matters; the server session expires by itself.
     }
@@ -107,28 +98,47 @@ export async function fresh(): Promise<void> {
 
 let refreshing: Promise<boolean> | null = null;
 
-/** Trade the refresh token for new tokens, once even when several requests ask at once. */
+async function tradeCookie(): Promise<boolean> {
+  const response = await fetch("/api/auth/refresh", {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "X-Flourish-Refresh": "1" },
+    body: "{}",
+  });
+  if (!response.ok) {
+    document.cookie = `${LOGIN_MARKER}=; Max-Age=0; Path=/; SameSite=Strict`;
+    save(null);
+    return false;
+  }
+  const body = (await response.json()) as { user: User; tokens: Tokens };
+  signIn(body.user, body.tokens);
+  return true;
+}
+
+/** Trade the refresh cookie for new tokens, once even when several requests ask at once. Tabs
+ * take turns (Web Locks): each refresh rotates the cookie, and two tabs presenting the same one
+ * at once would look like a stolen token and end the login. */
 export function refresh(): Promise<boolean> {
-  if (!current) return Promise.resolve(false);
   refreshing ??= (async () => {
     try {
-      const response = await fetch("/api/auth/refresh", {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ refresh_token: current?.tokens.refresh_token }),
-      });
-      if (!response.ok) {
-        save(null);
-        return false;
-      }
-      const body = (await response.json()) as { user: User; tokens: Tokens };
-      save({ user: body.user, tokens: body.tokens, expiresAt: expiry(body.tokens) });
-      return true;
+      if (navigator.locks) return await navigator.locks.request("flourish-refresh", tradeCookie);
+      return await tradeCookie();
+    } catch {
+      return false;
     } finally {
       refreshing = null;
     }
   })();
   return refreshing;
+}
+
+// Set beside the refresh cookie, readable, holding no secret: this browser has a login.
+const LOGIN_MARKER = "flourish_login";
+
+/** At start: sign in from the refresh cookie if this browser has a login. */
+export function restore(): Promise<boolean> {
+  const marked = document.cookie.split("; ").includes(`${LOGIN_MARKER}=1`);
+  return marked ? refresh() : Promise.resolve(false);
 }
 
 export function idempotencyKey(): string {
@@ -156,6 +166,8 @@ export async function request<T>(
 ): Promise<T> {
   if (!path.startsWith("/api/auth/")) await fresh();
   const headers: Record<string, string> = { Accept: "application/json" };
+  // Logins answer this page with the refresh token in the HttpOnly cookie only.
+  if (path.startsWith("/api/auth/")) headers["X-Flourish-Refresh"] = "1";
   const token = accessToken();
   if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";

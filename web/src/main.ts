@@ -1,7 +1,7 @@
 // Entry point: the navigation bar and the client routes.
 
 import "./style.css";
-import { me, onAuthChange, signOut } from "./api";
+import { me, onAuthChange, restore, signOut } from "./api";
 import { fill, h } from "./dom";
 import { focusHeading, navigate, route, start, type View } from "./router";
 import { admin } from "./views/admin";
@@ -68,4 +68,7 @@ route(/^\/two-factor$/, signedIn(twoFactorSetup));
 onAuthChange(nav);
 nav();
 const main = document.getElementById("main");
-if (main) start(main);
+// A login from another tab, a reload or an emailed link: the refresh cookie signs in first.
+void restore().finally(() => {
+  if (main) start(main);
+});

@@ -8,7 +8,7 @@ from aiohttp.test_utils import TestClient
 
 from realtime.settings import Settings
 from tests.realtime.auth.conftest import ClientWith
-from tests.realtime.auth.flows import bearer, login, me, refresh, register
+from tests.realtime.auth.flows import PASSWORD, bearer, login, me, refresh, register
 from tests.support.clock import FakeClock
 
 
@@ -86,3 +86,41 @@ async def test_logout_everywhere_kills_every_token_at_once(client: TestClient[An
         assert (status, problem["code"]) == (401, "token_invalid")
         assert (await refresh(client, tokens["refresh_token"]))[0] == 401
     assert (await login(client))[0] == 200
+
+
+async def test_the_web_clients_login_lives_in_a_strict_httponly_cookie(
+    client: TestClient[Any, Any],
+) -> None:
+    client.session.cookie_jar.clear()
+    response = await client.post(
+        "/api/auth/register",
+        json={"email": "cat@example.org", "password": PASSWORD, "display_name": "Cat"},
+    )
+    assert response.status == 202
+    response = await client.post(
+        "/api/auth/login", json={"email": "cat@example.org", "password": PASSWORD}
+    )
+    cookie = response.cookies["flourish_refresh"]
+    tokens = (await response.json())["tokens"]
+    assert cookie.value == tokens["refresh_token"]
+    assert (cookie["httponly"], cookie["samesite"], cookie["path"]) == (True, "Strict", "/api/auth")
+    assert int(cookie["max-age"]) > 0
+    marker = response.cookies["flourish_login"]  # no secret: tells the page to restore
+    assert (marker.value, marker["httponly"], marker["path"]) == ("1", "", "/")
+
+    # The cookie alone is not enough: a cross-site form cannot add the header.
+    no_header = await client.post("/api/auth/refresh", json={})
+    assert (no_header.status, (await no_header.json())["code"]) == (401, "token_invalid")
+    by_cookie = await client.post("/api/auth/refresh", json={}, headers={"X-Flourish-Refresh": "1"})
+    assert by_cookie.status == 200, await by_cookie.text()
+    rotated = (await by_cookie.json())["tokens"]
+    assert rotated["refresh_token"] is None  # the web client gets it in the cookie only
+    assert by_cookie.cookies["flourish_refresh"].value != tokens["refresh_token"]
+    assert (await me(client, rotated["access_token"]))[0] == 200
+
+    out = await client.post("/api/auth/logout", headers=bearer(rotated["access_token"]))
+    assert out.status == 204
+    assert out.cookies["flourish_refresh"].value == ""  # cleared
+    assert out.cookies["flourish_login"].value == ""
+    again = await client.post("/api/auth/refresh", json={}, headers={"X-Flourish-Refresh": "1"})
+    assert again.status == 401

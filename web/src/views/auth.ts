@@ -7,7 +7,7 @@ import { focusHeading, navigate } from "../router";
 
 interface LoggedIn {
   user: User;
-  tokens: { access_token: string; refresh_token: string };
+  tokens: { access_token: string; refresh_token?: string; expires_in?: number };
   two_factor_setup_required: boolean;
 }
 
