@@ -2,9 +2,10 @@
 
 Filters combine with AND. `specialties`: the coach has all of them. `languages`: the coach speaks
 any of them (a bare language such as `pt` matches every regional form through the primary
-subtag; `pt-BR` matches only `pt-BR`). `session_type` with `min_price`/`max_price`: the coach
-offers that session type at an hourly rate in range, in `currency` (USD unless given; a currency
-given without a price range filters on the coach's currency alone). `min_rating`: average stars
+subtag; `pt-BR` matches only `pt-BR`). `min_price`/`max_price`: the coach offers some session type
+(`session_type`, if given: that one) at an hourly rate in range. Prices are compared in one
+currency only, never €81 with $81: a price range or the price sort applies to coaches who
+charge in `currency` (USD unless given), and a currency given alone filters on it. `min_rating`: average stars
 at least this. `available_from`/`available_to`: the coach has weekly hours in the window
 (`booking.policy.availability`).
 """
@@ -73,7 +74,8 @@ class Directory:
         ordering = _ordering(query)
         after = self._position(ordering, query.cursor) if query.cursor else None
         currency = query.currency
-        if currency is None and (query.min_price is not None or query.max_price is not None):
+        priced = query.min_price is not None or query.max_price is not None
+        if currency is None and (priced or query.sort == "price"):
             currency = DEFAULT_CURRENCY
         async with self.db.session() as session:
             hours = None
@@ -155,31 +157,35 @@ async def _check_specialties(session: AsyncSession, slugs: tuple[str, ...]) -> N
 
 def _check_ranges(query: DirectoryQuery) -> None:
     errors = []
-    has_price = query.min_price is not None or query.max_price is not None
-    if has_price and query.session_type is None:
-        field = "min_price" if query.min_price is not None else "max_price"
-        errors.append(FieldError(field, "a price range needs session_type"))
     if (
         query.min_price is not None
         and query.max_price is not None
         and query.min_price > query.max_price
     ):
-        errors.append(FieldError("min_price", "must not be above max_price"))
+        errors.append(
+            FieldError("min_price", "the lowest price you asked for is above the highest")
+        )
     if (query.available_from is None) != (query.available_to is None):
         missing = "available_to" if query.available_to is None else "available_from"
-        errors.append(FieldError(missing, "give available_from and available_to together"))
+        errors.append(FieldError(missing, "a time window needs both its start and its end"))
     elif (
         query.available_from is not None
         and query.available_to is not None
         and query.available_to <= query.available_from
     ):
-        errors.append(FieldError("available_to", "must be after available_from"))
+        errors.append(FieldError("available_to", "the time window ends before it starts"))
     if errors:
         raise ValidationFailed(errors)
     if query.currency is not None and query.currency not in CURRENCIES:
         raise Unprocessable(
             Code.UNSUPPORTED_CURRENCY,
-            [FieldError("currency", f"{query.currency!r} is not a currency we take")],
+            [
+                FieldError(
+                    "currency",
+                    f"prices cannot be shown in {query.currency!r}: coaches here charge in "
+                    f"{', '.join(sorted(CURRENCIES))}",
+                )
+            ],
         )
 
 

@@ -303,6 +303,16 @@ class _Plan:
                 found.append(self._has_any(f"{source}.search_tokens", priced))
             else:
                 required.append(session_type_token(query.session_type))
+        elif query.min_price is not None or query.max_price is not None:
+            # Any session type the coach offers, priced in range.
+            found.append(
+                "("
+                + " OR ".join(
+                    self._in_range(f"{source}.{rate.key}", query.min_price, query.max_price)
+                    for rate in RATES.values()
+                )
+                + ")"
+            )
         if required:
             found.append(self._has_all(f"{source}.search_tokens", required))
         spoken = [
@@ -320,6 +330,14 @@ class _Plan:
                 found.append(self._hour_keys(f"{source}.hour_keys", query.hours))
             found.append(_available(query.hours, source))
         return found
+
+    def _in_range(self, rate: str, low: int | None, high: int | None) -> str:
+        bounds = [f"{rate} IS NOT NULL"]
+        if low is not None:
+            bounds.append(f"{rate} >= {self._bind(low)}")
+        if high is not None:
+            bounds.append(f"{rate} <= {self._bind(high)}")
+        return f"({' AND '.join(bounds)})"
 
     def _has_all(self, tokens: str, wanted: list[str]) -> str:
         if self.postgres:

@@ -212,10 +212,11 @@ export const patch = <T>(path: string, body: unknown): Promise<T> => request<T>(
 export const put = <T>(path: string, body: unknown = {}): Promise<T> => request<T>("PUT", path, body);
 export const del = <T>(path: string): Promise<T> => request<T>("DELETE", path);
 
-/** A message for people, with the field errors of a 422 spelled out. */
-export function explain(error: unknown): string {
+/** A message for people, with the field errors of a 422 spelled out (`names`: what the page
+ * calls each field). */
+export function explain(error: unknown, names: Record<string, string> = {}): string {
   if (error instanceof ApiError) {
-    const fields = error.problem.errors?.map((e) => `${e.field}: ${e.message}`).join("; ");
+    const fields = error.problem.errors?.map((e) => `${names[e.field] ?? e.field}: ${e.message}`).join("; ");
     return fields ? `${error.message} (${fields})` : error.message;
   }
   return error instanceof Error ? error.message : String(error);

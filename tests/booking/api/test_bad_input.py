@@ -148,7 +148,7 @@ BAD_FILTERS: list[tuple[dict[str, Any], int, str, str]] = [
         "validation_failed",
         "min_price",
     ),
-    ({"min_price": 100}, 422, "validation_failed", "min_price"),
+    ({"min_price": 200, "max_price": 100}, 422, "validation_failed", "min_price"),
     ({"session_type": "video", "max_price": -1}, 422, "validation_failed", "max_price"),
     ({"session_type": "video", "max_price": "lots"}, 422, "validation_failed", "max_price"),
     ({"session_type": "telepathy"}, 422, "validation_failed", "session_type"),

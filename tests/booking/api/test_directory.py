@@ -105,6 +105,11 @@ async def test_each_filter_alone(client: Client, services: Services, admin: Call
     assert await found(session_type="video", min_price=9000, max_price=11000) == {"ben"}
     assert await found(session_type="video", min_price=9000, currency="EUR") == {"chloe"}
     assert await found(currency="EUR") == {"chloe"}
+    # Without a session type: any type the coach offers, priced in range (in USD).
+    assert await found(min_price=7000, max_price=8500) == {"ben"}  # his phone sessions
+    assert await found(min_price=9000) == {"ana", "ben"}
+    assert await found(max_price=5000) == {"dev"}
+    assert await found(min_price=9000, currency="EUR") == {"chloe"}
     assert await found(language="pt") == {"ana", "chloe"}
     assert await found(language="pt-BR") == {"ana"}
     assert await found(language="fr,hi") == {"chloe", "dev"}
@@ -143,13 +148,10 @@ async def test_sort_orders(client: Client, services: Services, admin: Caller) ->
     tied = sorted(["ben", "chloe"], key=lambda n: ids[n], reverse=True)
     assert relevance == ["ana", *tied, "dev"]
     assert await names(client, sort="rating") == ["ana", "ben", "dev", "chloe"]
-    assert await names(client, sort="price") == ["dev", "ana", "ben", "chloe"]
-    assert await names(client, sort="price", session_type="video") == [
-        "dev",
-        "ben",
-        "chloe",
-        "ana",
-    ]
+    # Prices are compared in one currency (USD unless asked), never €100 with $90.
+    assert await names(client, sort="price") == ["dev", "ana", "ben"]
+    assert await names(client, sort="price", session_type="video") == ["dev", "ben", "ana"]
+    assert await names(client, sort="price", currency="EUR") == ["chloe"]
     (ana,) = (await get_json(client, "/api/coaches", sort="rating", limit=1))["items"]
     assert ana["rating"] == {"average": 5.0, "count": 2}
     assert ana["languages"] == ["en", "pt-BR"]

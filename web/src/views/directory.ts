@@ -9,6 +9,18 @@ import type { CoachCard, Named } from "../types";
 import { coachCard } from "./common";
 import { CURRENCIES, LANGUAGES } from "./profileform";
 
+// What a refused filter is called on this page, for the error (not the API's field name).
+const FILTER_NAMES: Record<string, string> = {
+  min_price: "Min price",
+  max_price: "Max price",
+  currency: "Currency",
+  session_type: "Session type",
+  available_from: "Free between",
+  available_to: "Free between … and",
+  min_rating: "Rating",
+  language: "Speaks",
+  specialty: "Specialties",
+};
 
 interface Page {
   items: CoachCard[];
@@ -69,7 +81,7 @@ export async function directory(main: HTMLElement, _: string[], query: URLSearch
   );
   const currency = select(
     { name: "currency" },
-    [{ value: "", label: "Any" }, ...CURRENCIES.map((c) => ({ value: c, label: c }))],
+    [{ value: "", label: "Any (prices in USD)" }, ...CURRENCIES.map((c) => ({ value: c, label: c }))],
     query.get("currency") ?? "",
   );
   const scale = (value: string | null) => {
@@ -121,9 +133,9 @@ export async function directory(main: HTMLElement, _: string[], query: URLSearch
       "div",
       { class: "row" },
       field("Session type", sessionType),
-      field("Min price per hour", minPrice, "Needs a session type."),
+      field("Min price per hour", minPrice, "Any session type unless you pick one."),
       field("Max price per hour", maxPrice),
-      field("Currency", currency),
+      field("Currency", currency, "Prices are compared only among coaches charging in it."),
       field("Rating", minRating),
     ),
     h(
@@ -184,13 +196,16 @@ export async function directory(main: HTMLElement, _: string[], query: URLSearch
       const page = await get<Page>("/api/coaches", { ...apiQuery, limit: 12, cursor });
       results.append(...page.items.map(coachCard));
       shown += page.items.length;
+      // Price filters and the price sort compare one currency: say which.
+      const priced = apiQuery.min_price || apiQuery.max_price || apiQuery.sort === "price";
+      const inCurrency = priced ? ` charging in ${apiQuery.currency || "USD"}` : "";
       summary.textContent = shown
-        ? `${shown} coach${shown === 1 ? "" : "es"}${page.next_cursor ? " so far" : ""}`
-        : "No coach matches these filters. Try fewer.";
+        ? `${shown} coach${shown === 1 ? "" : "es"}${inCurrency}${page.next_cursor ? " so far" : ""}`
+        : `No coach${inCurrency} matches these filters. Try fewer.`;
       more.hidden = !page.next_cursor;
       more.onclick = () => void busy(more, "Loading…", () => load(page.next_cursor));
     } catch (error) {
-      summary.replaceChildren(errorBox(explain(error)));
+      summary.replaceChildren(errorBox(explain(error, FILTER_NAMES)));
     }
   }
   summary.textContent = "Searching…";
