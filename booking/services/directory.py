@@ -5,8 +5,8 @@ any of them (a bare language such as `pt` matches every regional form through th
 subtag; `pt-BR` matches only `pt-BR`). `min_price`/`max_price`: the coach offers some session type
 (`session_type`, if given: that one) at an hourly rate in range. Prices are compared in one
 currency only, never €81 with $81: a price range or the price sort applies to coaches who
-charge in `currency` (USD unless given), and a currency given alone filters on it. `min_rating`: average stars
-at least this. `available_from`/`available_to`: the coach has weekly hours in the window
+charge in `currency` (USD unless given), and a currency given alone filters on it.
+`min_rating`: average stars at least this. `available_from`/`available_to`: the coach has weekly hours in the window
 (`booking.policy.availability`).
 """
 
