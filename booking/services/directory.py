@@ -6,8 +6,8 @@ subtag; `pt-BR` matches only `pt-BR`). `min_price`/`max_price`: the coach offers
 (`session_type`, if given: that one) at an hourly rate in range. Prices are compared in one
 currency only, never €81 with $81: a price range or the price sort applies to coaches who
 charge in `currency` (USD unless given), and a currency given alone filters on it.
-`min_rating`: average stars at least this. `available_from`/`available_to`: the coach has weekly hours in the window
-(`booking.policy.availability`).
+`min_rating`: average stars at least this. `available_from`/`available_to`: the coach has
+weekly hours in the window (`booking.policy.availability`).
 """
 
 from __future__ import annotations
