@@ -3,6 +3,7 @@ demo payment provider, while a second browser viewing the same coach sees that s
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -111,6 +112,8 @@ def test_client_filters_books_and_pays_while_a_viewer_sees_the_slot_go(
     client.get_by_role("link", name="My sessions").first.click()
     booked = client.locator(f'li.booking[data-booking="{booking_id}"]')
     expect(booked).to_contain_text(coach["display_name"])
+    # Times name the viewer's zone (the browser runs in UTC here), the range's once.
+    expect(booked).to_contain_text(re.compile(r"\d:\d\d\s*\u2013\s*\d{1,2}:\d\d( [AP]M)? UTC"))
     shot(client, "my-sessions")
     client.set_viewport_size(PHONE)
     shot(client, "my-sessions-phone")

@@ -21,6 +21,10 @@ export function minorUnits(currency: string): number {
   );
 }
 
+// One date format throughout, the browser's locale through Intl; every date-and-time names
+// its zone ("Tue, 10 Mar, 09:00 EDT"), a time beside it (the end of a range) may leave it out.
+
+/** A day and time in `zone` (the viewer's), with the zone's short name. */
 export function dateTime(iso: string, zone = viewerZone()): string {
   return new Intl.DateTimeFormat(undefined, {
     weekday: "short",
@@ -29,15 +33,51 @@ export function dateTime(iso: string, zone = viewerZone()): string {
     hour: "2-digit",
     minute: "2-digit",
     timeZone: zone,
+    timeZoneName: "short",
   }).format(new Date(iso));
 }
 
-export function clock(iso: string, zone = viewerZone()): string {
+/** A time of day in `zone`; `named`: with the zone's short name. */
+export function clock(iso: string, zone = viewerZone(), named = false): string {
   return new Intl.DateTimeFormat(undefined, {
     hour: "2-digit",
     minute: "2-digit",
     timeZone: zone,
+    timeZoneName: named ? "short" : undefined,
   }).format(new Date(iso));
+}
+
+/** A session's time: "Tue, 10 Mar, 09:00 – 09:50 EDT" (the zone named once). */
+export function span(startIso: string, endIso: string, zone = viewerZone()): string {
+  return new Intl.DateTimeFormat(undefined, {
+    weekday: "short",
+    day: "numeric",
+    month: "short",
+    hour: "2-digit",
+    minute: "2-digit",
+    timeZone: zone,
+    timeZoneName: "short",
+  }).formatRange(new Date(startIso), new Date(endIso));
+}
+
+/** A calendar date ("10 March 2026"), for days that are not session times. */
+export function longDate(iso: string, zone = viewerZone()): string {
+  return new Intl.DateTimeFormat(undefined, { dateStyle: "long", timeZone: zone }).format(new Date(iso));
+}
+
+/** A zone as people name it, with the IANA id: "Mountain Time — Phoenix (America/Phoenix)". */
+export function zoneLabel(zone: string): string {
+  const city = zone.split("/").pop()?.replaceAll("_", " ") ?? zone;
+  let generic = "";
+  try {
+    generic = new Intl.DateTimeFormat("en", { timeZone: zone, timeZoneName: "longGeneric" })
+      .formatToParts(new Date())
+      .find((part) => part.type === "timeZoneName")?.value ?? "";
+  } catch {
+    return zone;
+  }
+  if (!generic || generic.startsWith("GMT") || zone === "UTC") return zone === "UTC" ? "UTC" : `${city} (${zone})`;
+  return `${generic} — ${city} (${zone})`;
 }
 
 export function day(iso: string, zone = viewerZone()): string {

@@ -3,7 +3,7 @@
 
 import { ApiError, explain, get, idempotencyKey, patch, post } from "../api";
 import { busy, errorBox, field, fill, h, spinner, status } from "../dom";
-import { clock, dateTime, money, SESSION_TYPES } from "../format";
+import { money, SESSION_TYPES, span } from "../format";
 import { demoForm, stripeForm, type PaymentForm } from "../payment";
 import { focusHeading, navigate } from "../router";
 import type { Booking, CancellationTerms, PaymentStart } from "../types";
@@ -31,7 +31,7 @@ function summary(booking: Booking): HTMLElement {
     "p",
     { class: "booking-summary" },
     h("strong", {}, `${SESSION_TYPES[booking.session_type] ?? booking.session_type} session with ${booking.coach_name}`),
-    ` · ${dateTime(booking.starts_at)}–${clock(booking.ends_at)} · ${booking.duration} min · ${money(booking.price)}`,
+    ` · ${span(booking.starts_at, booking.ends_at)} · ${booking.duration} min · ${money(booking.price)}`,
   );
 }
 

@@ -3,7 +3,7 @@
 
 import { ApiError, explain, get, idempotencyKey, me, post } from "../api";
 import { busy, errorBox, field, fill, h, select, spinner, status } from "../dom";
-import { addDays, clock, day, isoDate, language, money, SESSION_TYPES, stars, viewerZone } from "../format";
+import { addDays, clock, day, isoDate, language, money, SESSION_TYPES, stars, viewerZone, zoneLabel } from "../format";
 import { watchSlots } from "../live";
 import { focusHeading, navigate } from "../router";
 import type { Booking, CoachProfile, Review, Slots } from "../types";
@@ -37,7 +37,7 @@ export async function coachProfile(main: HTMLElement, [coachId]: string[]): Prom
       { class: "profile card", "aria-labelledby": "coach-name" },
       h("div", { class: "profile-head" }, avatar(coach.display_name, "lg"), h("div", {},
         h("h1", { id: "coach-name" }, coach.display_name),
-        h("p", { class: "meta" }, coach.online ? h("span", { class: "online" }, "Online now · ") : null, `${stars(coach.rating.average, coach.rating.count)} · ${coach.years_experience} years of experience · their time zone ${coach.time_zone}`),
+        h("p", { class: "meta" }, coach.online ? h("span", { class: "online" }, "Online now · ") : null, `${stars(coach.rating.average, coach.rating.count)} · ${coach.years_experience} years of experience · their time zone: ${zoneLabel(coach.time_zone)}`),
         tags(coach.badges, "badge"),
       )),
       h("h2", {}, "About"),

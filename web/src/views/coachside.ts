@@ -3,7 +3,7 @@
 
 import { ApiError, explain, get, has, me, patch, post } from "../api";
 import { append, busy, errorBox, field, fill, h, spinner, status } from "../dom";
-import { money } from "../format";
+import { longDate, money } from "../format";
 import { focusHeading } from "../router";
 import type { Booking, CoachSelf, Price } from "../types";
 import { profileForm } from "./profileform";
@@ -35,7 +35,7 @@ export async function coachHome(main: HTMLElement): Promise<void> {
       : v.status === "rejected"
         ? `Your application was not approved${latest?.decision_reason ? `: ${latest.decision_reason}` : "."}`
         : v.listed
-          ? `You are verified and listed in the directory${v.reverify_by ? ` until ${new Date(v.reverify_by).toLocaleDateString(undefined, { dateStyle: "long" })}` : ""}.`
+          ? `You are verified and listed in the directory${v.reverify_by ? ` until ${longDate(v.reverify_by)}` : ""}.`
           : "You are verified but not listed (verification lapsed or no hours).";
   const sessions = h("section", { class: "card", "aria-labelledby": "upcoming-title" });
   const earnings = h("section", { class: "card", "aria-labelledby": "earnings-title" });
@@ -129,7 +129,7 @@ async function earningsSection(section: HTMLElement): Promise<void> {
         h("tbody", {}, [...found.periods].reverse().map((p) => h("tr", {}, h("th", { scope: "row" }, p.period), columns.map((c) => h("td", {}, money(p[c])))))),
       )),
       found.payouts.length
-        ? h("p", { class: "hint" }, `Last payout: ${money(found.payouts[0].amount)}, ${found.payouts[0].status}${found.payouts[0].paid_at ? ` on ${new Date(found.payouts[0].paid_at).toLocaleDateString()}` : ""}.`)
+        ? h("p", { class: "hint" }, `Last payout: ${money(found.payouts[0].amount)}, ${found.payouts[0].status}${found.payouts[0].paid_at ? ` on ${longDate(found.payouts[0].paid_at)}` : ""}.`)
         : null],
     );
   } catch (error) {

@@ -2,7 +2,7 @@
 
 import { get } from "../api";
 import { field, h, select } from "../dom";
-import { language, minorUnits, SESSION_TYPES, viewerZone } from "../format";
+import { language, minorUnits, SESSION_TYPES, viewerZone, zoneLabel } from "../format";
 import type { CoachSelf, Named, Offering } from "../types";
 
 export const LANGUAGES = ["en", "es", "fr", "de", "pt-BR", "ar", "hi", "bn", "ko", "vi", "zh-Hans", "it", "nl", "pl", "tr", "ja"];
@@ -41,7 +41,7 @@ export async function profileForm(current?: CoachSelf, name_?: string): Promise<
   bio.value = current?.bio ?? "";
   const approach = h("textarea", { name: "approach", rows: 3, maxlength: 5000 });
   approach.value = current?.approach ?? "";
-  const zone = select({ name: "time_zone" }, zones().map((z) => ({ value: z, label: z })), current?.time_zone ?? viewerZone());
+  const zone = select({ name: "time_zone" }, zones().map((z) => ({ value: z, label: zoneLabel(z) })), current?.time_zone ?? viewerZone());
   const years = h("input", { type: "number", name: "years_experience", min: 0, max: 70, required: true, value: current?.years_experience ?? "" });
   const currency = select({ name: "currency" }, CURRENCIES.map((c) => ({ value: c, label: c })), current?.currency ?? "USD");
   const languages = checks("languages", "Languages you offer sessions in", LANGUAGES.map((code) => ({ value: code, label: language(code) })), current?.languages ?? []);

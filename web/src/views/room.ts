@@ -2,7 +2,7 @@
 
 import { explain, get, me } from "../api";
 import { errorBox, field, fill, h, select, spinner, status } from "../dom";
-import { clock, dateTime, SESSION_TYPES } from "../format";
+import { clock, SESSION_TYPES, span, viewerZone } from "../format";
 import { Call, type CallState, type Joined, type PeerInfo, type Quality } from "../room/call";
 import { capture, connectionTest, devices, levelMeter, stop } from "../room/media";
 import { focusHeading } from "../router";
@@ -28,7 +28,7 @@ export async function room(main: HTMLElement, [bookingId]: string[]): Promise<()
   fill(
     main,
     h("h1", { id: "room-title" }, `${SESSION_TYPES[booking.session_type] ?? booking.session_type} session with ${otherName}`),
-    h("p", { class: "meta" }, `${dateTime(booking.starts_at)}–${clock(booking.ends_at)}`),
+    h("p", { class: "meta" }, span(booking.starts_at, booking.ends_at)),
     section,
   );
   focusHeading(main);
@@ -141,7 +141,7 @@ export async function room(main: HTMLElement, [bookingId]: string[]): Promise<()
   function waitingText(): string {
     const who = otherRole === "coach" ? "Your coach" : "Your client";
     const starts = Date.parse(joined?.starts_at ?? booking.starts_at);
-    return starts > Date.now() ? `${who} will join at ${clock(new Date(starts).toISOString())}.` : `Waiting for ${otherName} to join…`;
+    return starts > Date.now() ? `${who} will join at ${clock(new Date(starts).toISOString(), viewerZone(), true)}.` : `Waiting for ${otherName} to join…`;
   }
 
   function show(state: CallState, detail: string): void {

@@ -2,6 +2,7 @@
 
 import { del, explain, get, post, put } from "../api";
 import { busy, errorBox, field, fill, h, spinner, status } from "../dom";
+import { zoneLabel } from "../format";
 import type { Hours, Schedule } from "../types";
 import { isoToZoned, zonedToIso } from "../zoned";
 
@@ -50,7 +51,7 @@ export async function scheduleSection(section: HTMLElement): Promise<void> {
   const editor = hoursEditor(schedule.weekly_hours);
   const saveHours = h("button", { type: "submit", class: "primary" }, "Save weekly hours");
   const hoursNote = status();
-  const hoursForm = h("form", {}, h("h3", {}, "Weekly hours"), h("p", { class: "hint" }, `In your time zone, ${zone}.`), editor.element, hoursNote, saveHours);
+  const hoursForm = h("form", {}, h("h3", {}, "Weekly hours"), h("p", { class: "hint" }, `In your time zone: ${zoneLabel(zone)}.`), editor.element, hoursNote, saveHours);
   hoursForm.addEventListener("submit", (event) => {
     event.preventDefault();
     void busy(saveHours, "Saving…", async () => {

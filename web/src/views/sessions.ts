@@ -3,7 +3,7 @@
 
 import { ApiError, accessToken, explain, get, has, idempotencyKey, me, post } from "../api";
 import { busy, errorBox, field, fill, h, select, spinner, status } from "../dom";
-import { addDays, clock, dateTime, isoDate, money, SESSION_TYPES, statusLabel, viewerZone } from "../format";
+import { addDays, clock, dateTime, isoDate, money, SESSION_TYPES, span, statusLabel, viewerZone } from "../format";
 import { focusHeading } from "../router";
 import type { Booking, CancellationTerms, Price, Slots } from "../types";
 
@@ -204,7 +204,7 @@ export function bookingItem(booking: Booking, refresh: () => void): HTMLElement 
   else if (["confirmed"].includes(booking.status)) {
     const opens = new Date(Date.parse(booking.starts_at) - JOIN_EARLY_MS).toISOString();
     const today = new Date(opens).toDateString() === new Date().toDateString();
-    actions.append(h("span", { class: "hint" }, `Room opens ${today ? `at ${clock(opens)}` : dateTime(opens)}`));
+    actions.append(h("span", { class: "hint" }, `Room opens ${today ? `at ${clock(opens, viewerZone(), true)}` : dateTime(opens)}`));
   }
   if (booking.status === "held") actions.append(h("a", { href: `/book/${booking.id}`, class: "button" }, "Finish booking"));
   if (booking.status === "confirmed") actions.append(calendarLink(booking));
@@ -212,7 +212,7 @@ export function bookingItem(booking: Booking, refresh: () => void): HTMLElement 
     "li",
     { class: "card booking", "data-booking": booking.id, "data-status": booking.status },
     h("h3", {}, `${SESSION_TYPES[booking.session_type] ?? booking.session_type} session with ${other}`),
-    h("p", {}, `${dateTime(booking.starts_at)}–${clock(booking.ends_at)} · ${booking.duration} min · ${money(booking.price)}`),
+    h("p", {}, `${span(booking.starts_at, booking.ends_at)} · ${booking.duration} min · ${money(booking.price)}`),
     h("p", { class: `badge-status ${booking.status}` }, statusLabel(booking.status)),
     actions,
   );
