@@ -12,7 +12,7 @@ import { avatar, rates, tags } from "./common";
 function review(item: Review): HTMLElement {
   return h(
     "li",
-    { class: "review" },
+    { class: "review", "data-id": item.id },
     h("p", { class: "stars", "aria-label": `${item.rating} out of 5 stars` }, "★".repeat(item.rating) + "☆".repeat(5 - item.rating)),
     h("blockquote", {}, item.text),
     h("p", { class: "meta" }, `${item.anonymous ? "Anonymous" : (item.client_name ?? "A client")} · ${day(item.created_at)}`),
@@ -20,7 +20,7 @@ function review(item: Review): HTMLElement {
   );
 }
 
-export async function coachProfile(main: HTMLElement, [coachId]: string[]): Promise<() => void> {
+export async function coachProfile(main: HTMLElement, [coachId]: string[], query: URLSearchParams): Promise<() => void> {
   main.append(spinner("Loading profile…"));
   let coach: CoachProfile;
   try {
@@ -30,6 +30,9 @@ export async function coachProfile(main: HTMLElement, [coachId]: string[]): Prom
     return () => undefined;
   }
   const byStar = coach.rating.by_star ?? {};
+  // The booking picker comes right after the coach's name, so on a phone it is a thumb's
+  // reach away rather than below the whole profile.
+  const picker = h("section", { class: "card slots-card", "aria-labelledby": "slots-title" });
   fill(
     main,
     h(
@@ -40,6 +43,11 @@ export async function coachProfile(main: HTMLElement, [coachId]: string[]): Prom
         h("p", { class: "meta" }, coach.online ? h("span", { class: "online" }, "Online now · ") : null, `${stars(coach.rating.average, coach.rating.count)} · ${coach.years_experience} years of experience · their time zone: ${zoneLabel(coach.time_zone)}`),
         tags(coach.badges, "badge"),
       )),
+    ),
+    picker,
+    h(
+      "section",
+      { class: "profile card", "aria-label": `About ${coach.display_name}` },
       h("h2", {}, "About"),
       h("p", { class: "bio" }, coach.bio),
       coach.approach ? h("p", { class: "bio" }, h("strong", {}, "Approach: "), coach.approach) : null,
@@ -72,17 +80,41 @@ export async function coachProfile(main: HTMLElement, [coachId]: string[]): Prom
           ? ` · ${[5, 4, 3, 2, 1].map((s) => `${s}★ ${byStar[String(s)] ?? 0}`).join(", ")}`
           : "",
       ),
-      coach.reviews.length ? h("ul", { class: "reviews" }, coach.reviews.map(review)) : h("p", {}, "No reviews yet."),
+      reviewList(coach),
     ),
   );
-  const picker = h("section", { class: "card slots-card", "aria-labelledby": "slots-title" });
-  main.append(picker);
   focusHeading(main);
-  return slotPicker(picker, coach);
+  return slotPicker(picker, coach, query);
 }
 
-function slotPicker(section: HTMLElement, coach: CoachProfile): () => void {
+/** The newest reviews, and the rest a page at a time. */
+function reviewList(coach: CoachProfile): HTMLElement {
+  if (!coach.reviews.length) return h("p", {}, "No reviews yet.");
+  const list = h("ul", { class: "reviews" }, coach.reviews.map(review));
+  const more = h("button", { type: "button", hidden: coach.rating.count <= coach.reviews.length }, "More reviews");
+  const note = status();
+  let cursor: string | null = null;
+  more.addEventListener("click", () => {
+    void busy(more, "Loading…", async () => {
+      try {
+        // The first page repeats the five shown with the profile: skip those.
+        const page = await get<{ items: Review[]; next_cursor: string | null }>(`/api/coaches/${coach.id}/reviews`, { limit: 20, cursor });
+        const shown = new Set([...list.querySelectorAll<HTMLElement>("li.review")].map((li) => li.dataset.id));
+        list.append(...page.items.filter((r) => !shown.has(r.id)).map(review));
+        cursor = page.next_cursor;
+        more.hidden = !cursor;
+      } catch (error) {
+        fill(note, errorBox(explain(error)));
+      }
+    });
+  });
+  return h("div", {}, list, more, note);
+}
+
+function slotPicker(section: HTMLElement, coach: CoachProfile, query: URLSearchParams): () => void {
   const zone = viewerZone();
+  // A slot picked while logged out comes back with the login (?slot=, with its type and length).
+  const picked = query.get("slot");
   const offerings = coach.session_types;
   const type = select({ name: "session_type" }, offerings.map((o) => ({ value: o.session_type, label: SESSION_TYPES[o.session_type] ?? o.session_type })));
   const duration = select({ name: "duration" }, []);
@@ -90,18 +122,21 @@ function slotPicker(section: HTMLElement, coach: CoachProfile): () => void {
     const offering = offerings.find((o) => o.session_type === type.value);
     fill(duration, ...(offering?.durations ?? []).map((d) => h("option", { value: String(d) }, `${d} minutes`)));
   };
+  if (picked && offerings.some((o) => o.session_type === query.get("session_type"))) type.value = query.get("session_type") ?? type.value;
   setDurations();
-  let weekStart = new Date();
+  if (picked && query.get("duration")) duration.value = query.get("duration") ?? duration.value;
+  const today = new Date();
+  let weekStart = picked && Date.parse(picked) > Date.now() ? new Date(Math.max(Date.now(), Date.parse(picked) - 86_400_000 * 3)) : today;
   const weekLabel = h("span", { class: "week" });
-  const previous = h("button", { type: "button", "aria-label": "Previous week" }, "‹ Earlier");
-  const next = h("button", { type: "button", "aria-label": "Next week" }, "Later ›");
+  const previous = h("button", { type: "button" }, h("span", { "aria-hidden": "true" }, "‹ "), "Earlier week");
+  const next = h("button", { type: "button" }, "Later week", h("span", { "aria-hidden": "true" }, " ›"));
   const price = h("p", { class: "price" });
   const grid = h("div", { class: "slot-grid", "aria-live": "polite" });
   const note = status();
   fill(
     section,
     h("h2", { id: "slots-title" }, "Book a session"),
-    h("p", { class: "hint" }, `Times are in your time zone, ${zone}.`),
+    h("p", { class: "hint" }, `Times are in your time zone: ${zoneLabel(zone)}.`),
     h("div", { class: "row" }, field("Session type", type), field("Length", duration)),
     h("div", { class: "week-nav" }, previous, weekLabel, next),
     price,
@@ -115,6 +150,7 @@ function slotPicker(section: HTMLElement, coach: CoachProfile): () => void {
     const from = isoDate(weekStart, zone);
     const to = isoDate(addDays(weekStart, 7), zone);
     weekLabel.textContent = `${day(weekStart.toISOString())} – ${day(addDays(weekStart, 6).toISOString())}`;
+    previous.disabled = weekStart.getTime() <= Date.now() + 60_000; // nothing earlier than now
     grid.setAttribute("aria-busy", "true");
     try {
       const answer = await get<Slots>(`/api/coaches/${coach.id}/slots`, {
@@ -127,6 +163,7 @@ function slotPicker(section: HTMLElement, coach: CoachProfile): () => void {
       if (ticket !== loading) return;
       price.textContent = `${answer.duration} minutes: ${money(answer.price)}`;
       showSlots(answer);
+      resume();
     } catch (error) {
       if (ticket === loading) fill(grid, errorBox(explain(error)));
     } finally {
@@ -164,10 +201,21 @@ function slotPicker(section: HTMLElement, coach: CoachProfile): () => void {
     );
   }
 
+  let resumed = false;
+  /** After a login, hold the slot that was picked before it, if it is still free. */
+  function resume(): void {
+    if (!picked || resumed || !me()) return;
+    resumed = true;
+    const button = [...grid.querySelectorAll<HTMLButtonElement>("button.slot")].find((b) => b.dataset.start === picked);
+    if (button) void hold(button, picked);
+    else fill(note, errorBox("The time you picked before logging in has been taken. Pick another."));
+  }
+
   async function hold(button: HTMLButtonElement, start: string): Promise<void> {
     const user = me();
     if (!user) {
-      navigate(`/login?next=${encodeURIComponent(location.pathname)}`);
+      const back = `${location.pathname}?${new URLSearchParams({ slot: start, session_type: type.value, duration: duration.value })}`;
+      navigate(`/login?next=${encodeURIComponent(back)}`);
       return;
     }
     if (user.role !== "client") {
