@@ -270,7 +270,7 @@ def draft_coach(rng: random.Random, taken: set[str] | None = None) -> CoachDraft
         hours=_hours(rng),
         ratings=_ratings(rng),
         badges=_badges(rng, specialties),
-        commission_bps=rng.choice((1500, 1750, 2000, 2000, 2000, 2250, 2500)),
+        commission_bps=rng.choice((1500, 1500, 2000, 2000, 2000, 2500, 2500)),  # the tiers
         review_days=rng.randint(2, 12),
     )
 

@@ -73,6 +73,15 @@ async def test_the_readmes_directory_example_finds_coaches(
         assert "couples-therapy" in {s["slug"] for s in card["specialties"]}
 
 
+async def test_demo_coaches_sit_on_the_published_commission_tiers(
+    services: Services, client: Client
+) -> None:
+    assert await seed(services)
+    async with services.db.session() as session:
+        tiers = set((await session.scalars(select(Coach.commission_bps))).all())
+    assert tiers == {1500, 2000, 2500}  # 15%, 20%, 25%: the admin screen's tiers
+
+
 async def test_lapsed_coach_is_hidden(services: Services, client: Client) -> None:
     await seed(services)
     async with services.db.session() as session:

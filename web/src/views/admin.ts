@@ -11,8 +11,7 @@ const TIERS = [
   { value: "2500", label: "Starter: 25%" },
   { value: "2000", label: "Standard: 20%" },
   { value: "1500", label: "Established: 15%" },
-  { value: "1000", label: "Partner: 10%" },
-];
+]; // the published range, 15-25% (booking/policy/commission.py refuses anything else)
 
 function applicationCard(app: Application, decided: () => void): HTMLElement {
   const note = status();
