@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -264,8 +264,8 @@ class Bookings:
         when: str,
         limit: int,
     ) -> list[BookingView]:
-        """The caller's bookings (as client, or as coach), upcoming soonest first or past
-        newest first."""
+        """The caller's bookings (as client, or as coach): upcoming (held, confirmed or under
+        way, not yet ended) soonest first, or past (ended, canceled or expired) newest first."""
         now = self.clock.now()
         async with self.db.session() as session:
             query = (
@@ -279,10 +279,14 @@ class Bookings:
                 query = query.where(Booking.client_id == party.user_id)
             if statuses:
                 query = query.where(Booking.status.in_(statuses))
+            live = [status.value for status in states.LIVE]
             if when == "upcoming":
-                query = query.where(Booking.ends_at > now).order_by(Booking.starts_at)
+                # Still to happen: a canceled or expired booking is over, whatever its time.
+                query = query.where(Booking.ends_at > now, Booking.status.in_(live))
+                query = query.order_by(Booking.starts_at)
             elif when == "past":
-                query = query.where(Booking.ends_at <= now).order_by(Booking.starts_at.desc())
+                query = query.where(or_(Booking.ends_at <= now, Booking.status.not_in(live)))
+                query = query.order_by(Booking.starts_at.desc())
             else:
                 query = query.order_by(Booking.starts_at.desc())
             rows = (await session.execute(query.limit(limit))).all()

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from realtime.demo import CLIENT_EMAIL, DEMO_PASSWORD
-from tests.browser.conftest import PHONE, OpenPage, api, assert_labelled, shot
+from tests.browser.conftest import PHONE, OpenPage, api, assert_labelled, log_in, shot
 
 
 def reviewed_coach(base_url: str) -> dict[str, Any]:
@@ -82,3 +82,25 @@ def test_a_visitor_picks_a_slot_logs_in_and_has_it_held(open_page: OpenPage, bas
     expect(page.locator(".booking-summary")).to_contain_text(coach["display_name"])
     booking = api_as_client(base_url, urlsplit(page.url).path.rsplit("/", 1)[1])
     assert (booking["status"], booking["starts_at"]) == ("held", start.replace("+00:00", "Z"))
+
+
+@pytest.mark.timeout(60)
+def test_past_and_canceled_sessions_offer_book_again(open_page: OpenPage) -> None:
+    page = open_page("client")
+    log_in(page, CLIENT_EMAIL, then="/sessions")
+    upcoming = page.locator("li.booking")
+    expect(upcoming.first).to_be_visible()
+    for status in page.locator("li.booking").evaluate_all("els => els.map(e => e.dataset.status)"):
+        assert status in ("held", "confirmed", "in_progress"), status  # nothing canceled here
+    page.get_by_role("link", name="Past").click()
+    canceled = page.locator('li.booking[data-status="canceled_by_client"]').first
+    expect(canceled).to_be_visible()
+    again = canceled.get_by_role("link", name="Book again")
+    href = again.get_attribute("href")
+    assert href
+    again.click()
+    page.wait_for_url(lambda url: urlsplit(url).path.startswith("/coaches/"))
+    query = dict(p.split("=") for p in urlsplit(href).query.split("&"))
+    expect(page.get_by_label("Session type")).to_have_value(query["session_type"])
+    expect(page.get_by_label("Length")).to_have_value(query["duration"])
+    shot(page, "book-again")

@@ -148,6 +148,24 @@ async def test_the_client_cancels_a_confirmed_booking(
     assert await someone_holds(client, services, pro[1], TUESDAY_9AM) == 201
 
 
+async def test_a_canceled_session_leaves_upcoming_for_past(
+    client: Client, member: Caller, pro: tuple[Caller, str]
+) -> None:
+    kept = await booked(client, member, pro[1])
+    dropped = await booked(client, member, pro[1], TUESDAY_9AM + timedelta(days=1))
+    await cancel(client, member, dropped["id"])
+
+    async def listed(when: str) -> list[str]:
+        params = {"when": when}
+        body = await (
+            await client.get("/api/bookings", params=params, headers=member.headers)
+        ).json()
+        return [b["id"] for b in body["items"]]
+
+    assert await listed("upcoming") == [kept["id"]]
+    assert await listed("past") == [dropped["id"]]  # over, though its time is still ahead
+
+
 async def test_the_coach_cancels_a_confirmed_booking_but_not_a_hold(
     client: Client, member: Caller, pro: tuple[Caller, str]
 ) -> None:

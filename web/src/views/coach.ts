@@ -122,9 +122,12 @@ function slotPicker(section: HTMLElement, coach: CoachProfile, query: URLSearchP
     const offering = offerings.find((o) => o.session_type === type.value);
     fill(duration, ...(offering?.durations ?? []).map((d) => h("option", { value: String(d) }, `${d} minutes`)));
   };
-  if (picked && offerings.some((o) => o.session_type === query.get("session_type"))) type.value = query.get("session_type") ?? type.value;
+  // ?session_type=&duration= (from "Book again", or with a picked slot) choose the offering.
+  const wanted = query.get("session_type");
+  if (wanted && offerings.some((o) => o.session_type === wanted)) type.value = wanted;
   setDurations();
-  if (picked && query.get("duration")) duration.value = query.get("duration") ?? duration.value;
+  const length = query.get("duration");
+  if (length && [...duration.options].some((o) => o.value === length)) duration.value = length;
   const today = new Date();
   let weekStart = picked && Date.parse(picked) > Date.now() ? new Date(Math.max(Date.now(), Date.parse(picked) - 86_400_000 * 3)) : today;
   const weekLabel = h("span", { class: "week" });

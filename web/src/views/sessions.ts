@@ -208,6 +208,10 @@ export function bookingItem(booking: Booking, refresh: () => void): HTMLElement 
   }
   if (booking.status === "held") actions.append(h("a", { href: `/book/${booking.id}`, class: "button" }, "Finish booking"));
   if (booking.status === "confirmed") actions.append(calendarLink(booking));
+  if (role !== "coach" && !["held", "confirmed", "in_progress"].includes(booking.status)) {
+    const again = new URLSearchParams({ session_type: booking.session_type, duration: String(booking.duration) });
+    actions.append(h("a", { href: `/coaches/${booking.coach_id}?${again}`, class: "button" }, "Book again"));
+  }
   const item = h(
     "li",
     { class: "card booking", "data-booking": booking.id, "data-status": booking.status },
