@@ -119,10 +119,15 @@ def test_client_filters_books_and_pays_while_a_viewer_sees_the_slot_go(
     shot(client, "my-sessions-phone")
 
     # Move it to another free time, then cancel it: the refund is shown before confirming.
+    # The same week picker as booking, on the session's own week.
     booked.get_by_role("button", name="Reschedule").click()
-    new_time = booked.get_by_label("New time")
-    expect(new_time.locator("option").nth(1)).to_be_attached()
-    new_time.select_option(index=1)
+    picker = booked.locator(".reschedule")
+    expect(picker.get_by_role("button", name="Later week")).to_be_visible()
+    other = picker.locator(f'button.slot:not([data-start="{start}"])').first
+    expect(other).to_be_visible()
+    other.click()
+    expect(picker.locator(".chosen")).to_contain_text("New time")
+    shot(client, "reschedule-picker-phone")
     booked.get_by_role("button", name="Move session").click()
     expect(client.get_by_text("Session moved.")).to_be_visible()
     expect(same_on_viewer).to_have_count(1)  # the old time is free again, live

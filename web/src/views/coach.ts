@@ -3,11 +3,12 @@
 
 import { ApiError, explain, get, idempotencyKey, me, post } from "../api";
 import { busy, errorBox, field, fill, h, select, spinner, status } from "../dom";
-import { addDays, clock, day, isoDate, language, money, SESSION_TYPES, stars, viewerZone, zoneLabel } from "../format";
+import { day, language, money, SESSION_TYPES, stars, viewerZone, zoneLabel } from "../format";
 import { watchSlots } from "../live";
 import { focusHeading, navigate } from "../router";
-import type { Booking, CoachProfile, Review, Slots } from "../types";
+import type { Booking, CoachProfile, Review } from "../types";
 import { avatar, rates, tags } from "./common";
+import { weekPicker } from "./weekpicker";
 
 function review(item: Review): HTMLElement {
   return h(
@@ -128,88 +129,35 @@ function slotPicker(section: HTMLElement, coach: CoachProfile, query: URLSearchP
   setDurations();
   const length = query.get("duration");
   if (length && [...duration.options].some((o) => o.value === length)) duration.value = length;
-  const today = new Date();
-  let weekStart = picked && Date.parse(picked) > Date.now() ? new Date(Math.max(Date.now(), Date.parse(picked) - 86_400_000 * 3)) : today;
-  const weekLabel = h("span", { class: "week" });
-  const previous = h("button", { type: "button" }, h("span", { "aria-hidden": "true" }, "‹ "), "Earlier week");
-  const next = h("button", { type: "button" }, "Later week", h("span", { "aria-hidden": "true" }, " ›"));
   const price = h("p", { class: "price" });
-  const grid = h("div", { class: "slot-grid", "aria-live": "polite" });
   const note = status();
+  const picker = weekPicker({
+    coachId: coach.id,
+    zone,
+    near: picked,
+    offering: () => ({ session_type: type.value, duration: duration.value }),
+    onPick: (button, start) => void hold(button, start),
+    onLoaded: (answer) => {
+      price.textContent = `${answer.duration} minutes: ${money(answer.price)}`;
+      resume();
+    },
+  });
   fill(
     section,
     h("h2", { id: "slots-title" }, "Book a session"),
     h("p", { class: "hint" }, `Times are in your time zone: ${zoneLabel(zone)}.`),
     h("div", { class: "row" }, field("Session type", type), field("Length", duration)),
-    h("div", { class: "week-nav" }, previous, weekLabel, next),
     price,
     note,
-    grid,
+    picker.element,
   );
-
-  let loading = 0;
-  async function load(): Promise<void> {
-    const ticket = ++loading;
-    const from = isoDate(weekStart, zone);
-    const to = isoDate(addDays(weekStart, 7), zone);
-    weekLabel.textContent = `${day(weekStart.toISOString())} – ${day(addDays(weekStart, 6).toISOString())}`;
-    previous.disabled = weekStart.getTime() <= Date.now() + 60_000; // nothing earlier than now
-    grid.setAttribute("aria-busy", "true");
-    try {
-      const answer = await get<Slots>(`/api/coaches/${coach.id}/slots`, {
-        from,
-        to,
-        tz: zone,
-        session_type: type.value,
-        duration: duration.value,
-      });
-      if (ticket !== loading) return;
-      price.textContent = `${answer.duration} minutes: ${money(answer.price)}`;
-      showSlots(answer);
-      resume();
-    } catch (error) {
-      if (ticket === loading) fill(grid, errorBox(explain(error)));
-    } finally {
-      if (ticket === loading) grid.removeAttribute("aria-busy");
-    }
-  }
-
-  function showSlots(answer: Slots): void {
-    if (!answer.slots.length) {
-      fill(grid, h("p", {}, "No free times this week. Try later weeks."));
-      return;
-    }
-    const byDay = new Map<string, HTMLElement[]>();
-    for (const slot of answer.slots) {
-      const label = day(slot.start, zone);
-      const button = h(
-        "button",
-        {
-          type: "button",
-          class: "slot",
-          "data-start": slot.start,
-          "data-end": slot.end,
-          "aria-label": `${label}, ${clock(slot.start, zone)}`,
-        },
-        clock(slot.start, zone),
-      );
-      button.addEventListener("click", () => void hold(button, slot.start));
-      byDay.set(label, [...(byDay.get(label) ?? []), button]);
-    }
-    fill(
-      grid,
-      [...byDay].map(([label, buttons]) =>
-        h("div", { class: "slot-day", role: "group", "aria-label": label }, h("h3", {}, label), h("div", { class: "slot-buttons" }, buttons)),
-      ),
-    );
-  }
 
   let resumed = false;
   /** After a login, hold the slot that was picked before it, if it is still free. */
   function resume(): void {
     if (!picked || resumed || !me()) return;
     resumed = true;
-    const button = [...grid.querySelectorAll<HTMLButtonElement>("button.slot")].find((b) => b.dataset.start === picked);
+    const button = [...picker.grid.querySelectorAll<HTMLButtonElement>("button.slot")].find((b) => b.dataset.start === picked);
     if (button) void hold(button, picked);
     else fill(note, errorBox("The time you picked before logging in has been taken. Pick another."));
   }
@@ -235,39 +183,17 @@ function slotPicker(section: HTMLElement, coach: CoachProfile, query: URLSearchP
         navigate(`/book/${booking.id}`);
       } catch (error) {
         fill(note, errorBox(error instanceof ApiError && error.code === "slot_taken" ? "Someone just took this time. Pick another." : explain(error)));
-        void load();
+        void picker.load();
       }
     });
   }
 
-  /** Take out at once every shown slot overlapping the changed time, then ask again. */
-  function changed(start: string, end: string): void {
-    const from = Date.parse(start);
-    const until = Date.parse(end);
-    for (const button of grid.querySelectorAll<HTMLButtonElement>("button.slot")) {
-      const slotStart = Date.parse(button.dataset.start ?? "");
-      const slotEnd = Date.parse(button.dataset.end ?? "");
-      if (slotStart < until && from < slotEnd && document.activeElement !== button) button.remove();
-      else if (slotStart < until && from < slotEnd) button.disabled = true;
-    }
-    void load();
-  }
-
   type.addEventListener("change", () => {
     setDurations();
-    void load();
+    void picker.load();
   });
-  duration.addEventListener("change", () => void load());
-  previous.addEventListener("click", () => {
-    const earlier = addDays(weekStart, -7);
-    weekStart = earlier < new Date() ? new Date() : earlier;
-    void load();
-  });
-  next.addEventListener("click", () => {
-    weekStart = addDays(weekStart, 7);
-    void load();
-  });
-  const stop = watchSlots(coach.id, (event) => changed(event.start, event.end));
-  void load();
+  duration.addEventListener("change", () => void picker.load());
+  const stop = watchSlots(coach.id, (event) => picker.changed(event.start, event.end));
+  void picker.load();
   return stop;
 }

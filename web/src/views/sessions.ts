@@ -2,10 +2,11 @@
 // refund shown before confirming.
 
 import { ApiError, accessToken, explain, get, has, idempotencyKey, me, post } from "../api";
-import { busy, errorBox, field, fill, h, select, spinner, status } from "../dom";
-import { addDays, clock, dateTime, isoDate, money, SESSION_TYPES, span, statusLabel, viewerZone } from "../format";
+import { busy, errorBox, field, fill, h, spinner, status } from "../dom";
+import { clock, dateTime, money, SESSION_TYPES, span, statusLabel, viewerZone, zoneLabel } from "../format";
 import { focusHeading } from "../router";
-import type { Booking, CancellationTerms, Price, Slots } from "../types";
+import type { Booking, CancellationTerms, Price } from "../types";
+import { weekPicker } from "./weekpicker";
 
 /** The room opens this long before the start (the server's join window, docs/protocol.md). */
 export const JOIN_EARLY_MS = 10 * 60_000;
@@ -137,53 +138,62 @@ async function shrinksRefund(booking: Booking, start: string): Promise<Cancellat
 
 function rescheduleForm(booking: Booking, done: () => void): HTMLElement {
   const zone = viewerZone();
-  const choice = select({ name: "start" }, []);
-  const move = h("button", { type: "submit", class: "primary" }, "Move session");
-  const note = status("Finding free times…");
-  const form = h("form", { class: "reschedule" }, field(`New time (${zone})`, choice), note, h("div", { class: "actions" }, move));
-  void (async () => {
-    try {
-      const slots = await get<Slots>(`/api/coaches/${booking.coach_id}/slots`, {
-        from: isoDate(new Date(), zone),
-        to: isoDate(addDays(new Date(), 21), zone),
-        tz: zone,
-        session_type: booking.session_type,
-        duration: booking.duration,
-      });
-      fill(choice, ...slots.slots.map((s) => h("option", { value: s.start }, dateTime(s.start, zone))));
-      note.textContent = slots.slots.length ? "" : "No free times in the next three weeks.";
-    } catch (error) {
-      fill(note, errorBox(explain(error)));
-    }
-  })();
+  const note = status();
+  const chosen = h("p", { class: "chosen", "aria-live": "polite" });
+  const move = h("button", { type: "submit", class: "primary", disabled: true }, "Move session");
+  let start = "";
   // A client moving into the last day before a session is told what that does to a refund
   // first, and confirms with a second click.
   let warned = "";
-  choice.addEventListener("change", () => {
-    warned = "";
-    move.textContent = "Move session";
+  // The same week picker as booking, on this session's type and length.
+  const picker = weekPicker({
+    coachId: booking.coach_id,
+    zone,
+    near: booking.starts_at,
+    offering: () => ({ session_type: booking.session_type, duration: String(booking.duration) }),
+    onPick: (button, picked) => {
+      for (const other of picker.grid.querySelectorAll("button.slot[aria-pressed]")) other.removeAttribute("aria-pressed");
+      button.setAttribute("aria-pressed", "true");
+      start = picked;
+      warned = "";
+      fill(note);
+      chosen.textContent = `New time: ${span(picked, new Date(Date.parse(picked) + booking.duration * 60_000).toISOString(), zone)}`;
+      move.disabled = false;
+      move.textContent = "Move session";
+    },
   });
+  const form = h(
+    "form",
+    { class: "reschedule" },
+    h("p", { class: "hint" }, `Pick a new time (your time zone: ${zoneLabel(zone)}).`),
+    picker.element,
+    chosen,
+    note,
+    h("div", { class: "actions" }, move),
+  );
+  void picker.load();
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    if (!choice.value) return;
+    if (!start) return;
     void busy(move, "Moving…", async () => {
       try {
-        if (me()?.role !== "coach" && warned !== choice.value) {
-          const moved = await shrinksRefund(booking, choice.value);
+        if (me()?.role !== "coach" && warned !== start) {
+          const moved = await shrinksRefund(booking, start);
           if (moved) {
-            warned = choice.value;
+            warned = start;
             fill(note, h("p", { class: "warning", role: "alert" }, `Moving to that time ends your free cancellation: once moved, a cancellation refunds only ${moved.late_percent}% (${money(moved.late_refund)}), not all of it.`));
             setTimeout(() => (move.textContent = "Move anyway"));
             return;
           }
         }
-        const body: Record<string, unknown> = { start: choice.value };
+        const body: Record<string, unknown> = { start };
         if (me()?.role === "coach") body.coach_consent = true;
         await post<Booking>(`/api/bookings/${booking.id}/reschedule`, body, idempotencyKey());
         announce("Session moved.");
         done();
       } catch (error) {
         fill(note, errorBox(error instanceof ApiError && error.code === "reschedule_needs_consent" ? "It is too close to the start to move it yourself: ask your coach." : explain(error)));
+        void picker.load();
       }
     });
   });
