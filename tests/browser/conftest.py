@@ -173,7 +173,7 @@ def open_page(
         report = getattr(request.node, "report_call", None)
         for name, page in pages.items():
             if report is not None and report.failed:
-                shot(page, f"FAILED-{request.node.name}-{name}")
+                shot(page, f"FAILED-{request.node.name}-{name}", check=False)
             page.context.close()
     assert console.errors == []
 
@@ -186,9 +186,13 @@ def log_in(page: Page, email: str, password: str = DEMO_PASSWORD, then: str = "/
     page.wait_for_url(lambda url: urlsplit(url).path == then)
 
 
-def shot(page: Page, name: str) -> None:
+def shot(page: Page, name: str, *, check: bool = True) -> None:
+    """A screenshot of a main screen for a person to look at, and (`check`) its accessibility
+    checked: every screen a test shows is scanned."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    if check:
+        assert_labelled(page)
 
 
 def api(base_url: str, path: str) -> Any:
@@ -203,6 +207,21 @@ UNLABELLED = """() => [...document.querySelectorAll("input, select, textarea, bu
   .map((el) => el.outerHTML.slice(0, 120))"""
 
 
+# axe-core (tests/node), the accessibility rules most audits use: evaluated through the
+# DevTools protocol, which the page's Content-Security-Policy does not govern.
+AXE = ROOT / "tests" / "node" / "node_modules" / "axe-core" / "axe.min.js"
+SERIOUS = """async () => {
+  const found = await axe.run(document, { resultTypes: ["violations"] });
+  return found.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical" || v.id === "heading-order")
+    .map((v) => `${v.id} (${v.impact}): ` + v.nodes.slice(0, 3).map((n) => n.target.join(" ")));
+}"""
+
+
 def assert_labelled(page: Page) -> None:
-    """Every visible control has a name a screen reader can read."""
+    """Every visible control has a name a screen reader can read, and axe-core finds no
+    serious or critical violation on the screen, nor a heading level skipped."""
     assert page.evaluate(UNLABELLED) == []
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.evaluate(AXE.read_text())
+    assert page.evaluate(SERIOUS) == []

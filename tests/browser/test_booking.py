@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from realtime.demo import CLIENT_EMAIL
-from tests.browser.conftest import PHONE, OpenPage, api, assert_labelled, log_in, shot
+from tests.browser.conftest import PHONE, OpenPage, api, log_in, shot
 
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "fr": "French", "de": "German"}
 
@@ -62,7 +62,6 @@ def test_client_filters_books_and_pays_while_a_viewer_sees_the_slot_go(
     expect(card).to_be_visible()
     expect(client.get_by_role("status").filter(has_text="coach")).to_be_visible()
     shot(client, "directory-filtered")
-    assert_labelled(client)
     card.click()
 
     expect(client.get_by_role("heading", name=coach["display_name"])).to_be_visible()
@@ -71,7 +70,6 @@ def test_client_filters_books_and_pays_while_a_viewer_sees_the_slot_go(
     slot = client.locator("button.slot").last
     expect(slot).to_be_visible()
     shot(client, "coach-profile")
-    assert_labelled(client)
     start = slot.get_attribute("data-start")
     assert start
     same_on_viewer = viewer.locator(f'button.slot[data-start="{start}"]')
@@ -89,7 +87,6 @@ def test_client_filters_books_and_pays_while_a_viewer_sees_the_slot_go(
     expect(client.get_by_role("list", name="Booking steps")).to_be_visible()
     client.get_by_label("What would you like to work on?").fill("Arguing less about chores")
     shot(client, "booking-details")
-    assert_labelled(client)
     client.get_by_role("button", name="Continue to payment").click()
     pay = client.get_by_role("button", name="Pay")
     expect(pay).to_be_visible()
@@ -99,7 +96,6 @@ def test_client_filters_books_and_pays_while_a_viewer_sees_the_slot_go(
     expect(policy).to_contain_text("free cancellation until")
     expect(policy).to_contain_text("50% (")
     shot(client, "booking-payment")
-    assert_labelled(client)
     client.get_by_label("Card number").press("Enter")  # submits the form
 
     expect(client.get_by_role("heading", name="You're booked")).to_be_visible()
@@ -136,6 +132,5 @@ def test_client_filters_books_and_pays_while_a_viewer_sees_the_slot_go(
     expect(dialog.locator(".refund")).to_contain_text("refunded")
     dialog.get_by_label("Why are you canceling?").fill("Plans changed")
     shot(client, "cancel-dialog-phone")
-    assert_labelled(client)
     dialog.get_by_role("button", name="Cancel session").click()
     expect(client.get_by_text("Session canceled.")).to_be_visible()

@@ -21,16 +21,16 @@ function applicationCard(app: Application, decided: () => void): HTMLElement {
   const card = h(
     "li",
     { class: "card application", "data-application": app.id },
-    h("h3", {}, app.coach_display_name ?? "Applicant"),
+    h("h2", {}, app.coach_display_name ?? "Applicant"),
     h("p", { class: "meta" }, `${app.kind} application · submitted ${dateTime(app.submitted_at)} · ${app.status}`),
     app.decision_reason ? h("p", {}, `Reason: ${app.decision_reason}`) : null,
     app.proposed_display_name ? h("p", {}, `New name asked for: ${app.proposed_display_name}`) : null,
     app.proposed_photo_url
       ? h("p", {}, "New photo asked for: ", h("a", { href: app.proposed_photo_url, rel: "noopener noreferrer", target: "_blank" }, app.proposed_photo_url))
       : null,
-    h("h4", {}, "Credentials"),
+    h("h3", {}, "Credentials"),
     h("ul", {}, app.credentials.map((c) => h("li", {}, `${c.license_type} no. ${c.license_number}, ${c.issuing_region ? `${c.issuing_region}, ` : ""}${c.issuing_country}, valid until ${c.expires_on}`))),
-    h("h4", {}, "References"),
+    h("h3", {}, "References"),
     h("ul", {}, (app.references ?? []).map((r) => h("li", {}, `${r.name} (${r.relationship}), ${r.email}${r.phone ? `, ${r.phone}` : ""}`))),
     h("div", { class: "actions" }, approve),
     field("Reason for rejecting (sent to the applicant)", reason),

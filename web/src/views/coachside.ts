@@ -100,6 +100,13 @@ interface Earnings {
   payouts: { id: string; amount: Price; status: string; created_at: string; paid_at: string | null }[];
 }
 
+/** "2026-11" as people write it ("November 2026"). */
+function month(period: string): string {
+  const [year, number] = period.split("-").map(Number);
+  if (!year || !number) return period;
+  return new Intl.DateTimeFormat(undefined, { month: "long", year: "numeric", timeZone: "UTC" }).format(Date.UTC(year, number - 1, 1));
+}
+
 /** Earnings by month, when the server has the route (it comes with payments). */
 async function earningsSection(section: HTMLElement): Promise<void> {
   fill(section, h("h2", { id: "earnings-title" }, "Earnings"));
@@ -110,8 +117,9 @@ async function earningsSection(section: HTMLElement): Promise<void> {
   try {
     const found = await get<Earnings>("/api/coaches/me/earnings", { period: "month" });
     const columns = ["gross", "commission", "refunds", "net", "paid_out"] as const;
+    const label = (column: string) => column.replace("_", " ");
     const head = (first: string, extra: string[] = []) =>
-      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, first), [...columns, ...extra].map((c) => h("th", { scope: "col" }, c.replace("_", " ")))));
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, first), [...columns, ...extra].map((c) => h("th", { scope: "col" }, label(c)))));
     if (!found.balances.length) {
       section.append(h("p", {}, "No earnings yet: they appear after your first paid session."));
       return;
@@ -121,12 +129,12 @@ async function earningsSection(section: HTMLElement): Promise<void> {
       [h("div", { class: "table-wrap" }, h("table", { class: "earnings" },
         h("caption", {}, "All time"),
         head("Currency", ["pending", "available"]),
-        h("tbody", {}, found.balances.map((b) => h("tr", {}, h("th", { scope: "row" }, b.gross.currency), columns.map((c) => h("td", {}, money(b[c]))), h("td", {}, money(b.pending)), h("td", {}, money(b.available))))),
+        h("tbody", {}, found.balances.map((b) => h("tr", {}, h("th", { scope: "row" }, b.gross.currency), columns.map((c) => h("td", { "data-label": label(c) }, money(b[c]))), h("td", { "data-label": "pending" }, money(b.pending)), h("td", { "data-label": "available" }, money(b.available))))),
       )),
       h("div", { class: "table-wrap" }, h("table", { class: "earnings" },
         h("caption", {}, "By month"),
         head("Month"),
-        h("tbody", {}, [...found.periods].reverse().map((p) => h("tr", {}, h("th", { scope: "row" }, p.period), columns.map((c) => h("td", {}, money(p[c])))))),
+        h("tbody", {}, [...found.periods].reverse().map((p) => h("tr", {}, h("th", { scope: "row" }, month(p.period)), columns.map((c) => h("td", { "data-label": label(c) }, money(p[c])))))),
       )),
       found.payouts.length
         ? h("p", { class: "hint" }, `Last payout: ${money(found.payouts[0].amount)}, ${found.payouts[0].status}${found.payouts[0].paid_at ? ` on ${longDate(found.payouts[0].paid_at)}` : ""}.`)

@@ -168,12 +168,22 @@ export async function directory(main: HTMLElement, _: string[], query: URLSearch
     navigate(text ? `/?${text}` : "/");
   });
 
-  const results = h("ul", { class: "coach-list", "aria-label": "Coaches" });
+  const results = h("ul", { class: "coach-list", id: "results", tabindex: "-1", "aria-label": "Coaches" });
   const summary = h("p", { class: "summary", role: "status", "aria-live": "polite" });
   const more = h("button", { type: "button", hidden: true }, "More coaches");
   // Open on wide screens; on a phone the results come first, the filters a tap away.
   const active = [...query.keys()].filter((k) => k !== "sort").length;
   const wide = window.matchMedia("(min-width: 641px)").matches;
+  // Past the filters in one keystroke, for keyboard and screen-reader users.
+  const skip = h("a", { class: "skip", href: "#results" }, "Skip to results");
+  skip.addEventListener("click", (event) => {
+    event.preventDefault();
+    results.focus();
+  });
+  // Right after the heading, where the page puts the focus.
+  const heading = main.querySelector("h1");
+  if (heading) heading.after(skip);
+  else main.prepend(skip);
   main.append(
     h("details", { class: "filter-box", open: wide }, h("summary", {}, active ? `Filters (${active} on)` : "Filters"), form),
     summary,

@@ -225,7 +225,7 @@ export function bookingItem(booking: Booking, refresh: () => void): HTMLElement 
   const item = h(
     "li",
     { class: "card booking", "data-booking": booking.id, "data-status": booking.status },
-    h("h3", {}, `${SESSION_TYPES[booking.session_type] ?? booking.session_type} session with ${other}`),
+    h("h2", {}, `${SESSION_TYPES[booking.session_type] ?? booking.session_type} session with ${other}`),
     h("p", {}, `${span(booking.starts_at, booking.ends_at)} · ${booking.duration} min · ${money(booking.price)}`),
     h("p", { class: `badge-status ${booking.status}` }, statusLabel(booking.status)),
     actions,
