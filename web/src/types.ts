@@ -82,6 +82,8 @@ export interface Booking {
   created_at: string;
   actions: string[];
   client_name?: string;
+  /** Chat messages from the other participant not marked read (in listings). */
+  unread_messages?: number;
 }
 
 export interface PaymentStart {

@@ -180,6 +180,7 @@ export function bookingItem(booking: Booking, refresh: () => void): HTMLElement 
     h("h3", {}, `${SESSION_TYPES[booking.session_type] ?? booking.session_type} session with ${other}`),
     h("p", {}, `${dateTime(booking.starts_at)}–${clock(booking.ends_at)} · ${booking.duration} min · ${money(booking.price)}`),
     h("p", { class: `badge-status ${booking.status}` }, statusLabel(booking.status)),
+    booking.unread_messages ? h("p", { class: "unread" }, `${booking.unread_messages} unread message${booking.unread_messages === 1 ? "" : "s"}`) : null,
     actions,
   );
   if (booking.actions.includes("reschedule")) {

@@ -1,0 +1,142 @@
+// The room's chat panel: messages by `seq` in a `role="log"` (read out as they arrive), typing
+// indicator, read receipts on one's own messages, unread count while the panel is hidden, and
+// a composer that sends on Enter (Shift+Enter: new line). Message text only ever goes in as
+// text (dom.ts), never as HTML.
+
+import { field, h } from "../dom";
+import { clock } from "../format";
+import { type ChatMessage, ChatLog, MAX_MESSAGE, type Outgoing } from "../room/chat";
+
+export interface ChatPanel {
+  element: HTMLElement;
+  log: ChatLog;
+  /** Stop listening to the page (leaving the room). */
+  close(): void;
+}
+
+const TYPING_SHOWN_MS = 6000;
+
+/** `collapsible`: beside a call, with a button that hides it and counts the unread. */
+export function chatPanel(me: string, otherName: string, collapsible: boolean): ChatPanel {
+  const list = h("ol", { class: "messages", role: "log", "aria-live": "polite", "aria-label": `Chat with ${otherName}` });
+  const empty = h("p", { class: "hint empty" }, `No messages yet. Say hello to ${otherName}.`);
+  const typing = h("p", { class: "typing", role: "status", "aria-live": "polite" });
+  const input = h("textarea", { name: "message", rows: 2, maxlength: MAX_MESSAGE, enterkeyhint: "send", autocomplete: "off" });
+  const sendButton = h("button", { type: "submit", class: "primary" }, "Send");
+  const form = h("form", { class: "composer" }, field("Message", input, "Enter sends; Shift+Enter starts a new line."), sendButton);
+  const unreadBadge = h("span", { class: "unread-count", "data-count": "0", hidden: true });
+  const toggle = h("button", { type: "button", class: "chat-toggle", "aria-expanded": "true" }, "Hide chat", unreadBadge);
+  const body = h("div", { class: "chat-body", id: `chat-body-${Math.random().toString(36).slice(2)}` }, empty, list, typing, form);
+  toggle.setAttribute("aria-controls", body.id);
+  const element = h(
+    "section",
+    { class: "card chat", "aria-labelledby": "chat-title" },
+    h("div", { class: "chat-head" }, h("h2", { id: "chat-title" }, "Chat"), collapsible ? toggle : null),
+    body,
+  );
+  const nodes = new Map<string, HTMLLIElement>();
+  let typingTimer: ReturnType<typeof setTimeout> | undefined;
+
+  const log = new ChatLog(me, {
+    changed: draw,
+    typing(on) {
+      clearTimeout(typingTimer);
+      typing.textContent = on ? `${otherName} is typing…` : "";
+      if (on) typingTimer = setTimeout(() => (typing.textContent = ""), TYPING_SHOWN_MS);
+    },
+  });
+
+  const shown = () => !body.hidden && document.visibilityState === "visible";
+
+  function receipt(message: ChatMessage | null, out: Outgoing | null): HTMLElement | null {
+    if (out?.error) {
+      const discard = h("button", { type: "button", class: "link" }, "Discard");
+      discard.addEventListener("click", () => log.discard(out.client_msg_id));
+      return h("small", { class: "receipt failed", "data-receipt": "failed" }, `Not sent: ${out.error} `, discard);
+    }
+    if (!message) return h("small", { class: "receipt", "data-receipt": "sending" }, "Sending…");
+    if (!log.mine(message)) return null;
+    const seen = message.seq <= log.peerReadSeq;
+    return h("small", { class: "receipt", "data-receipt": seen ? "seen" : "sent" }, seen ? `Seen by ${otherName}` : "Sent");
+  }
+
+  function node(key: string, message: ChatMessage | null, out: Outgoing | null): HTMLLIElement {
+    let li = nodes.get(key);
+    const mine = message ? log.mine(message) : true;
+    if (!li) {
+      const text = message?.text ?? out?.text ?? "";
+      li = h(
+        "li",
+        { class: mine ? "msg mine" : "msg theirs" },
+        h("p", { class: "who" }, mine ? "You" : otherName, h("time", {})),
+        h("p", { class: "text" }, text),
+        h("span", { class: "receipt-slot" }),
+      );
+      nodes.set(key, li);
+    }
+    if (message) {
+      li.dataset.seq = String(message.seq);
+      const time = li.querySelector("time");
+      if (time && !time.dateTime) {
+        time.dateTime = message.sent_at;
+        time.textContent = ` · ${clock(message.sent_at)}`;
+      }
+    }
+    const slot = li.querySelector(".receipt-slot");
+    const state = receipt(message, out);
+    if (slot && slot.firstElementChild?.getAttribute("data-receipt") !== state?.getAttribute("data-receipt")) slot.replaceChildren(...(state ? [state] : []));
+    return li;
+  }
+
+  function draw(): void {
+    const wanted: HTMLLIElement[] = [];
+    for (const message of log.list()) wanted.push(node(`${message.from}:${message.client_msg_id}`, message, null));
+    for (const out of log.outbox.values()) wanted.push(node(`${me}:${out.client_msg_id}`, null, out));
+    // Move only what is out of place, so the log reads out new messages and nothing else.
+    wanted.forEach((li, i) => {
+      if (list.children[i] !== li) list.insertBefore(li, list.children[i] ?? null);
+    });
+    while (list.children.length > wanted.length) list.lastElementChild?.remove();
+    empty.hidden = wanted.length > 0;
+    if (shown()) log.markRead();
+    const unread = log.unread();
+    unreadBadge.hidden = unread === 0 || !body.hidden;
+    unreadBadge.dataset.count = String(unread);
+    unreadBadge.textContent = ` (${unread} unread)`;
+    const last = list.lastElementChild;
+    if (last && shown()) last.scrollIntoView({ block: "nearest" });
+  }
+
+  function submit(): void {
+    const text = input.value;
+    if (!text.trim()) return;
+    input.value = "";
+    log.send(text);
+    input.focus();
+  }
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    submit();
+  });
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      submit();
+    }
+  });
+  input.addEventListener("input", () => {
+    if (input.value) log.typed();
+  });
+  toggle.addEventListener("click", () => {
+    body.hidden = !body.hidden;
+    toggle.setAttribute("aria-expanded", String(!body.hidden));
+    toggle.firstChild?.replaceWith(body.hidden ? "Show chat" : "Hide chat");
+    draw();
+    if (!body.hidden) input.focus();
+  });
+  const visible = () => {
+    if (shown()) draw();
+  };
+  document.addEventListener("visibilitychange", visible);
+  return { element, log, close: () => document.removeEventListener("visibilitychange", visible) };
+}
