@@ -12,7 +12,8 @@ import pytest
 from playwright.sync_api import Page, WebSocketRoute, expect
 
 from realtime.demo import CLIENT_EMAIL
-from tests.browser.conftest import PHONE, OpenPage, assert_labelled, log_in, shot
+from realtime.demo.conversations import PAST_CHAT, PRIVATE_NOTE, SHARED_NOTES
+from tests.browser.conftest import PHONE, OpenPage, assert_labelled, log_in, say, shot
 from tests.browser.sessions import coach_logged_in
 from tests.realtime.test_cli import Server
 
@@ -44,14 +45,6 @@ class Tap:
         page_side, server_side = self.routes[-1]
         page_side.close()
         server_side.close()
-
-
-def say(page: Page, text: str) -> None:
-    """Type a message and send it with Enter (the keyboard path)."""
-    box = page.get_by_label("Message")
-    box.fill(text)
-    box.press("Enter")
-    expect(box).to_have_value("")
 
 
 def shown(page: Page) -> list[tuple[str, str]]:
@@ -179,3 +172,20 @@ def test_notes_shared_with_the_client_and_private_ones_not(
     expect(client.locator("textarea[name^='note-']")).to_have_count(0)
     expect(client.locator("body")).not_to_contain_text(PRIVATE)
     shot(client, "notes-client-phone")
+
+
+@pytest.mark.timeout(60)
+def test_after_the_session_its_chat_and_shared_notes_stay(open_page: OpenPage) -> None:
+    """The demo's completed session: its chat over HTTP, the shared note, not the private one."""
+    client = open_page("client", viewport=PHONE)
+    log_in(client, CLIENT_EMAIL)
+    client.goto("/sessions?when=past")
+    client.locator("[data-status='completed']").get_by_role("link", name="Chat and notes").click()
+    expect(client.locator(".transcript .msg")).to_have_count(len(PAST_CHAT))
+    assert shown(client) == [(str(n), text) for n, (_, text) in enumerate(PAST_CHAT, start=1)]
+    expect(client.locator(".transcript .msg.mine")).to_have_count(2)  # the client's own
+    expect(client.locator(".notes .note-text").first).to_have_text(SHARED_NOTES[-1])
+    expect(client.locator("body")).not_to_contain_text(PRIVATE_NOTE)
+    expect(client.get_by_label("Message")).to_have_count(0)  # no composer after the session
+    assert_labelled(client)
+    shot(client, "past-session-phone")

@@ -3,8 +3,9 @@
 // a composer that sends on Enter (Shift+Enter: new line). Message text only ever goes in as
 // text (dom.ts), never as HTML.
 
-import { field, h } from "../dom";
-import { clock } from "../format";
+import { explain, get } from "../api";
+import { errorBox, field, h } from "../dom";
+import { clock, dateTime } from "../format";
 import { type ChatMessage, ChatLog, MAX_MESSAGE, type Outgoing } from "../room/chat";
 
 export interface ChatPanel {
@@ -15,6 +16,54 @@ export interface ChatPanel {
 }
 
 const TYPING_SHOWN_MS = 6000;
+
+/** One message: who, when (filled in once stored), the text (as text), a receipt slot. */
+function bubble(who: string, text: string): HTMLLIElement {
+  return h(
+    "li",
+    { class: who === "You" ? "msg mine" : "msg theirs" },
+    h("p", { class: "who" }, who, h("time", {})),
+    h("p", { class: "text" }, text),
+    h("span", { class: "receipt-slot" }),
+  );
+}
+
+interface StoredMessage {
+  seq: number;
+  sender: string;
+  text: string;
+  sent_at: string;
+}
+
+/** After the session: its chat, read over HTTP (GET /api/bookings/{id}/messages), page by page. */
+export function transcript(bookingId: string, me: string, otherName: string): HTMLElement {
+  const list = h("ol", { class: "messages", "aria-label": `Chat with ${otherName}` });
+  const section = h("section", { class: "card chat transcript", "aria-labelledby": "chat-title" }, h("h2", { id: "chat-title" }, "Chat"), list);
+  void (async () => {
+    try {
+      for (let after = 0; ; ) {
+        const page = await get<{ items: StoredMessage[]; has_more: boolean }>(`/api/bookings/${bookingId}/messages`, { after_seq: after, limit: 200 });
+        for (const message of page.items) {
+          const li = bubble(message.sender === me ? "You" : otherName, message.text);
+          li.dataset.seq = String(message.seq);
+          const time = li.querySelector("time");
+          if (time) {
+            time.dateTime = message.sent_at;
+            time.textContent = ` · ${dateTime(message.sent_at)}`;
+          }
+          list.append(li);
+        }
+        const last = page.items.at(-1);
+        if (!page.has_more || !last) break;
+        after = last.seq;
+      }
+      if (!list.children.length) list.replaceWith(h("p", { class: "hint" }, "No messages in this session."));
+    } catch (error) {
+      section.append(errorBox(explain(error)));
+    }
+  })();
+  return section;
+}
 
 /** `collapsible`: beside a call, with a button that hides it and counts the unread. */
 export function chatPanel(me: string, otherName: string, collapsible: boolean): ChatPanel {
@@ -64,14 +113,7 @@ export function chatPanel(me: string, otherName: string, collapsible: boolean): 
     let li = nodes.get(key);
     const mine = message ? log.mine(message) : true;
     if (!li) {
-      const text = message?.text ?? out?.text ?? "";
-      li = h(
-        "li",
-        { class: mine ? "msg mine" : "msg theirs" },
-        h("p", { class: "who" }, mine ? "You" : otherName, h("time", {})),
-        h("p", { class: "text" }, text),
-        h("span", { class: "receipt-slot" }),
-      );
+      li = bubble(mine ? "You" : otherName, message?.text ?? out?.text ?? "");
       nodes.set(key, li);
     }
     if (message) {

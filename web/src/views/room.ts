@@ -7,7 +7,7 @@ import { Call, type CallState, type Joined, type PeerInfo, type Quality } from "
 import { capture, connectionTest, devices, levelMeter, stop } from "../room/media";
 import { focusHeading } from "../router";
 import type { Booking } from "../types";
-import { chatPanel } from "./chatpanel";
+import { chatPanel, transcript } from "./chatpanel";
 import { avatar } from "./common";
 import { notesPanel } from "./notespanel";
 
@@ -34,6 +34,15 @@ export async function room(main: HTMLElement, [bookingId]: string[]): Promise<()
     section,
   );
   focusHeading(main);
+  if (Date.now() >= Date.parse(booking.ends_at)) {
+    // Over: the chat and the notes stay readable for the two participants.
+    section.dataset.state = "over";
+    section.append(
+      h("p", { class: "hint" }, "This session is over; its chat and notes stay here for you."),
+      h("div", { class: "room-body" }, transcript(bookingId, user?.id ?? "", otherName), notesPanel(bookingId, user?.role === "coach")),
+    );
+    return () => undefined;
+  }
   const chatOnly = booking.session_type === "chat";
   // Beside the call (a chat session: the chat alone, no camera or microphone asked for).
   const chat = chatPanel(user?.id ?? "", otherName, !chatOnly);

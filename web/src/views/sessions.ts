@@ -172,6 +172,9 @@ export function bookingItem(booking: Booking, refresh: () => void): HTMLElement 
     const today = new Date(opens).toDateString() === new Date().toDateString();
     actions.append(h("span", { class: "hint" }, `Room opens ${today ? `at ${clock(opens)}` : dateTime(opens)}`));
   }
+  else if (Date.now() >= Date.parse(booking.ends_at) && !["held", "expired"].includes(booking.status) && !booking.status.startsWith("canceled")) {
+    actions.append(h("a", { href: `/sessions/${booking.id}`, class: "button" }, "Chat and notes"));
+  }
   if (booking.status === "held") actions.append(h("a", { href: `/book/${booking.id}`, class: "button" }, "Finish booking"));
   if (booking.status === "confirmed") actions.append(calendarLink(booking));
   const item = h(
