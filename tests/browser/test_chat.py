@@ -114,7 +114,8 @@ def test_chat_session_on_a_phone_loses_nothing_across_a_reconnect(
     say(coach, "While you were away: one.")
     say(coach, "And two.")
     say(client, "Typed while offline.")
-    expect(client.locator(".chat [data-receipt='sending']")).to_have_count(2)
+    say(client, "And a second one.")
+    expect(client.locator(".chat [data-receipt='sending']")).to_have_count(3)
     shot(client, "chat-phone-offline")
     client.context.set_offline(False)
 
@@ -126,9 +127,10 @@ def test_chat_session_on_a_phone_loses_nothing_across_a_reconnect(
         ("5", "While you were away: one."),
         ("6", "And two."),
         ("7", "Typed while offline."),
+        ("8", "And a second one."),  # in the order typed
     ]
-    assert settled(client, 7) == expected
-    assert settled(coach, 7) == expected
+    assert settled(client, 8) == expected
+    assert settled(coach, 8) == expected
     assert len(tap.routes) == 2  # it really reconnected
     expect(coach.locator(".chat [data-seq='6'] [data-receipt='seen']")).to_be_visible()
     shot(coach, "chat-desktop")

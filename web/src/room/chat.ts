@@ -7,7 +7,9 @@
 // `seq` we hold without a gap, page by page, and whenever a `chat:message` arrives beyond it.
 // Only then is the outbox sent again: messages whose `chat:send` was never acked keep their
 // `client_msg_id`, so a message the server stored before the drop is answered with its first
-// `seq` (or already came back in the history) and is never stored twice.
+// `seq` (or already came back in the history) and is never stored twice. The outbox is sent one
+// message at a time, each after the previous one's ack: the server handles each event in a task
+// of its own, so two sends in flight at once could be numbered in the other order.
 
 import type { Socket } from "socket.io-client";
 
@@ -52,7 +54,7 @@ export class ChatLog {
   private readonly messages = new Map<number, ChatMessage>();
   /** In the order they were typed. */
   readonly outbox = new Map<string, Outgoing>();
-  private readonly inFlight = new Set<string>();
+  private pumping = false;
   /** Every message up to this `seq` is held. */
   private upTo = 0;
   private socket: Socket | null = null;
@@ -100,7 +102,7 @@ export class ChatLog {
     this.readSending = Math.max(this.readSending, this.readSeq);
     this.ready = true;
     await this.catchUp();
-    for (const out of this.outbox.values()) if (!out.error) void this.deliver(out);
+    await this.pump();
   }
 
   /** Messages held, by `seq`. */
@@ -124,7 +126,7 @@ export class ChatLog {
     this.outbox.set(out.client_msg_id, out);
     this.stopTyping();
     this.events.changed();
-    void this.deliver(out);
+    void this.pump();
   }
 
   /** Drop a refused message from the outbox. */
@@ -184,6 +186,7 @@ export class ChatLog {
   }
 
   private receive(message: ChatMessage): void {
+    if (message.from !== this.me) this.events.typing(false);
     if (this.add(message)) this.events.changed();
     if (message.seq > this.upTo) void this.catchUp(); // a gap before it
   }
@@ -214,29 +217,49 @@ export class ChatLog {
     }
   }
 
-  private async deliver(out: Outgoing): Promise<void> {
+  /** Send the outbox in order, one message at a time, while joined. */
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      for (;;) {
+        const next = [...this.outbox.values()].find((out) => !out.error);
+        if (!next || !this.ready) return;
+        const outcome = await this.deliver(next);
+        if (outcome === "lost" && !this.ready) return; // the next join sends it again
+        if (outcome !== "sent") await new Promise((done) => setTimeout(done, 1000));
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private async deliver(out: Outgoing): Promise<"sent" | "refused" | "retry" | "lost"> {
     const socket = this.socket;
-    if (!this.ready || !socket || this.inFlight.has(out.client_msg_id)) return;
-    this.inFlight.add(out.client_msg_id);
-    let retry = false;
+    if (!socket) return "lost";
     try {
       const answer = (await socket
         .timeout(ACK_MS)
         .emitWithAck("chat:send", { client_msg_id: out.client_msg_id, text: out.text })) as Answer<{ seq: number; sent_at: string }>;
       if (answer.ok) {
         this.add({ seq: answer.seq, from: this.me, role: this.role, text: out.text, sent_at: answer.sent_at, client_msg_id: out.client_msg_id });
+        this.outbox.delete(out.client_msg_id);
+        this.events.changed();
         if (answer.seq > this.upTo) void this.catchUp();
-      } else if (answer.error.code === "rate_limited") {
-        retry = true;
-      } else if (answer.error.code !== "not_joined") {
-        out.error = answer.error.message; // kept in the outbox, shown as not sent
+        return "sent";
       }
+      if (answer.error.code === "rate_limited") return "retry";
+      if (answer.error.code === "not_joined") {
+        this.ready = false; // the server lost our seat: sent again after the next join
+        return "lost";
+      }
+      out.error = answer.error.message; // kept in the outbox, shown as not sent
       this.events.changed();
+      return "refused";
     } catch {
-      // No ack (the socket dropped): sent again, with the same client_msg_id, after the next join.
-    } finally {
-      this.inFlight.delete(out.client_msg_id);
+      // No ack (the socket dropped, or the server is slow): sent again with the same
+      // client_msg_id, so it is stored once whatever happened to the first.
+      return "lost";
     }
-    if (retry) setTimeout(() => void this.deliver(out), 1000);
   }
 }

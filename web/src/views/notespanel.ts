@@ -45,27 +45,34 @@ function saved(note: Note | null): string {
   return latest ? `Version ${latest.version}, saved ${dateTime(latest.created_at)}.` : "Not written yet.";
 }
 
-/** One note the coach edits: a textarea, Save, the version line and the history. */
-function editor(bookingId: string, audience: Audience, note: Note | null, reload: () => Promise<void>): HTMLElement {
+/** One note the coach edits: a textarea, Save, the version line and the history. After a save
+ * the form stays (focus and the status line too); only the version line and history change. */
+function editor(bookingId: string, audience: Audience, note: Note | null): HTMLElement {
   const label = audience === "private" ? "Private note (only you)" : "Shared with your client";
   const text = h("textarea", { name: `note-${audience}`, rows: 5, maxlength: MAX_NOTE });
   text.value = note?.latest?.text ?? "";
   const save = h("button", { type: "submit" }, audience === "private" ? "Save private note" : "Save shared note");
-  const note_ = status(saved(note));
-  const form = h("form", { class: `note ${audience}`, "data-audience": audience }, field(label, text), h("div", { class: "actions" }, save), note_, versions(note));
+  const line = status(saved(note));
+  let history = versions(note) ?? h("div", {});
+  const form = h("form", { class: `note ${audience}`, "data-audience": audience }, field(label, text), h("div", { class: "actions" }, save), line, history);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     if (!text.value.trim()) {
-      fill(note_, errorBox("Write something before saving."));
+      fill(line, errorBox("Write something before saving."));
       text.focus();
       return;
     }
     void busy(save, "Saving…", async () => {
       try {
         await post<Version>(`/api/bookings/${bookingId}/notes`, { audience, text: text.value });
-        await reload();
+        const notes = await get<Notes>(`/api/bookings/${bookingId}/notes`);
+        const now = audience === "private" ? notes.private : notes.shared;
+        fill(line, saved(now));
+        const fresh = versions(now) ?? h("div", {});
+        history.replaceWith(fresh);
+        history = fresh;
       } catch (error) {
-        fill(note_, errorBox(explain(error)));
+        fill(line, errorBox(explain(error)));
       }
     });
   });
@@ -95,7 +102,7 @@ export function notesPanel(bookingId: string, coach: boolean): HTMLElement {
   async function load(): Promise<void> {
     try {
       const notes = await get<Notes>(`/api/bookings/${bookingId}/notes`);
-      if (coach) fill(body, editor(bookingId, "private", notes.private, load), editor(bookingId, "shared", notes.shared, load));
+      if (coach) fill(body, editor(bookingId, "private", notes.private), editor(bookingId, "shared", notes.shared));
       else fill(body, reader(notes.shared));
     } catch (error) {
       fill(body, errorBox(explain(error)));
