@@ -24,17 +24,22 @@ XSS = "<img src=x onerror=\"document.title='pwned'\">"
 class Tap:
     """Sits on a page's socket.io WebSockets (Playwright's `route_web_socket`, forwarding to the
     real server): it can cut the current connection, as a network drop does, and swallow the
-    server's acks on `/session` (socket.io packets `43/session,<id>[...]`) as if they were lost
-    on the way."""
+    server's acks on `/session` (socket.io packets `43/session,<id>[...]`) or the next
+    `chat:message` (`42/session,["chat:message",...]`) as if they were lost on the way."""
 
     routes: list[tuple[WebSocketRoute, WebSocketRoute]] = field(default_factory=list)
     lose_acks: bool = False
+    lose_next_message: bool = False
 
     def __call__(self, page_side: WebSocketRoute) -> None:
         server_side = page_side.connect_to_server()
 
         def from_server(message: str | bytes) -> None:
-            if self.lose_acks and isinstance(message, str) and message.startswith("43/session,"):
+            text = message if isinstance(message, str) else ""
+            if self.lose_acks and text.startswith("43/session,"):
+                return
+            if self.lose_next_message and text.startswith('42/session,["chat:message"'):
+                self.lose_next_message = False
                 return
             page_side.send(message)
 
@@ -97,13 +102,21 @@ def test_chat_session_on_a_phone_loses_nothing_across_a_reconnect(
     client.get_by_label("Message").press("Enter")
     assert settled(coach, 3)[2] == ("3", "Good, thanks.")
     assert_labelled(client)
+
+    # A chat:message lost on the way: the next one shows a gap, which the client fills.
+    tap.lose_next_message = True
+    say(coach, "First of two.")
+    say(coach, "Second of two.")
+    expect(client.locator(".chat .msg")).to_have_count(5)
+    assert shown(client)[3:] == [("4", "First of two."), ("5", "Second of two.")]
+    assert not tap.lose_next_message
     shot(client, "chat-phone")
 
     # An ack lost on the way: the message is stored (the coach has it), the client still
     # shows it as sending.
     tap.lose_acks = True
     say(client, "Did you get this?")
-    expect(coach.locator(".chat [data-seq='4'] .text")).to_have_text("Did you get this?")
+    expect(coach.locator(".chat [data-seq='6'] .text")).to_have_text("Did you get this?")
     expect(client.locator(".chat [data-receipt='sending']")).to_have_count(1)
 
     # The client's network drops: the coach writes meanwhile, the client too.
@@ -113,6 +126,7 @@ def test_chat_session_on_a_phone_loses_nothing_across_a_reconnect(
     expect(client.locator("section.room")).to_have_attribute("data-state", "reconnecting")
     say(coach, "While you were away: one.")
     say(coach, "And two.")
+    expect(coach.locator(".chat [data-receipt='sending']")).to_have_count(0)  # stored
     say(client, "Typed while offline.")
     say(client, "And a second one.")
     expect(client.locator(".chat [data-receipt='sending']")).to_have_count(3)
@@ -123,16 +137,18 @@ def test_chat_session_on_a_phone_loses_nothing_across_a_reconnect(
         ("1", "Welcome! How was your week?"),
         ("2", XSS),
         ("3", "Good, thanks."),
-        ("4", "Did you get this?"),
-        ("5", "While you were away: one."),
-        ("6", "And two."),
-        ("7", "Typed while offline."),
-        ("8", "And a second one."),  # in the order typed
+        ("4", "First of two."),
+        ("5", "Second of two."),
+        ("6", "Did you get this?"),
+        ("7", "While you were away: one."),
+        ("8", "And two."),
+        ("9", "Typed while offline."),
+        ("10", "And a second one."),  # in the order typed
     ]
-    assert settled(client, 8) == expected
-    assert settled(coach, 8) == expected
+    assert settled(client, 10) == expected
+    assert settled(coach, 10) == expected
     assert len(tap.routes) == 2  # it really reconnected
-    expect(coach.locator(".chat [data-seq='6'] [data-receipt='seen']")).to_be_visible()
+    expect(coach.locator(".chat [data-seq='8'] [data-receipt='seen']")).to_be_visible()
     shot(coach, "chat-desktop")
 
 

@@ -17,6 +17,9 @@ export interface ChatPanel {
 
 const TYPING_SHOWN_MS = 6000;
 
+/** "your client" opens a line as "Your client". */
+const capital = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
+
 /** One message: who, when (filled in once stored), the text (as text), a receipt slot. */
 function bubble(who: string, text: string): HTMLLIElement {
   return h(
@@ -45,7 +48,7 @@ export function transcript(bookingId: string, me: string, otherName: string): HT
       for (let after = 0; ; ) {
         const page = await get<{ items: StoredMessage[]; has_more: boolean }>(`/api/bookings/${bookingId}/messages`, { after_seq: after, limit: 200 });
         for (const message of page.items) {
-          const li = bubble(message.sender === me ? "You" : otherName, message.text);
+          const li = bubble(message.sender === me ? "You" : capital(otherName), message.text);
           li.dataset.seq = String(message.seq);
           const time = li.querySelector("time");
           if (time) {
@@ -91,7 +94,7 @@ export function chatPanel(me: string, otherName: string, collapsible: boolean): 
     changed: draw,
     typing(on) {
       clearTimeout(typingTimer);
-      typing.textContent = on ? `${otherName} is typing…` : "";
+      typing.textContent = on ? `${capital(otherName)} is typing…` : "";
       if (on) typingTimer = setTimeout(() => (typing.textContent = ""), TYPING_SHOWN_MS);
     },
   });
@@ -114,7 +117,7 @@ export function chatPanel(me: string, otherName: string, collapsible: boolean): 
     let li = nodes.get(key);
     const mine = message ? log.mine(message) : true;
     if (!li) {
-      li = bubble(mine ? "You" : otherName, message?.text ?? out?.text ?? "");
+      li = bubble(mine ? "You" : capital(otherName), message?.text ?? out?.text ?? "");
       nodes.set(key, li);
     }
     if (message) {
@@ -146,6 +149,9 @@ export function chatPanel(me: string, otherName: string, collapsible: boolean): 
     unreadBadge.hidden = unread === 0 || !body.hidden;
     unreadBadge.dataset.count = String(unread);
     unreadBadge.textContent = ` (${unread} unread)`;
+    // A tab in the background says it too: "(2) Flourish".
+    const title = document.title.replace(/^\(\d+\) /, "");
+    document.title = unread && document.visibilityState !== "visible" ? `(${unread}) ${title}` : title;
     const last = list.lastElementChild;
     if (last && shown()) last.scrollIntoView({ block: "nearest" });
   }
@@ -181,5 +187,12 @@ export function chatPanel(me: string, otherName: string, collapsible: boolean): 
     if (shown()) draw();
   };
   document.addEventListener("visibilitychange", visible);
-  return { element, log, close: () => document.removeEventListener("visibilitychange", visible) };
+  return {
+    element,
+    log,
+    close() {
+      document.removeEventListener("visibilitychange", visible);
+      document.title = document.title.replace(/^\(\d+\) /, "");
+    },
+  };
 }
