@@ -45,7 +45,7 @@ type Refusal = { ok: false; error: { code: string; message: string } };
 type Answer<T> = ({ ok: true } & T) | Refusal;
 
 export const MAX_MESSAGE = 4000;
-const PAGE = 100;
+const PAGE = 200;
 const ACK_MS = 5000;
 const TYPING_EVERY_MS = 2500;
 const TYPING_IDLE_MS = 3000;
