@@ -138,6 +138,7 @@ export function chatPanel(me: string, otherName: string, collapsible: boolean): 
     const wanted: HTMLLIElement[] = [];
     for (const message of log.list()) wanted.push(node(`${message.from}:${message.client_msg_id}`, message, null));
     for (const out of log.outbox.values()) wanted.push(node(`${me}:${out.client_msg_id}`, null, out));
+    const lastBefore = list.lastElementChild;
     // Move only what is out of place, so the log reads out new messages and nothing else.
     wanted.forEach((li, i) => {
       if (list.children[i] !== li) list.insertBefore(li, list.children[i] ?? null);
@@ -152,8 +153,9 @@ export function chatPanel(me: string, otherName: string, collapsible: boolean): 
     // A tab in the background says it too: "(2) Flourish".
     const title = document.title.replace(/^\(\d+\) /, "");
     document.title = unread && document.visibilityState !== "visible" ? `(${unread}) ${title}` : title;
+    // Scrolled to a new last message only (a receipt changing leaves the reader where they are).
     const last = list.lastElementChild;
-    if (last && shown()) last.scrollIntoView({ block: "nearest" });
+    if (last && last !== lastBefore && shown()) list.scrollTop = list.scrollHeight;
   }
 
   function submit(): void {
