@@ -25,14 +25,26 @@ class Tap:
     """Sits on a page's socket.io WebSockets (Playwright's `route_web_socket`, forwarding to the
     real server): it can cut the current connection, as a network drop does, and swallow the
     server's acks on `/session` (socket.io packets `43/session,<id>[...]`) or the next
-    `chat:message` (`42/session,["chat:message",...]`) as if they were lost on the way."""
+    `chat:message` (`42/session,["chat:message",...]`) as if they were lost on the way, and
+    drop the page's `chat:send`s before they reach the server."""
 
     routes: list[tuple[WebSocketRoute, WebSocketRoute]] = field(default_factory=list)
     lose_acks: bool = False
     lose_next_message: bool = False
+    drop_sends: bool = False
+    dropped: int = 0
 
     def __call__(self, page_side: WebSocketRoute) -> None:
         server_side = page_side.connect_to_server()
+
+        def from_page(message: str | bytes) -> None:
+            text = message if isinstance(message, str) else ""
+            if self.drop_sends and text.startswith("42/session,") and '["chat:send"' in text:
+                self.dropped += 1
+                return
+            server_side.send(message)
+
+        page_side.on_message(from_page)
 
         def from_server(message: str | bytes) -> None:
             text = message if isinstance(message, str) else ""
@@ -150,6 +162,18 @@ def test_chat_session_on_a_phone_loses_nothing_across_a_reconnect(
     assert len(tap.routes) == 2  # it really reconnected
     expect(coach.locator(".chat [data-seq='8'] [data-receipt='seen']")).to_be_visible()
     shot(coach, "chat-desktop")
+
+    # A send that never reaches the server, then the page is reloaded: the tab kept the
+    # message (same client_msg_id), and the new page sends it.
+    tap.drop_sends = True
+    say(client, "Typed, then the page was reloaded.")
+    expect(client.locator(".chat [data-receipt='sending']")).to_have_count(1)
+    assert tap.dropped == 1
+    tap.drop_sends = False
+    client.reload()
+    expected.append(("11", "Typed, then the page was reloaded."))
+    assert settled(client, 11) == expected
+    assert settled(coach, 11) == expected
 
 
 PRIVATE = "Private: consider a referral for sleep."

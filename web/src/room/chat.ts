@@ -9,7 +9,9 @@
 // `client_msg_id`, so a message the server stored before the drop is answered with its first
 // `seq` (or already came back in the history) and is never stored twice. The outbox is sent one
 // message at a time, each after the previous one's ack: the server handles each event in a task
-// of its own, so two sends in flight at once could be numbered in the other order.
+// of its own, so two sends in flight at once could be numbered in the other order. The outbox
+// is also kept in the tab's sessionStorage (given a key), so a reload sends what was typed and
+// never acked, with the same ids; a message leaves it once stored.
 
 import type { Socket } from "socket.io-client";
 
@@ -72,7 +74,30 @@ export class ChatLog {
   constructor(
     private readonly me: string,
     private readonly events: ChatEvents,
-  ) {}
+    /** Where the tab keeps the outbox across a reload (none: kept in memory only). */
+    private readonly storeKey?: string,
+  ) {
+    for (const out of this.stored()) this.outbox.set(out.client_msg_id, out);
+  }
+
+  private stored(): Outgoing[] {
+    try {
+      const raw: unknown = this.storeKey ? JSON.parse(sessionStorage.getItem(this.storeKey) ?? "[]") : [];
+      if (!Array.isArray(raw)) return [];
+      return raw.filter(
+        (o): o is Outgoing => typeof o === "object" && o !== null && typeof o.client_msg_id === "string" && typeof o.text === "string",
+      ).map((o) => ({ client_msg_id: o.client_msg_id, text: o.text, error: null }));
+    } catch {
+      return [];
+    }
+  }
+
+  private persist(): void {
+    if (!this.storeKey) return;
+    const waiting = [...this.outbox.values()].filter((out) => !out.error);
+    if (waiting.length) sessionStorage.setItem(this.storeKey, JSON.stringify(waiting.map(({ client_msg_id, text }) => ({ client_msg_id, text }))));
+    else sessionStorage.removeItem(this.storeKey);
+  }
 
   /** Listen on the room's socket (the same socket across reconnects). */
   attach(socket: Socket): void {
@@ -124,6 +149,7 @@ export class ChatLog {
   send(text: string): void {
     const out: Outgoing = { client_msg_id: crypto.randomUUID(), text, error: null };
     this.outbox.set(out.client_msg_id, out);
+    this.persist();
     this.stopTyping();
     this.events.changed();
     void this.pump();
@@ -132,6 +158,7 @@ export class ChatLog {
   /** Drop a refused message from the outbox. */
   discard(clientMsgId: string): void {
     this.outbox.delete(clientMsgId);
+    this.persist();
     this.events.changed();
   }
 
@@ -180,7 +207,7 @@ export class ChatLog {
   private add(message: ChatMessage): boolean {
     if (this.messages.has(message.seq)) return false;
     this.messages.set(message.seq, message);
-    if (message.from === this.me) this.outbox.delete(message.client_msg_id);
+    if (message.from === this.me && this.outbox.delete(message.client_msg_id)) this.persist();
     while (this.messages.has(this.upTo + 1)) this.upTo += 1;
     return true;
   }
@@ -244,6 +271,7 @@ export class ChatLog {
       if (answer.ok) {
         this.add({ seq: answer.seq, from: this.me, role: this.role, text: out.text, sent_at: answer.sent_at, client_msg_id: out.client_msg_id });
         this.outbox.delete(out.client_msg_id);
+        this.persist();
         this.events.changed();
         if (answer.seq > this.upTo) void this.catchUp();
         return "sent";
@@ -254,6 +282,7 @@ export class ChatLog {
         return "lost";
       }
       out.error = answer.error.message; // kept in the outbox, shown as not sent
+      this.persist();
       this.events.changed();
       return "refused";
     } catch {

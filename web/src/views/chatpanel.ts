@@ -70,7 +70,7 @@ export function transcript(bookingId: string, me: string, otherName: string): HT
 }
 
 /** `collapsible`: beside a call, with a button that hides it and counts the unread. */
-export function chatPanel(me: string, otherName: string, collapsible: boolean): ChatPanel {
+export function chatPanel(bookingId: string, me: string, otherName: string, collapsible: boolean): ChatPanel {
   const list = h("ol", { class: "messages", role: "log", "aria-live": "polite", "aria-label": `Chat with ${otherName}` });
   const empty = h("p", { class: "hint empty" }, `No messages yet. Say hello to ${otherName}.`);
   const typing = h("p", { class: "typing", role: "status", "aria-live": "polite" });
@@ -90,14 +90,16 @@ export function chatPanel(me: string, otherName: string, collapsible: boolean): 
   const nodes = new Map<string, HTMLLIElement>();
   let typingTimer: ReturnType<typeof setTimeout> | undefined;
 
-  const log = new ChatLog(me, {
+  const events = {
     changed: draw,
-    typing(on) {
+    typing(on: boolean) {
       clearTimeout(typingTimer);
       typing.textContent = on ? `${capital(otherName)} is typing…` : "";
       if (on) typingTimer = setTimeout(() => (typing.textContent = ""), TYPING_SHOWN_MS);
     },
-  });
+  };
+  // The outbox survives a reload of this tab (sessionStorage), until each message is stored.
+  const log = new ChatLog(me, events, `flourish.chat-outbox.${bookingId}`);
 
   const shown = () => !body.hidden && document.visibilityState === "visible";
 
@@ -185,6 +187,7 @@ export function chatPanel(me: string, otherName: string, collapsible: boolean): 
     draw();
     if (!body.hidden) input.focus();
   });
+  draw(); // what the outbox kept from before a reload shows at once, as sending
   const visible = () => {
     if (shown()) draw();
   };

@@ -45,7 +45,7 @@ export async function room(main: HTMLElement, [bookingId]: string[]): Promise<()
   }
   const chatOnly = booking.session_type === "chat";
   // Beside the call (a chat session: the chat alone, no camera or microphone asked for).
-  const chat = chatPanel(user?.id ?? "", otherName, !chatOnly);
+  const chat = chatPanel(bookingId, user?.id ?? "", otherName, !chatOnly);
   // The resources panel (issue 12, "Shared resources": its server side is being built) goes
   // into this slot, between the chat and the notes.
   const resources = h("div", { class: "resources-slot", "data-panel": "resources", hidden: true });
