@@ -3,7 +3,7 @@
 // a composer that sends on Enter (Shift+Enter: new line). Message text only ever goes in as
 // text (dom.ts), never as HTML.
 
-import { explain, get } from "../api";
+import { explain, get, USER_STORE_PREFIX } from "../api";
 import { errorBox, field, h } from "../dom";
 import { clock, dateTime } from "../format";
 import { type ChatMessage, ChatLog, MAX_MESSAGE, type Outgoing } from "../room/chat";
@@ -98,8 +98,9 @@ export function chatPanel(bookingId: string, me: string, otherName: string, coll
       if (on) typingTimer = setTimeout(() => (typing.textContent = ""), TYPING_SHOWN_MS);
     },
   };
-  // The outbox survives a reload of this tab (sessionStorage), until each message is stored.
-  const log = new ChatLog(me, events, `flourish.chat-outbox.${bookingId}`);
+  // The outbox survives a reload of this tab (sessionStorage), until each message is stored;
+  // it is this user's (signing out removes it).
+  const log = new ChatLog(me, events, `${USER_STORE_PREFIX}${me}.chat-outbox.${bookingId}`);
 
   const shown = () => !body.hidden && document.visibilityState === "visible";
 
