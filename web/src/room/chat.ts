@@ -126,6 +126,8 @@ export class ChatLog {
     this.readSeq = Math.max(this.readSeq, state.read_seq);
     this.readSending = Math.max(this.readSending, this.readSeq);
     this.ready = true;
+    // A catch-up begun on the socket before (socket.io rejects its ack at the drop) ends first.
+    if (this.catchingUp) await this.catchingUp;
     await this.catchUp();
     await this.pump();
   }
