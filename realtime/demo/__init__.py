@@ -7,7 +7,8 @@ admin, 1 coach whose verification has lapsed, the three accounts in `LOGINS`, an
 client's sessions with the demo coach (two upcoming, one completed, one canceled), with the
 demo coach's payments, refund, payouts and ledger (`realtime.demo.money`), and live sessions
 open the moment the server starts (`realtime.demo.live`: a video session with the demo coach, a
-chat session with another coach), added again on each start. Every other demo account has a
+chat session with another coach), added again on each start, and their conversations
+(`realtime.demo.conversations`: chat messages and the coach's notes). Every other demo account has a
 password hash nothing matches, so only those three can log in.
 """
 
@@ -35,6 +36,7 @@ from booking.storage.reviews import Review
 from realtime.app import SERVICES
 from realtime.auth.models import Role, User
 from realtime.demo import live, texts
+from realtime.demo.conversations import add_conversations
 from realtime.demo.money import seed_money
 from realtime.demo.profiles import TABLES, Added, Rows, add_coach, draft_coach, user_row
 from realtime.wiring import Services
@@ -53,8 +55,10 @@ async def seed_on_startup(app: web.Application) -> None:
     """`flourish serve --demo`: seed once, then print the logins. aiohttp runs `cleanup_ctx`
     (which sets SERVICES) as the first startup hook, so this, appended later, runs after it."""
     services = app[SERVICES]
-    if not await seed(services):
+    first_start = await seed(services)
+    if not first_start:
         await refresh_open(services)
+    await add_conversations(services, CLIENT_EMAIL, COACH_EMAIL, first_start=first_start)
     print(logins_banner(), flush=True)
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
 
 from realtime.demo import DEMO_PASSWORD
 from tests.realtime.test_cli import Server, serving
@@ -184,6 +184,14 @@ def log_in(page: Page, email: str, password: str = DEMO_PASSWORD, then: str = "/
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(lambda url: urlsplit(url).path == then)
+
+
+def say(page: Page, text: str) -> None:
+    """Type a chat message in the room and send it with Enter (the keyboard path)."""
+    box = page.get_by_label("Message")
+    box.fill(text)
+    box.press("Enter")
+    expect(box).to_have_value("")
 
 
 def shot(page: Page, name: str, *, check: bool = True) -> None:

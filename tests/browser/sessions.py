@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from playwright.sync_api import Page
 from sqlalchemy import create_engine, select, update
 from sqlalchemy.orm import Session
 
@@ -18,6 +19,7 @@ from booking.storage.bookings import Booking
 from booking.storage.coaches import Coach
 from realtime.auth.models import User
 from realtime.demo import CLIENT_EMAIL, COACH_EMAIL
+from tests.browser.conftest import OpenPage, log_in
 
 
 @dataclass(frozen=True)
@@ -73,3 +75,13 @@ def open_session(
             return OpenSession(str(booking.id), coach_email, coach.display_name)
     finally:
         engine.dispose()
+
+
+def coach_logged_in(
+    open_page: OpenPage, server_dir: Path, session_type: str, coach_number: int
+) -> tuple[OpenSession, Page]:
+    """An open session (above) and a desktop page where its coach is logged in."""
+    session = open_session(server_dir, session_type, coach_number)
+    coach = open_page("coach")
+    log_in(coach, session.coach_email, then="/coach")
+    return session, coach

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from realtime.demo import CLIENT_EMAIL, DEMO_PASSWORD
-from tests.browser.conftest import PHONE, OpenPage, assert_labelled, log_in, shot
+from tests.browser.conftest import PHONE, OpenPage, assert_labelled, log_in, say, shot
 from tests.browser.sessions import open_session
 from tests.realtime.test_cli import Server
 
@@ -85,6 +85,17 @@ def test_video_call_both_ways_and_recovers_after_going_offline(
         rising(page, "audio")
     expect(coach.get_by_role("button", name="Share screen")).to_be_visible()
     expect(client.get_by_role("button", name="Share screen")).to_have_count(0)
+    # The chat beside the call; hidden, it counts what arrives.
+    say(coach, "Can you see and hear me?")
+    expect(client.locator(".chat [data-seq='1'] .text")).to_have_text("Can you see and hear me?")
+    client.get_by_role("button", name="Hide chat").click()
+    say(coach, "Take your time.")
+    expect(client.get_by_role("button", name="Show chat")).to_contain_text("(1 unread)")
+    expect(coach.locator(".chat [data-seq='2'] [data-receipt='sent']")).to_be_visible()
+    client.get_by_role("button", name="Show chat").click()
+    expect(coach.locator(".chat [data-seq='2'] [data-receipt='seen']")).to_be_visible()
+    say(client, "Yes, all good.")
+    expect(coach.locator(".chat [data-seq='3'] .text")).to_have_text("Yes, all good.")
     shot(coach, "room-call-desktop")
     shot(client, "room-call-phone")
 

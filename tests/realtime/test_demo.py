@@ -23,6 +23,7 @@ from realtime.demo import (
     seed,
     seed_on_startup,
 )
+from realtime.demo.conversations import LIVE_CHAT, PRIVATE_NOTE, SHARED_NOTES, add_conversations
 from realtime.wiring import Services
 from tests.conftest import AiohttpClient
 
@@ -220,3 +221,29 @@ async def test_serve_demo_shows_the_email_flows_in_its_log(
     assert "/verify-email?token=" in logged[0]
     assert "/reset-password?token=" in logged[1]
     assert not any("new@example.org" in line or "Hello" in line for line in logged)
+
+
+async def test_demo_sessions_have_conversations(services: Services, client: Client) -> None:
+    """The live chat session opens on a history with one unread message; the completed session
+    has its chat and the coach's notes (the client reads the shared one, in two versions). A
+    later start writes nothing again."""
+    await seed(services)
+    for first_start in (True, False):
+        await add_conversations(services, CLIENT_EMAIL, COACH_EMAIL, first_start=first_start)
+    headers = await bearer(client, CLIENT_EMAIL)
+    listing = await client.get("/api/bookings", params={"when": "upcoming"}, headers=headers)
+    chats = [b for b in (await listing.json())["items"] if b["session_type"] == "chat"]
+    assert [b["unread_messages"] for b in chats] == [1]
+    room = await client.get(f"/api/bookings/{chats[0]['id']}/messages", headers=headers)
+    assert [m["text"] for m in (await room.json())["items"]] == [t for _, t in LIVE_CHAT]
+
+    listing = await client.get("/api/bookings", params={"when": "past"}, headers=headers)
+    past = next(b for b in (await listing.json())["items"] if b["status"] == "completed")
+    chat = await client.get(f"/api/bookings/{past['id']}/messages", headers=headers)
+    assert [m["seq"] for m in (await chat.json())["items"]] == [1, 2, 3, 4]
+    notes = await (await client.get(f"/api/bookings/{past['id']}/notes", headers=headers)).json()
+    assert notes["private"] is None
+    assert [v["text"] for v in notes["shared"]["history"]] == list(reversed(SHARED_NOTES))
+    coach = await bearer(client, COACH_EMAIL)
+    theirs = await (await client.get(f"/api/bookings/{past['id']}/notes", headers=coach)).json()
+    assert theirs["private"]["latest"]["text"] == PRIVATE_NOTE

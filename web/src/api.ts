@@ -55,8 +55,14 @@ export function onAuthChange(listener: () => void): void {
   listeners.add(listener);
 }
 
+/** Keys of what the tab keeps for the signed-in user only (the chat's unsent messages). */
+export const USER_STORE_PREFIX = "flourish.user.";
+
 function save(next: Current | null): void {
   current = next;
+  if (!next) {
+    for (const key of Object.keys(sessionStorage)) if (key.startsWith(USER_STORE_PREFIX)) sessionStorage.removeItem(key);
+  }
   for (const listener of listeners) listener();
 }
 

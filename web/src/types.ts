@@ -90,6 +90,8 @@ export interface Booking {
   created_at: string;
   actions: string[];
   client_name?: string | null;
+  /** Chat messages from the other participant not marked read (in listings). */
+  unread_messages?: number;
 }
 
 export interface PaymentStart {

@@ -9,8 +9,10 @@
 // - the other side reloaded (a new RTCPeerConnection there): its description does not fit our
 //   connection, so we start a new one and negotiate afresh.
 
+import type { Socket } from "socket.io-client";
 import { refresh } from "../api";
 import { connect, type Live } from "../live";
+import type { ChatJoin } from "./chat";
 
 export interface PeerInfo {
   peer_id: string;
@@ -27,6 +29,7 @@ export interface Joined {
   ice_servers: RTCIceServer[];
   starts_at: string;
   ends_at: string;
+  chat: ChatJoin;
 }
 
 interface Refused {
@@ -81,11 +84,17 @@ export class Call {
 
   constructor(
     private readonly bookingId: string,
-    private readonly local: MediaStream,
+    /** null for a chat session: the room without any media. */
+    private readonly local: MediaStream | null,
     private readonly events: CallEvents,
     private readonly relayOnly = false,
   ) {
-    this.outgoingVideo = local.getVideoTracks()[0] ?? null;
+    this.outgoingVideo = local?.getVideoTracks()[0] ?? null;
+  }
+
+  /** The room's socket (the same one across reconnects), for the chat; null before start(). */
+  get socket(): Socket | null {
+    return this.live?.socket ?? null;
   }
 
   start(): void {
@@ -226,6 +235,11 @@ export class Call {
   private newConnection(awaitOffer = false): void {
     this.closeConnection();
     if (!this.joined) return;
+    if (!this.local) {
+      // A chat session: both are in the room, nothing to negotiate.
+      this.setState("connected", "");
+      return;
+    }
     this.awaitingOffer = awaitOffer;
     this.setState("connecting", "Connecting…");
     const pc = new RTCPeerConnection({
@@ -401,16 +415,16 @@ export class Call {
   }
 
   setMuted(muted: boolean): void {
-    for (const track of this.local.getAudioTracks()) track.enabled = !muted;
+    for (const track of this.local?.getAudioTracks() ?? []) track.enabled = !muted;
   }
 
   setCameraOff(off: boolean): void {
-    for (const track of this.local.getVideoTracks()) track.enabled = !off;
+    for (const track of this.local?.getVideoTracks() ?? []) track.enabled = !off;
   }
 
   /** Send `track` instead of the camera (screen share), or the camera again with null. */
   async replaceVideo(track: MediaStreamTrack | null): Promise<void> {
-    this.outgoingVideo = track ?? this.local.getVideoTracks()[0] ?? null;
+    this.outgoingVideo = track ?? this.local?.getVideoTracks()[0] ?? null;
     const sender = this.pc?.getSenders().find((s) => s.track?.kind === "video" || (s.track === null && this.outgoingVideo));
     if (sender) await sender.replaceTrack(this.outgoingVideo);
   }

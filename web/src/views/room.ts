@@ -7,7 +7,9 @@ import { Call, type CallState, type Joined, type PeerInfo, type Quality } from "
 import { capture, connectionTest, devices, levelMeter, stop } from "../room/media";
 import { focusHeading } from "../router";
 import type { Booking } from "../types";
+import { chatPanel, transcript } from "./chatpanel";
 import { avatar } from "./common";
+import { notesPanel } from "./notespanel";
 
 const RELAY_KEY = "flourish.relayOnly";
 
@@ -32,10 +34,22 @@ export async function room(main: HTMLElement, [bookingId]: string[]): Promise<()
     section,
   );
   focusHeading(main);
-  if (booking.session_type === "chat") {
-    section.append(h("p", {}, "This is a chat session: its messages appear here when chat opens."));
+  if (Date.now() >= Date.parse(booking.ends_at)) {
+    // Over: the chat and the notes stay readable for the two participants.
+    section.dataset.state = "over";
+    section.append(
+      h("p", { class: "hint" }, "This session is over; its chat and notes stay here for you."),
+      h("div", { class: "room-body" }, transcript(bookingId, user?.id ?? "", otherName), notesPanel(bookingId, user?.role === "coach")),
+    );
     return () => undefined;
   }
+  const chatOnly = booking.session_type === "chat";
+  // Beside the call (a chat session: the chat alone, no camera or microphone asked for).
+  const chat = chatPanel(bookingId, user?.id ?? "", otherName, !chatOnly);
+  // The resources panel (issue 12, "Shared resources": its server side is being built) goes
+  // into this slot, between the chat and the notes.
+  const resources = h("div", { class: "resources-slot", "data-panel": "resources", hidden: true });
+  const side = h("div", { class: "side" }, chatOnly ? null : chat.element, resources, notesPanel(bookingId, user?.role === "coach"));
 
   let local: MediaStream | null = null;
   let stopMeter: () => void = () => undefined;
@@ -72,7 +86,7 @@ export async function room(main: HTMLElement, [bookingId]: string[]): Promise<()
     note,
     h("div", { class: "actions" }, join),
   );
-  section.append(checkPanel);
+  if (!chatOnly) section.append(checkPanel);
 
   async function startDevices(): Promise<void> {
     stopMeter();
@@ -154,6 +168,10 @@ export async function room(main: HTMLElement, [bookingId]: string[]): Promise<()
     };
     overlay.textContent = texts[state] ?? "";
     overlay.hidden = state === "connected";
+    if (chatOnly && state === "connected") {
+      overlay.textContent = `In the room with ${otherName}.`;
+      overlay.hidden = false;
+    }
     if (state === "ended" || state === "refused") finish(detail, state === "refused");
   }
 
@@ -168,19 +186,22 @@ export async function room(main: HTMLElement, [bookingId]: string[]): Promise<()
     quality.textContent = section.dataset.state === "reconnecting" ? "Connection interrupted" : `Connection ${words[q.level]}${rtt}${relayed}`;
   }
 
-  join.addEventListener("click", () => {
-    if (!local) return;
-    stopMeter();
-    localVideo.srcObject = local;
-    checkPanel.replaceWith(callPanel);
+  function enter(stream: MediaStream | null): void {
+    if (stream) {
+      checkPanel.replaceWith(h("div", { class: "room-body" }, callPanel, side));
+    } else {
+      overlay.classList.add("presence");
+      section.append(h("div", { class: "room-body chat-only" }, h("div", { class: "chat-main" }, overlay, chat.element, h("div", { class: "controls" }, leave)), side));
+    }
     show("joining", "");
     call = new Call(
       bookingId,
-      local,
+      stream,
       {
         state: show,
         joined(answer) {
           joined = answer;
+          void chat.log.joined(answer.role, answer.chat);
           clearTimeout(endTimer);
           endTimer = setTimeout(() => void end("The session time is over."), Math.max(0, Date.parse(answer.ends_at) - Date.now()));
         },
@@ -199,8 +220,16 @@ export async function room(main: HTMLElement, [bookingId]: string[]): Promise<()
       relay.checked,
     );
     call.start();
+    if (call.socket) chat.log.attach(call.socket);
+  }
+  join.addEventListener("click", () => {
+    if (!local) return;
+    stopMeter();
+    localVideo.srcObject = local;
+    enter(local);
     mute.focus();
   });
+  if (chatOnly) enter(null);
 
   mute.addEventListener("click", () => {
     const on = mute.getAttribute("aria-pressed") !== "true";
@@ -247,6 +276,7 @@ export async function room(main: HTMLElement, [bookingId]: string[]): Promise<()
     finished = true;
     clearTimeout(endTimer);
     void call?.leave();
+    chat.close();
     stop(screen);
     stop(local);
     stopMeter();
@@ -271,6 +301,7 @@ export async function room(main: HTMLElement, [bookingId]: string[]): Promise<()
     finished = true;
     clearTimeout(endTimer);
     void call?.leave();
+    chat.close();
     stop(screen);
     stop(local);
     stopMeter();

@@ -216,6 +216,9 @@ export function bookingItem(booking: Booking, refresh: () => void): HTMLElement 
     const today = new Date(opens).toDateString() === new Date().toDateString();
     actions.append(h("span", { class: "hint" }, `Room opens ${today ? `at ${clock(opens, viewerZone(), true)}` : dateTime(opens)}`));
   }
+  else if (Date.now() >= Date.parse(booking.ends_at) && !["held", "expired"].includes(booking.status) && !booking.status.startsWith("canceled")) {
+    actions.append(h("a", { href: `/sessions/${booking.id}`, class: "button" }, "Chat and notes"));
+  }
   if (booking.status === "held") actions.append(h("a", { href: `/book/${booking.id}`, class: "button" }, "Finish booking"));
   if (booking.status === "confirmed") actions.append(calendarLink(booking));
   if (role !== "coach" && !["held", "confirmed", "in_progress"].includes(booking.status)) {
@@ -228,6 +231,7 @@ export function bookingItem(booking: Booking, refresh: () => void): HTMLElement 
     h("h2", {}, `${SESSION_TYPES[booking.session_type] ?? booking.session_type} session with ${other}`),
     h("p", {}, `${span(booking.starts_at, booking.ends_at)} · ${booking.duration} min · ${money(booking.price)}`),
     h("p", { class: `badge-status ${booking.status}` }, statusLabel(booking.status)),
+    booking.unread_messages ? h("p", { class: "unread" }, `${booking.unread_messages} unread message${booking.unread_messages === 1 ? "" : "s"}`) : null,
     actions,
   );
   if (booking.actions.includes("reschedule")) {
