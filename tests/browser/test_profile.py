@@ -103,3 +103,24 @@ def test_past_and_canceled_sessions_offer_book_again(open_page: OpenPage) -> Non
     expect(page.get_by_label("Session type")).to_have_value(query["session_type"])
     expect(page.get_by_label("Length")).to_have_value(query["duration"])
     shot(page, "book-again")
+
+
+@pytest.mark.timeout(60)
+def test_a_client_saves_a_coach_and_finds_them_again(open_page: OpenPage, base_url: str) -> None:
+    coach = reviewed_coach(base_url)
+    page = open_page("client")
+    log_in(page, CLIENT_EMAIL)
+    page.goto(f"/coaches/{coach['id']}")
+    save = page.get_by_role("button", name="Save coach")
+    expect(save).to_have_attribute("aria-pressed", "false")
+    save.click()
+    expect(page.get_by_role("button", name="Saved ✓")).to_have_attribute("aria-pressed", "true")
+    page.get_by_role("link", name="Saved coaches").click()
+    saved = page.get_by_role("list", name="Saved coaches")
+    expect(saved.get_by_role("link", name=coach["display_name"])).to_be_visible()
+    shot(page, "saved-coaches")
+    saved.get_by_role("link", name=coach["display_name"]).click()
+    page.get_by_role("button", name="Saved ✓").click()  # and forget them
+    expect(page.get_by_role("button", name="Save coach")).to_be_visible()
+    page.goto("/favourites")
+    expect(page.get_by_text("No saved coaches yet.")).to_be_visible()

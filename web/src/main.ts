@@ -11,6 +11,7 @@ import { bookingFlow } from "./views/booking";
 import { coachProfile } from "./views/coach";
 import { coachHome } from "./views/coachside";
 import { directory } from "./views/directory";
+import { favourites } from "./views/favourites";
 import { room } from "./views/room";
 import { sessions } from "./views/sessions";
 import { twoFactorSetup } from "./views/twofactor";
@@ -20,6 +21,7 @@ function nav(): void {
   const links: HTMLElement[] = [h("a", { href: "/" }, "Find a coach")];
   if (user) {
     links.push(h("a", { href: "/sessions" }, user.role === "coach" ? "Sessions" : "My sessions"));
+    if (user.role === "client") links.push(h("a", { href: "/favourites" }, "Saved coaches"));
     if (user.role === "coach") links.push(h("a", { href: "/coach" }, "Coach dashboard"));
     if (user.role === "admin") links.push(h("a", { href: "/admin" }, "Admin"));
     const out = h("button", { type: "button", class: "link" }, "Log out");
@@ -60,6 +62,7 @@ route(/^\/reset-password$/, resetPassword);
 route(/^\/coaches\/([0-9a-f-]{36})$/, coachProfile);
 route(/^\/book\/([0-9a-f-]{36})$/, signedIn(bookingFlow, "client"));
 route(/^\/sessions$/, signedIn(sessions));
+route(/^\/favourites$/, signedIn(favourites, "client"));
 route(/^\/sessions\/([0-9a-f-]{36})$/, signedIn(room));
 route(/^\/coach$/, signedIn(coachHome, "coach"));
 route(/^\/admin$/, signedIn(admin, "admin"));

@@ -8,6 +8,7 @@ import { watchSlots } from "../live";
 import { focusHeading, navigate } from "../router";
 import type { Booking, CoachProfile, Review } from "../types";
 import { avatar, rates, tags } from "./common";
+import { favouriteButton } from "./favourites";
 import { weekPicker } from "./weekpicker";
 
 function review(item: Review): HTMLElement {
@@ -43,6 +44,7 @@ export async function coachProfile(main: HTMLElement, [coachId]: string[], query
         h("h1", { id: "coach-name" }, coach.display_name),
         h("p", { class: "meta" }, coach.online ? h("span", { class: "online" }, "Online now · ") : null, `${stars(coach.rating.average, coach.rating.count)} · ${coach.years_experience} years of experience · their time zone: ${zoneLabel(coach.time_zone)}`),
         tags(coach.badges, "badge"),
+        favouriteButton(coach.id, coach.display_name),
       )),
     ),
     picker,
