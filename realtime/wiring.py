@@ -22,6 +22,8 @@ from booking.payments.demo import DemoProvider
 from booking.payments.provider import PaymentProvider
 from booking.services.calendars import CalendarFeed, NoFeed
 from booking.services.coaching import Coaching
+from booking.services.openings import POLL_SECONDS as OPENINGS_POLL_SECONDS
+from booking.services.openings import Openings, TellingOpenings
 from booking.services.scheduling import Scheduling
 from realtime import idempotency, limits, resealing, vault
 from realtime.audit import Audit
@@ -74,6 +76,7 @@ class Services:
     socket_limits: SocketLimits
     sealer: vault.Sealer
     audit: Audit
+    openings: Openings
     signalling: SessionSignalling | None = None
     chat: Chat | None = None
     watched: Watched | None = None
@@ -113,6 +116,9 @@ async def services(
         else None
     )
     feed = feed or (SocketFeed(sio, watched) if sio is not None else NoFeed())
+    # The directory cards' next free slot follows every slot change told to viewers.
+    openings = Openings(db, clock)
+    feed = TellingOpenings(feed, openings)
     authenticator = Authenticator(db, tokens)
     outbox = Outbox(db, clock, mailer(settings), settings.link_base)
     online: OnlineCoaches | None = None
@@ -146,6 +152,7 @@ async def services(
                 "retry-refunds": (REFUND_RETRY_SECONDS, scheduling.refunds.retry_pending),
                 "pay-coaches": (settings.payout_interval_hours * 3600, scheduling.payouts.run),
                 "send-email": (EMAIL_POLL_SECONDS, outbox.send_due),
+                "next-free-slots": (OPENINGS_POLL_SECONDS, openings.run),
             }
             if watched is not None:
                 jobs["mark-watched-coaches"] = (WATCH_REFRESH, watched.refresh)
@@ -193,6 +200,7 @@ async def services(
                     socket_limits=socket_limits,
                     sealer=sealer,
                     audit=audit,
+                    openings=openings,
                     signalling=signalling,
                     chat=chat,
                     watched=watched,

@@ -49,6 +49,12 @@ class CoachCardOut(Output):
     online: bool = Field(
         description="The coach has the app open now (a live `/session` connection on any server)."
     )
+    next_available: datetime | None = Field(
+        None,
+        description="The start of the coach's earliest free slot of any session type and length "
+        "they offer, in the next 28 days (null: nothing free that soon); worked out again "
+        "within about a minute of a change, so the slots route has the last word.",
+    )
 
 
 class RatingSummaryOut(RatingOut):

@@ -54,6 +54,10 @@ class CoachCard:
     years_experience: int
     time_zone: str
     online: bool  # has the app open now (signalling presence)
+    # The start of the earliest free slot of any type and length offered, within
+    # booking.services.openings.HORIZON (None: nothing free that soon), kept up to date within
+    # seconds of a change.
+    next_available: datetime | None
 
 
 @dataclass(frozen=True)
@@ -140,6 +144,8 @@ class CardSource(Protocol):
     def years_experience(self) -> int: ...
     @property
     def time_zone(self) -> str: ...
+    @property
+    def next_available_at(self) -> datetime | None: ...
 
 
 async def cards(
@@ -165,6 +171,7 @@ async def cards(
             years_experience=c.years_experience,
             time_zone=c.time_zone,
             online=c.user_id in online,
+            next_available=c.next_available_at,
         )
         for c in coaches
     ]

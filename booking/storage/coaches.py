@@ -113,6 +113,10 @@ class Coach(Base):
     rank_score: Mapped[int] = mapped_column(Integer, default=0)
     # Lowest hourly rate across offerings, for price sorting without a session type.
     min_rate_minor: Mapped[int | None] = mapped_column(Integer, default=None)
+    # The start of the coach's earliest free slot (any type and length offered), for the
+    # directory's cards, and when it was worked out (booking.services.openings keeps both).
+    next_available_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    next_available_checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # What the directory filters on, repeated from the link tables (see the module docstring).

@@ -84,6 +84,7 @@ CARD = (
     "years_experience",
     "time_zone",
     "user_id",
+    "next_available_at",
 )
 # What the walk carries from each coach it reads: the card, every sort key and filter column.
 WALKED = (
@@ -128,6 +129,7 @@ class Listed:
     years_experience: int
     time_zone: str
     user_id: uuid.UUID  # not shown: whether they are online is
+    next_available_at: datetime | None
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,7 @@ def test_a_visitor_picks_a_slot_logs_in_and_has_it_held(open_page: OpenPage, bas
     page.goto(f"/coaches/{coach['id']}")
     slot = page.locator("button.slot").first
     expect(slot).to_be_visible()
+    expect(page.locator(".next-free")).to_contain_text("Next available:")
     # On a phone the picker is within the first two screens, not below the whole profile.
     box = page.get_by_role("heading", name="Book a session").bounding_box()
     assert box is not None

@@ -44,7 +44,9 @@ def test_the_coach_dashboard_and_admin_fit_a_phone(open_page: OpenPage) -> None:
 def test_the_directorys_skip_link_reaches_the_results(open_page: OpenPage) -> None:
     page = open_page("visitor")
     page.goto("/")
-    expect(page.get_by_role("list", name="Coaches").locator("li").first).to_be_visible()
+    first = page.get_by_role("list", name="Coaches").locator("li").first
+    expect(first).to_be_visible()
+    expect(first.locator(".next-free")).to_contain_text("Next available:")  # the card's hint
     page.keyboard.press("Tab")  # from the heading, where the page puts the focus
     skip = page.get_by_role("link", name="Skip to results")
     expect(skip).to_be_focused()

@@ -29,6 +29,8 @@ export interface CoachCard {
   time_zone: string;
   /** The coach has the app open now. */
   online: boolean;
+  /** The start of the coach's earliest free slot (any type and length), or null. */
+  next_available?: string | null;
 }
 
 export interface Review {

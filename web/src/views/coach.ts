@@ -3,7 +3,7 @@
 
 import { ApiError, explain, get, idempotencyKey, me, post } from "../api";
 import { busy, errorBox, field, fill, h, select, spinner, status } from "../dom";
-import { day, language, money, SESSION_TYPES, stars, viewerZone, zoneLabel } from "../format";
+import { dateTime, day, language, money, SESSION_TYPES, stars, viewerZone, zoneLabel } from "../format";
 import { watchSlots } from "../live";
 import { focusHeading, navigate } from "../router";
 import type { Booking, CoachProfile, Review } from "../types";
@@ -43,6 +43,7 @@ export async function coachProfile(main: HTMLElement, [coachId]: string[], query
       h("div", { class: "profile-head" }, avatar(coach.display_name, "lg"), h("div", {},
         h("h1", { id: "coach-name" }, coach.display_name),
         h("p", { class: "meta" }, coach.online ? h("span", { class: "online" }, "Online now · ") : null, `${stars(coach.rating.average, coach.rating.count)} · ${coach.years_experience} years of experience · their time zone: ${zoneLabel(coach.time_zone)}`),
+        coach.next_available ? h("p", { class: "next-free" }, `Next available: ${dateTime(coach.next_available)}`) : null,
         tags(coach.badges, "badge"),
         favouriteButton(coach.id, coach.display_name),
       )),

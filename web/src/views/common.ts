@@ -1,7 +1,7 @@
 // Pieces several screens share.
 
 import { h } from "../dom";
-import { language, money, SESSION_TYPES, stars } from "../format";
+import { dateTime, language, money, SESSION_TYPES, stars } from "../format";
 import type { CoachCard, Named, Offering } from "../types";
 
 /** Initials, not the photo: photos live on another host, which the page's CSP does not load. */
@@ -59,6 +59,7 @@ export function coachCard(coach: CoachCard): HTMLElement {
         stars(coach.rating.average, coach.rating.count),
         ` · ${coach.years_experience} years · speaks ${languages(coach.languages)}`,
       ),
+      coach.next_available ? h("p", { class: "next-free" }, `Next available: ${dateTime(coach.next_available)}`) : null,
       tags(coach.specialties, "specialty"),
       coach.badges.length ? tags(coach.badges, "badge") : null,
       rates(coach.session_types, coach.currency),
