@@ -9,7 +9,7 @@ from typing import Any
 from realtime.wiring import Services
 from tests.booking.api.test_changes import cancel
 from tests.booking.api.test_payment import held, pro
-from tests.booking.support import Caller, Client, get_json
+from tests.booking.support import Caller, Client, get_json, get_query
 from tests.support.clock import FakeClock
 
 __all__ = ["pro"]  # the fixture, shared
@@ -27,15 +27,14 @@ async def card(client: Client, coach_id: str) -> Any:
 async def first_slot(client: Client, coach_id: str, clock: FakeClock) -> str:
     """The slots route's first free slot in the next two weeks (the shortest length offered)."""
     today = clock.now().date()
-    window = {"from": str(today), "to": str(today + timedelta(days=14))}
-    answer = await get_json(
-        client,
-        f"/api/coaches/{coach_id}/slots",
-        **window,
-        tz="UTC",
-        session_type="video",
-        duration=50,
-    )
+    query = {
+        "from": str(today),
+        "to": str(today + timedelta(days=14)),
+        "tz": "UTC",
+        "session_type": "video",
+        "duration": 50,
+    }
+    answer = await get_query(client, f"/api/coaches/{coach_id}/slots", query)
     return str(answer["slots"][0]["start"])
 
 
