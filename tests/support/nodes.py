@@ -96,11 +96,16 @@ async def until_subscribed(settings: Settings, processes: int, channel: str = "s
         await asyncio.sleep(0.05)
 
 
-async def starting_now(services: Services, coach_id: str, client_id: uuid.UUID) -> str:
-    """A confirmed 50-minute video session that started a minute ago (written to storage, as
-    the booking flow cannot book a slot that has begun)."""
-    start = services.clock.now().replace(microsecond=0) - timedelta(minutes=1)
-    end = start + timedelta(minutes=50)
+async def starting_now(
+    services: Services,
+    coach_id: str,
+    client_id: uuid.UUID,
+    ends_in: timedelta = timedelta(minutes=49),
+) -> str:
+    """A confirmed 50-minute video session that started a minute ago, or that ends `ends_in`
+    from now (written to storage, as the booking flow cannot book a slot that has begun)."""
+    end = services.clock.now().replace(microsecond=0) + ends_in
+    start = end - timedelta(minutes=50)
     booking = Booking(
         coach_id=uuid.UUID(coach_id),
         client_id=client_id,
