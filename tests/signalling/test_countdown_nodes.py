@@ -62,7 +62,7 @@ async def lease_holder(settings: Settings, nodes: tuple[Server, Server]) -> Serv
             await asyncio.sleep(0.05)
     finally:
         await client.aclose()
-    pid = int(bytes(holder).decode().split("-")[0])
+    pid = int((holder.decode() if isinstance(holder, bytes) else holder).split("-")[0])
     (server,) = [node for node in nodes if node.process.pid == pid]
     return server
 
