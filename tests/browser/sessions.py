@@ -27,8 +27,14 @@ class OpenSession:
     coach_name: str
 
 
-def open_session(server_dir: Path, session_type: str, coach_number: int) -> OpenSession:
-    """A confirmed `session_type` booking from a minute ago for 30 minutes, with coachNN."""
+def open_session(
+    server_dir: Path,
+    session_type: str,
+    coach_number: int,
+    ends_in: timedelta = timedelta(minutes=29),
+) -> OpenSession:
+    """A confirmed `session_type` booking with coachNN that began a minute ago and ends
+    `ends_in` from now (30 minutes in all by default)."""
     engine = create_engine(f"sqlite:///{server_dir / 'var' / 'flourish.db'}")
     coach_email = f"coach{coach_number:02d}@demo.flourish.example"
     now = datetime.now(UTC).replace(microsecond=0)  # noqa: TID251 (the server runs on real time)
@@ -42,13 +48,13 @@ def open_session(server_dir: Path, session_type: str, coach_number: int) -> Open
             coach = session.scalars(
                 select(Coach).join(User, User.id == Coach.user_id).where(User.email == coach_email)
             ).one()
-            start, end = now - timedelta(minutes=1), now + timedelta(minutes=29)
+            start, end = now - timedelta(minutes=1), now + ends_in
             assert client_id is not None
             booking = Booking(
                 coach_id=coach.id,
                 client_id=client_id,
                 session_type=session_type,
-                duration=30,
+                duration=int((end - start).total_seconds() // 60),
                 starts_at=start,
                 ends_at=end,
                 blocked_from=start,
