@@ -174,7 +174,7 @@ async def services(
                     else MemoryStore()
                 )
                 countdown = Countdown(
-                    sio, settings, clock, scheduling.sessions, signalling, rights, store
+                    sio, settings, clock, scheduling.sessions, signalling, rights, store, metrics
                 )
                 rights.on_close(countdown.following(signalling.close_room))
             async with (

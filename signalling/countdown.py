@@ -29,6 +29,7 @@ clock; `ice:refresh` gives fresh TURN credentials (media/ice.py) for a long sess
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -46,6 +47,7 @@ from media.ice import ice_servers
 from realtime.auth.access import Principal
 from realtime.clock import Clock
 from realtime.errors import BadRequest, Code
+from realtime.metrics import Metrics
 from realtime.settings import Settings
 from realtime.tasks import running
 from signalling.acks import Ack, Answering, answers, ok
@@ -72,6 +74,7 @@ CATCH_UP = timedelta(hours=1)
 # A warning this late (every process was down at its time) is not sent; the hard stop is.
 LATE_WARNING = timedelta(seconds=30)
 SYNC_EVERY = 60.0
+PLAN_BATCH = 100  # bookings planned at once (one Lua script each, pipelined by the pool)
 
 # Called once per session at its hard stop, with the booking's id.
 EndHook = Callable[[uuid.UUID], Awaitable[None]]
@@ -101,6 +104,7 @@ class Countdown:
         session: SessionSignalling,
         rights: SocketRights,
         store: Store,
+        metrics: Metrics,
     ) -> None:
         self.sio = sio
         self.settings = settings
@@ -108,6 +112,7 @@ class Countdown:
         self.sessions = sessions
         self.session = session
         self.rights = rights
+        self.metrics = metrics
         self.grace = timedelta(seconds=settings.session_end_grace)
         self.deadlines = Deadlines(
             store, clock, self.fire, self.plan_all, reconcile=settings.timer_reconcile
@@ -160,8 +165,8 @@ class Countdown:
         """The planning pass (module docstring)."""
         now = self.clock.now()
         timings = await self.sessions.ending_between(now - CATCH_UP, now + HORIZON)
-        for timing in timings:
-            await self.plan(timing)
+        for first in range(0, len(timings), PLAN_BATCH):
+            await asyncio.gather(*(self.plan(t) for t in timings[first : first + PLAN_BATCH]))
         log.info("timers: %d sessions planned", len(timings))
 
     def following(self, close_room: CloseRoom) -> CloseRoom:
@@ -196,6 +201,8 @@ class Countdown:
         now_ms = self.deadlines.now_ms()
         for due in batch:
             kind, _, ends = due.name.partition("|")
+            lateness = self.metrics.timer_lateness.labels("end" if kind == END else "warning")
+            lateness.observe(max(0, now_ms - due.due_ms) / 1000)
             timing = timings.get(uuid.UUID(due.booking))
             if timing is None or not timing.live or str(_ms(timing.ends_at)) != ends:
                 log.info("timers: %s of %s no longer applies", kind, due.booking)

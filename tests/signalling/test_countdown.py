@@ -93,6 +93,12 @@ async def test_the_server_warns_ends_the_session_and_lets_nobody_back(
     assert member.pending("timer:warning") == member.pending("session:ended") == []
     assert services.countdown is not None
     assert await services.countdown.deadlines.store.pending() == 0
+    scraped = services.metrics.render().decode()
+    for kind in ("warning", "end"):
+        count = 2 if kind == "warning" else 1
+        assert f'flourish_session_timer_lateness_seconds_count{{kind="{kind}"}} {count}.0' in (
+            scraped
+        )
 
 
 async def test_a_warning_due_before_the_join_is_not_sent_late(
