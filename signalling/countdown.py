@@ -39,7 +39,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import socketio
-from pydantic import BaseModel
 
 from booking.policy.sessions import END, deadlines, has_media, remaining_seconds
 from booking.services.sessions import Admission, Closed, Sessions, Timing
@@ -50,14 +49,13 @@ from realtime.errors import BadRequest, Code
 from realtime.metrics import Metrics
 from realtime.settings import Settings
 from realtime.tasks import running
-from signalling.acks import Ack, Answering, answers, ok
+from signalling.acks import Ack, Answering, answers, error_ack, ok
 from signalling.countdown_protocol import (
     ICE_REFRESH,
     SERVER_ONLY,
     TIMER_SYNC,
     TIMER_WARNING,
     IceRefreshIn,
-    ServerOnlyIn,
     TimerSync,
     TimerWarning,
 )
@@ -132,7 +130,7 @@ class Countdown:
             (ICE_REFRESH, answers(IceRefreshIn, self._told(ICE_REFRESH))(self.ice_refresh))
         ]
         for name in SERVER_ONLY:
-            events.append((name, answers(ServerOnlyIn, self._told(name))(self.server_only)))
+            events.append((name, self._server_only(name)))
         for event, handler in events:
             guarded = self.session.limits.guard(handler, self._told(event))
             self.sio.on(event, handler=guarded, namespace=SESSION)
@@ -233,9 +231,13 @@ class Countdown:
 
     async def joined(self, sid: str, caller: Principal, admission: Admission) -> dict[str, Any]:
         booking = str(admission.booking_id)
-        await self.deadlines.store.plan(
-            booking, self._timers(booking, admission.ends_at), self.deadlines.now_ms()
-        )
+        try:
+            await self.deadlines.store.plan(
+                booking, self._timers(booking, admission.ends_at), self.deadlines.now_ms()
+            )
+        except Exception:
+            # The socket is in the room already; the leader's next pass plans the booking.
+            log.exception("timers: %s not planned at join", booking)
         media = has_media(admission.session_type)
         seat = TimerSeat(
             booking_id=booking,
@@ -270,10 +272,16 @@ class Countdown:
         servers = ice_servers(self.settings, seat.user_id, self.clock.now())
         return ok(ice_servers=servers, ice_expires_at=_iso(seat.ice_expires_at))
 
-    async def server_only(self, sid: str, payload: BaseModel) -> Ack:
-        raise BadRequest(
-            Code.SERVER_EVENT, "Only the server keeps the session's time; nothing was changed."
-        )
+    def _server_only(self, event: str) -> Answering:
+        """The answer to a client sending `event`, whatever it carries: refused."""
+
+        async def refuse(sid: str, raw: object = None) -> Ack:
+            message = f"Only the server sends {event}: it keeps the session's time."
+            ack = error_ack(Code.SERVER_EVENT, message)
+            await self.session.tell(sid, event, ack)
+            return ack
+
+        return refuse
 
     # Helpers
 

@@ -144,6 +144,7 @@ async def test_timer_events_from_a_client_are_refused(
         ("timer:warning", {"booking_id": booked.booking_id, "remaining_s": 1}),
         ("session:ended", {"booking_id": booked.booking_id, "reason": "time_up"}),
         ("timer:sync", None),
+        ("timer:sync", ["not", "an", "object"]),
     ):
         ack = await member.call(event, payload)
         assert ack["error"]["code"] == "server_event", ack
