@@ -11,10 +11,11 @@ every `RENEW_EVERY` seconds by a compare-and-renew script; the others try to tak
 so when the leader dies (SIGKILL: no goodbye) another leads within `LEASE_MS` plus one try.
 The leader claims what is due every `TICK` seconds with a script that first checks it still
 holds the lease (a process that lost it claims nothing) and moves each due member from `due`
-to `<prefix>timers:fired`: the claim is the removal, so a timer fires at most once, and a
-member that fired is never planned again. A leader that dies between a claim and its delivery
-loses those timers (a few milliseconds' window, against a double firing). `fired` is trimmed
-of entries older than `FIRED_KEPT_MS` when timers are planned.
+to `<prefix>timers:fired` (scored by when it was claimed): the claim is the removal, so a
+timer fires at most once, and a member that fired is never planned again. A leader that dies
+between a claim and its delivery loses those timers (a few milliseconds' window, against a
+double firing). `fired` is trimmed of entries claimed more than `FIRED_KEPT_MS` ago when
+timers are planned.
 
 Why not arq or saq: both hand a job to one worker and give it to another only when its
 timeout passes (arq's `job_timeout`, saq's `timeout` plus its sweep), so a killed worker's
@@ -119,9 +120,9 @@ class MemoryStore:
 
     async def claim(self, token: str, now_ms: int, limit: int) -> list[Due] | None:
         ready = sorted((t, m) for m, t in self.due.items() if t <= now_ms)[:limit]
-        for due_ms, member in ready:
+        for _, member in ready:
             del self.due[member]
-            self.fired[member] = due_ms
+            self.fired[member] = now_ms
         return [Due.parse(member, due_ms) for due_ms, member in ready]
 
     async def pending(self) -> int:
@@ -186,7 +187,7 @@ local ready = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[2], 'WITHSCORES'
   ARGV[3])
 for i = 1, #ready, 2 do
   redis.call('ZREM', KEYS[2], ready[i])
-  redis.call('ZADD', KEYS[3], ready[i + 1], ready[i])
+  redis.call('ZADD', KEYS[3], ARGV[2], ready[i])
   local booking, name = string.match(ready[i], '^([^|]+)|(end)|')
   if name then redis.call('HDEL', KEYS[4], booking) end
 end
