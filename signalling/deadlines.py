@@ -106,6 +106,8 @@ class MemoryStore:
         return None
 
     async def plan(self, booking: str, timers: list[Due], now_ms: int) -> None:
+        if self.plans.get(booking) == [t.member for t in timers]:
+            return
         await self.drop(booking)
         self.fired = {m: t for m, t in self.fired.items() if t >= now_ms - FIRED_KEPT_MS}
         fresh = [t for t in timers if t.member not in self.fired]
@@ -153,21 +155,23 @@ return 0
 # KEYS: due, fired, plans. ARGV: booking, now ms, kept ms, then member, score pairs.
 PLAN = """
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', tonumber(ARGV[2]) - tonumber(ARGV[3]))
+local members = {}
+for i = 4, #ARGV, 2 do table.insert(members, ARGV[i]) end
+local plan = table.concat(members, ',')
 local old = redis.call('HGET', KEYS[3], ARGV[1])
+if old == plan then return 0 end  -- planned so already: the planning pass's usual case
 if old then
   for member in string.gmatch(old, '[^,]+') do redis.call('ZREM', KEYS[1], member) end
   redis.call('HDEL', KEYS[3], ARGV[1])
 end
-local members = {}
 local fresh = 0
 for i = 4, #ARGV, 2 do
-  table.insert(members, ARGV[i])
   if not redis.call('ZSCORE', KEYS[2], ARGV[i]) then
     redis.call('ZADD', KEYS[1], ARGV[i + 1], ARGV[i])
     fresh = fresh + 1
   end
 end
-if fresh > 0 then redis.call('HSET', KEYS[3], ARGV[1], table.concat(members, ',')) end
+if fresh > 0 then redis.call('HSET', KEYS[3], ARGV[1], plan) end
 return fresh
 """
 
