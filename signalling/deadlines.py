@@ -46,6 +46,7 @@ LEASE_MS = 1000
 RENEW_EVERY = 0.3
 TICK = 0.05
 CLAIM_BATCH = 500
+PLAN_AFTER_TAKING_OVER = 2.0  # seconds
 FIRED_KEPT_MS = 3 * 3600 * 1000
 
 
@@ -261,8 +262,9 @@ Led = Callable[[], Awaitable[None]]
 class Deadlines:
     """This process's part: try for the lease, and while leading fire what is due.
 
-    `fire` gets each claimed batch (in due order); `led` (the planning pass) runs soon after
-    this process takes the lease, and then every `reconcile` seconds while it keeps it. Each
+    `fire` gets each claimed batch (in due order); `led` (the planning pass) runs
+    `PLAN_AFTER_TAKING_OVER` seconds after this process takes the lease, and then every
+    `reconcile` seconds while it keeps it. Each
     of the three is a job of its own, so a long planning pass never delays a renewal."""
 
     def __init__(
@@ -276,7 +278,7 @@ class Deadlines:
         # The process id in it lets an operator (and the takeover test) see who leads.
         self.token = f"{os.getpid()}-{uuid.uuid4().hex}"
         self.leading = False
-        self.planned_at: float | None = None  # monotonic; None: plan at the next chance
+        self.planned_at: float | None = None  # monotonic, of the last planning pass
         self.fired = 0  # timers this process fired
 
     def now_ms(self) -> int:
@@ -309,7 +311,9 @@ class Deadlines:
             leading = False
         if leading and not self.leading:
             log.info("timers: this process leads")
-            self.planned_at = None
+            # The timers in Redis need no pass to fire: a backlog left by a dead leader goes
+            # first, the pass (for changes nobody planned meanwhile) a little later.
+            self.planned_at = self.clock.monotonic() - self.reconcile + PLAN_AFTER_TAKING_OVER
         elif self.leading and not leading:
             log.warning("timers: the lease went to another process")
         self.leading = leading
