@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from realtime.settings import Settings
-from signalling.protocol import IceServer
+from signalling.countdown_protocol import IceServer
 
 
 @dataclass(frozen=True)

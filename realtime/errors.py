@@ -111,6 +111,7 @@ class Code(StrEnum):
     JOIN_TIMEOUT = "join_timeout"
     TAKEN_OVER = "taken_over"
     SESSION_CLOSED = "session_closed"
+    SERVER_EVENT = "server_event"
     TOO_MANY_SOCKETS = "too_many_sockets"
     # chat (socket.io /session, and a booking's messages over HTTP)
     MESSAGE_EMPTY = "message_empty"

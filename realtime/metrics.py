@@ -42,6 +42,14 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.timer_lateness = Histogram(
+            "flourish_session_timer_lateness_seconds",
+            "How long after its due time a session timer fired, by kind (warning, end).",
+            ["kind"],
+            registry=self.registry,
+            buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 30),
+        )
+
     def render(self) -> bytes:
         return generate_latest(self.registry)
 

@@ -221,6 +221,23 @@ VARIABLES: tuple[Variable, ...] = (
         "side is told they left (also how soon a crashed node's peers disappear).",
     ),
     Variable(
+        "SESSION_END_GRACE",
+        "120",
+        "Seconds after a session's booked end until its hard stop: then every participant is "
+        "told `session:ended` and put out of the room, its chat closes and nobody may rejoin.",
+    ),
+    Variable(
+        "SESSION_WARNINGS",
+        "300,60",
+        "Comma-separated seconds before a session's end at which its room is told `timer:warning`.",
+    ),
+    Variable(
+        "TIMER_RECONCILE",
+        "60",
+        "Seconds between the timer leader's passes over the confirmed bookings ending soon, "
+        "planning their session timers (also at start and on taking over the lease).",
+    ),
+    Variable(
         "JOIN_TIMEOUT", "30", "Seconds a `/session` socket may stay connected without joining."
     ),
     Variable(
@@ -349,6 +366,9 @@ class Settings:
     turn_ttl: int = 3600
     join_early_minutes: int = 10
     reconnect_grace: int = 20
+    session_end_grace: int = 120
+    session_warnings: tuple[int, ...] = (300, 60)
+    timer_reconcile: int = 60
     join_timeout: int = 30
     signal_rate: int = 50
     socket_event_rate: int = 10
@@ -581,6 +601,9 @@ def load(environ: Mapping[str, str], *, var_dir: Path = Path("var")) -> Settings
         turn_ttl=_int("TURN_TTL", raw("TURN_TTL"), 60, 7 * 86400),
         join_early_minutes=_int("JOIN_EARLY_MINUTES", raw("JOIN_EARLY_MINUTES"), 0, 24 * 60),
         reconnect_grace=_int("RECONNECT_GRACE", raw("RECONNECT_GRACE"), 1, 3600),
+        session_end_grace=_int("SESSION_END_GRACE", raw("SESSION_END_GRACE"), 0, 3600),
+        session_warnings=_seconds("SESSION_WARNINGS", raw("SESSION_WARNINGS")),
+        timer_reconcile=_int("TIMER_RECONCILE", raw("TIMER_RECONCILE"), 1, 3600),
         join_timeout=_int("JOIN_TIMEOUT", raw("JOIN_TIMEOUT"), 1, 3600),
         signal_rate=_int("SIGNAL_RATE", raw("SIGNAL_RATE"), 1, 100000),
         socket_event_rate=_int("SOCKET_EVENT_RATE", raw("SOCKET_EVENT_RATE"), 1, 100000),
@@ -625,6 +648,14 @@ def _int(name: str, raw: str, low: int, high: int) -> int:
     if not low <= value <= high:
         raise SettingsError(name, f"a whole number from {low} to {high}", got=raw)
     return value
+
+
+def _seconds(name: str, raw: str) -> tuple[int, ...]:
+    """Comma-separated whole seconds, 1 to a day each (none: an empty value)."""
+    parts = [part.strip() for part in raw.split(",") if part.strip()]
+    if not all(part.isdigit() and 1 <= int(part) <= 86400 for part in parts):
+        raise SettingsError(name, "comma-separated whole seconds, 1-86400 each", got=raw)
+    return tuple(sorted({int(part) for part in parts}, reverse=True))
 
 
 def _bool(name: str, raw: str) -> bool:

@@ -35,8 +35,18 @@ async def running(clock: Clock, jobs: Mapping[str, tuple[float, Job]]) -> AsyncI
     try:
         yield
     finally:
-        for task in tasks:
+        await stopped(tasks)
+
+
+async def stopped(tasks: list[asyncio.Task[None]]) -> None:
+    """Cancel the tasks and wait until each has stopped. A cancellation that lands inside a
+    redis-py call is sometimes lost (the job then loops on; seen with the timers' lease, which
+    calls Redis every 300 ms), so what is still running is cancelled again."""
+    pending = {task for task in tasks if not task.done()}
+    while pending:
+        for task in pending:
             task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        _, pending = await asyncio.wait(pending, timeout=0.1)
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

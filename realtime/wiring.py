@@ -45,6 +45,8 @@ from realtime.settings import Settings, SettingsError
 from realtime.tasks import running
 from signalling.availability import WATCH_REFRESH, Availability, SocketFeed, Watched
 from signalling.chat import Chat
+from signalling.countdown import Countdown
+from signalling.deadlines import MemoryStore, RedisStore, Store
 from signalling.limits import SocketLimits
 from signalling.presence import MemoryPresence, OnlineCoaches, Presence, RedisPresence
 from signalling.rights import Bus, LocalBus, RedisBus, SocketRights
@@ -81,6 +83,7 @@ class Services:
     chat: Chat | None = None
     watched: Watched | None = None
     rights: SocketRights | None = None
+    countdown: Countdown | None = None
 
 
 @asynccontextmanager
@@ -170,9 +173,23 @@ async def services(
                     socket_limits,
                 )
                 chat = Chat(sio, settings, clock, scheduling.messages, signalling)
+            countdown = None
             if rights is not None and signalling is not None:
-                rights.on_close(signalling.close_room)
-            async with running(clock, jobs), _running(signalling), _running(rights):
+                store: Store = (
+                    RedisStore(settings.redis_url, settings.redis_prefix)
+                    if settings.redis_url
+                    else MemoryStore()
+                )
+                countdown = Countdown(
+                    sio, settings, clock, scheduling.sessions, signalling, rights, store, metrics
+                )
+                rights.on_close(countdown.following(signalling.close_room))
+            async with (
+                running(clock, jobs),
+                _running(signalling),
+                _running(rights),
+                _running(countdown),
+            ):
                 yield Services(
                     settings=settings,
                     clock=clock,
@@ -205,6 +222,7 @@ async def services(
                     chat=chat,
                     watched=watched,
                     rights=rights,
+                    countdown=countdown,
                 )
     finally:
         if watched is not None:
@@ -275,6 +293,8 @@ def serve_sockets(sio: socketio.AsyncServer, s: Services) -> None:
         s.signalling.register()
     if s.chat is not None:
         s.chat.register()
+    if s.countdown is not None:
+        s.countdown.register()
 
 
 def provide(app: web.Application, s: Services) -> None:

@@ -39,6 +39,7 @@ from signalling.chat_protocol import (
     CHAT_SEND,
     CHAT_TYPING,
     ChatHistoryIn,
+    ChatJoin,
     ChatMessageOut,
     ChatReadIn,
     ChatReadOut,
@@ -47,7 +48,7 @@ from signalling.chat_protocol import (
     ChatTypingOut,
 )
 from signalling.limits import Flow
-from signalling.protocol import SESSION, ChatJoin, utc_iso
+from signalling.protocol import SESSION, utc_iso
 from signalling.rooms import room_channel
 from signalling.session import SessionSignalling
 
@@ -59,7 +60,7 @@ class ChatSeat:
     booking_id: uuid.UUID
     user_id: uuid.UUID
     role: str
-    ends_at: float  # the session's end, as a timestamp
+    ends_at: float  # the session's hard stop (its end and the grace), as a timestamp
     address: str | None  # for the audit log
 
 
@@ -110,7 +111,7 @@ class Chat:
             booking_id=admission.booking_id,
             user_id=caller.user_id,
             role=admission.role,
-            ends_at=admission.ends_at.timestamp(),
+            ends_at=admission.closes_at.timestamp(),
             address=self._address(sid),
         )
         return {"chat": ChatJoin(last_seq=state.last_seq, read_seq=state.read_seq)}

@@ -57,6 +57,11 @@ class ChatReadIn(ChatIncoming):
     seq: int = Field(ge=1, le=MAX_SEQ, description="You have read every message up to this `seq`.")
 
 
+class ChatJoin(TypedDict):
+    last_seq: Annotated[int, Doc("The room's last chat message (0: none yet).")]
+    read_seq: Annotated[int, Doc("How far you have read (`chat:read`).")]
+
+
 class ChatSendAck(TypedDict):
     ok: Annotated[Literal[True], Doc("Stored (or stored before: a resend).")]
     seq: Annotated[int, Doc("The message's number in the room.")]

@@ -19,8 +19,10 @@ from typing import Annotated, Literal, NotRequired, Self, TypedDict
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from realtime.errors import Code
-from signalling.chat_protocol import CHAT_CLIENT_EVENTS, CHAT_SERVER_EVENTS
+from signalling.chat_protocol import ChatJoin
+from signalling.countdown_protocol import IceServer, TimerSync
 from signalling.protodoc import ClientEvent, Doc, Namespace, ServerEvent, document
+from signalling.room_protocol import ROOM_CLIENT_EVENTS, ROOM_SERVER_EVENTS
 
 
 class Incoming(BaseModel):
@@ -234,19 +236,6 @@ class PeerInfo(TypedDict):
     display_name: Annotated[str, Doc("The name to show.")]
 
 
-class IceServer(TypedDict):
-    urls: Annotated[list[str], Doc("STUN or TURN URLs (`stun:`, `turn:`, `turns:`).")]
-    username: NotRequired[Annotated[str, Doc("TURN only: `<expiry unix time>:<user id>`.")]]
-    credential: NotRequired[
-        Annotated[str, Doc("TURN only: the time-limited password for `username`.")]
-    ]
-
-
-class ChatJoin(TypedDict):
-    last_seq: Annotated[int, Doc("The room's last chat message (0: none yet).")]
-    read_seq: Annotated[int, Doc("How far you have read (`chat:read`).")]
-
-
 class JoinAck(TypedDict):
     ok: Annotated[Literal[True], Doc("You are in the room.")]
     peer_id: Annotated[str, Doc("Your own id in the room (the `from` others see).")]
@@ -258,10 +247,11 @@ class JoinAck(TypedDict):
         Doc("Give these to `new RTCPeerConnection({iceServers})`; none for a `chat` session."),
     ]
     starts_at: Annotated[str, Doc("The session's start, UTC ISO 8601.")]
-    ends_at: Annotated[str, Doc("The session's end; the room closes then.")]
+    ends_at: Annotated[str, Doc("The session's end; the room closes at `timer.closes_at`.")]
     chat: Annotated[
         ChatJoin, Doc("Where the room's chat stands: fetch what you miss with `chat:history`.")
     ]
+    timer: Annotated[TimerSync, Doc("The session's time, as `timer:sync` brings it.")]
 
 
 # Functional form: `from` is a Python keyword.
@@ -364,7 +354,7 @@ socket.on("peer-reconnected", () => pc.restartIce());
                 ),
                 (Code.BOOKING_NOT_CONFIRMED, "the booking is not confirmed (held, canceled, ...)"),
                 (Code.SESSION_NOT_OPEN, "too early; the message says when the room opens"),
-                (Code.SESSION_OVER, "the session has ended"),
+                (Code.SESSION_OVER, "the session has ended (its hard stop has passed)"),
                 (Code.ROOM_FULL, "the room holds as many peers as its session type allows"),
                 (Code.ALREADY_JOINED, "this socket is in another session's room"),
                 (
@@ -404,7 +394,7 @@ socket.on("peer-reconnected", () => pc.restartIce());
             ack=OkAck,
             errors=((Code.NOT_JOINED, "this socket is in no room"),),
         ),
-        *CHAT_CLIENT_EVENTS,
+        *ROOM_CLIENT_EVENTS,
     ),
     server_events=(
         ServerEvent(
@@ -448,7 +438,7 @@ socket.on("peer-reconnected", () => pc.restartIce());
             payload=ErrorEvent,
             example={"code": "rate_limited", "message": "Slow down.", "event": "signal"},
         ),
-        *CHAT_SERVER_EVENTS,
+        *ROOM_SERVER_EVENTS,
     ),
 )
 

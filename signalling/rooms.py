@@ -13,6 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from booking.services.sessions import Closed
+from signalling.countdown_protocol import SESSION_ENDED, SessionEnded
+from signalling.protocol import SESSION_CLOSED, SessionClosed
+
 
 def room_channel(booking_id: str) -> str:
     """The socket.io room of everyone in a session's room (for peer-joined, peer-left, ...)."""
@@ -22,6 +26,16 @@ def room_channel(booking_id: str) -> str:
 def peer_channel(peer_id: str) -> str:
     """The socket.io room of the one socket holding a place: signals reach it on any node."""
     return f"peer:{peer_id}"
+
+
+def closing(booking_id: str, reason: Closed) -> tuple[str, SessionClosed | SessionEnded]:
+    """What the sockets put out of a closing room are told: `session:ended` at the hard stop,
+    `session:closed` after a cancel or a reschedule."""
+    if reason is Closed.ENDED:
+        return SESSION_ENDED, SessionEnded(booking_id=booking_id, reason="time_up")
+    if reason is Closed.CANCELED:
+        return SESSION_CLOSED, SessionClosed(booking_id=booking_id, reason="canceled")
+    return SESSION_CLOSED, SessionClosed(booking_id=booking_id, reason="rescheduled")
 
 
 @dataclass(eq=False)

@@ -53,7 +53,6 @@ from signalling.protocol import (
     PEER_LEFT,
     PEER_RECONNECTED,
     SESSION,
-    SESSION_CLOSED,
     SIGNAL,
     ErrorEvent,
     JoinIn,
@@ -61,12 +60,11 @@ from signalling.protocol import (
     PeerInfo,
     PeerLeft,
     SessionAuth,
-    SessionClosed,
     SignalIn,
     utc_iso,
 )
 from signalling.rights import enter_rights_rooms
-from signalling.rooms import LocalRooms, Seat, peer_channel, room_channel
+from signalling.rooms import LocalRooms, Seat, closing, peer_channel, room_channel
 from signalling.timers import Timers
 
 log = logging.getLogger(__name__)
@@ -262,7 +260,7 @@ class SessionSignalling:
             sid=sid,
             node=self.node,
         )
-        keep = admission.ends_at.timestamp() - now + self.grace
+        keep = admission.closes_at.timestamp() - now + self.grace
         before = await self.presence.swap(room, member, keep)
         self.timers.cancel(f"join:{sid}")
         self.timers.cancel(f"grace:{room}:{user}")
@@ -358,14 +356,11 @@ class SessionSignalling:
 
     async def close_room(self, booking_id: str, reason: Closed) -> None:
         """Put this process's seats of the booking's room out of it, telling them why (run on
-        every process by `SocketRights` after a cancel or a reschedule committed)."""
+        every process by `SocketRights` after a cancel or a reschedule, or at the hard stop)."""
         # Taken out of the relay's view before the first await: no signal passes after this.
         seats = [self.local.remove(seat.sid) for seat in self.local.seats_in(booking_id)]
         self.interrupted.update(sid for sid, room in self.joining.items() if room == booking_id)
-        told = SessionClosed(
-            booking_id=booking_id,
-            reason="canceled" if reason is Closed.CANCELED else "rescheduled",
-        )
+        event, told = closing(booking_id, reason)
         for seat in seats:
             assert seat is not None  # listed by seats_in just above
             self._left(seat.sid)
@@ -373,9 +368,7 @@ class SessionSignalling:
                 place = await self._unseat(seat)
                 if place is not None:
                     await self.presence.replace(booking_id, place, None)
-                await self.sio.emit(
-                    SESSION_CLOSED, told, to=seat.sid, namespace=SESSION, ignore_queue=True
-                )
+                await self.sio.emit(event, told, to=seat.sid, namespace=SESSION, ignore_queue=True)
             except Exception:
                 # Out of the relay already; the next seat is still told.
                 log.exception("session %s: %s not told of the closing", booking_id, seat.role)

@@ -34,12 +34,17 @@ class Entry(StrEnum):
 
 
 def entry(
-    status: str, starts_at: datetime, ends_at: datetime, now: datetime, early: timedelta
+    status: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    now: datetime,
+    early: timedelta,
+    grace: timedelta = timedelta(0),
 ) -> Entry:
-    """Whether a participant may enter the room now."""
+    """Whether a participant may enter the room now (until `grace` after the end)."""
     if Status(status) not in JOINABLE:
         return Entry.NOT_CONFIRMED
-    if now >= ends_at:
+    if now >= ends_at + grace:
         return Entry.OVER
     if now < starts_at - early:
         return Entry.TOO_EARLY
@@ -54,3 +59,29 @@ def room_has_space(session_type: str, others: int) -> bool:
 def has_media(session_type: str) -> bool:
     """Whether the session's room carries a call (a `chat` session is text only)."""
     return session_type != "chat"
+
+
+END = "end"
+
+
+def warning_kind(seconds: int) -> str:
+    """The name of the warning `seconds` before the end (`w300`)."""
+    return f"w{seconds}"
+
+
+def deadlines(
+    ends_at: datetime, warnings: tuple[int, ...], grace: timedelta, now: datetime
+) -> list[tuple[str, datetime]]:
+    """The session's timers still to fire, as (kind, due): each warning still ahead of `now`,
+    and the hard stop (`END`) at the end plus `grace`, even when it has passed."""
+    due = [
+        (warning_kind(s), ends_at - timedelta(seconds=s))
+        for s in sorted(set(warnings), reverse=True)
+        if ends_at - timedelta(seconds=s) > now
+    ]
+    return [*due, (END, ends_at + grace)]
+
+
+def remaining_seconds(kind: str) -> int | None:
+    """The seconds before the end a warning kind stands for (None: the hard stop)."""
+    return int(kind[1:]) if kind.startswith("w") and kind[1:].isdigit() else None

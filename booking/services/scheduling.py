@@ -94,7 +94,12 @@ class Scheduling:
             ),
             calendar=Calendar(db, clock, settings.link_base),
             availability=Availability(db, clock, feed),
-            sessions=Sessions(db, clock, join_early_minutes=settings.join_early_minutes),
+            sessions=Sessions(
+                db,
+                clock,
+                join_early_minutes=settings.join_early_minutes,
+                end_grace=settings.session_end_grace,
+            ),
             refunds=refunds,
             payouts=Payouts(db, clock, transfers),
             ledger=Ledger(db, clock),

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from booking.policy import sessions
 from booking.policy.sessions import Entry
+from booking.policy.states import Status
 from booking.storage import bookings as store
 from booking.storage.coaches import Coach
 from realtime.clock import Clock, utc
@@ -25,6 +26,7 @@ class Closed(StrEnum):
 
     CANCELED = "canceled"
     RESCHEDULED = "rescheduled"
+    ENDED = "ended"  # the hard stop: the session's time (and its grace) ran out
 
 
 class SessionGate(Protocol):
@@ -49,13 +51,39 @@ class Admission:
     session_type: str
     starts_at: datetime
     ends_at: datetime
+    closes_at: datetime  # the hard stop: the end plus the grace
+
+
+@dataclass(frozen=True)
+class Timing:
+    """When a booking's session ends, and whether it still takes place (`live`)."""
+
+    booking_id: uuid.UUID
+    ends_at: datetime
+    live: bool
 
 
 class Sessions:
-    def __init__(self, db: Database, clock: Clock, *, join_early_minutes: int) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, *, join_early_minutes: int, end_grace: int = 0
+    ) -> None:
         self.db = db
         self.clock = clock
         self.early = timedelta(minutes=join_early_minutes)
+        self.grace = timedelta(seconds=end_grace)
+
+    async def timings(self, booking_ids: list[uuid.UUID]) -> dict[uuid.UUID, Timing]:
+        """The bookings' current end and state (missing ids: no such booking)."""
+        async with self.db.sessions() as session:
+            rows = await store.timings(session, booking_ids)
+        return {row[0]: _timing(*row) for row in rows}
+
+    async def ending_between(self, after: datetime, before: datetime) -> list[Timing]:
+        """Every confirmed session ending in [after, before), by end (for planning timers)."""
+        statuses = [s.value for s in sessions.JOINABLE]
+        async with self.db.sessions() as session:
+            rows = await store.ending_between(session, statuses, after, before)
+        return [_timing(*row) for row in rows]
 
     async def admit(self, user_id: uuid.UUID, booking_id: uuid.UUID) -> Admission:
         """The caller's place in the booking's room, or the reason they may not enter now."""
@@ -66,7 +94,7 @@ class Sessions:
             raise NotFound(Code.BOOKING_NOT_FOUND, f"You have no booking with id {booking_id}.")
         starts_at, ends_at = utc(booking.starts_at), utc(booking.ends_at)
         now = self.clock.now()
-        match sessions.entry(booking.status, starts_at, ends_at, now, self.early):
+        match sessions.entry(booking.status, starts_at, ends_at, now, self.early, self.grace):
             case Entry.NOT_CONFIRMED:
                 raise Conflict(
                     Code.BOOKING_NOT_CONFIRMED,
@@ -84,4 +112,9 @@ class Sessions:
             session_type=booking.session_type,
             starts_at=starts_at,
             ends_at=ends_at,
+            closes_at=ends_at + self.grace,
         )
+
+
+def _timing(booking_id: uuid.UUID, ends_at: datetime, status: str) -> Timing:
+    return Timing(booking_id, utc(ends_at), Status(status) in sessions.JOINABLE)

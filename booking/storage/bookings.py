@@ -240,6 +240,28 @@ async def by_id(
     return (await session.scalars(query)).one_or_none()
 
 
+async def timings(
+    session: AsyncSession, booking_ids: list[uuid.UUID]
+) -> list[tuple[uuid.UUID, datetime, str]]:
+    """(id, ends_at, status) of each booking named."""
+    if not booking_ids:
+        return []
+    query = select(Booking.id, Booking.ends_at, Booking.status).where(Booking.id.in_(booking_ids))
+    return [(row[0], row[1], row[2]) for row in await session.execute(query)]
+
+
+async def ending_between(
+    session: AsyncSession, statuses: list[str], after: datetime, before: datetime
+) -> list[tuple[uuid.UUID, datetime, str]]:
+    """(id, ends_at, status) of the bookings in `statuses` ending in [after, before)."""
+    query = (
+        select(Booking.id, Booking.ends_at, Booking.status)
+        .where(Booking.status.in_(statuses), Booking.ends_at >= after, Booking.ends_at < before)
+        .order_by(Booking.ends_at)
+    )
+    return [(row[0], row[1], row[2]) for row in await session.execute(query)]
+
+
 async def set_status(
     session: AsyncSession, booking: Booking, status: str, *, expected: str
 ) -> bool:

@@ -1,7 +1,9 @@
 """The demo's live sessions: `flourish serve --demo` gives the demo client a confirmed video
 session with the demo coach and a confirmed chat session with another demo coach, both starting
 the minute the server starts, so their rooms are open at once and a person (or a test) can try a
-call by logging in as the client and as the coach.
+call by logging in as the client and as the coach. Their rooms count down to the bookings' ends
+on the server's clock (signalling/countdown.py): the warnings 5 and 1 minutes before, then
+`session:ended` at the hard stop.
 
 The chat session is with a second coach because one coach cannot have two sessions at the same
 time (the database refuses overlapping bookings), and both rooms must be open together. On every

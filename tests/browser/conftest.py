@@ -81,7 +81,10 @@ def server(
     """`flourish serve --demo` on embedded defaults in a directory of its own, with TURN."""
     where = tmp_path_factory.mktemp("serve")
     turn_settings = {"TURN_URLS": turn, "TURN_SECRET": TURN_SECRET}
-    with serving(where, "--demo", LOG_LEVEL="INFO", **turn_settings) as running:
+    # A warning 8 s before the end and a 3 s grace, beside the defaults: a session booked to
+    # end a minute from now warns and ends within a test (tests/browser/test_countdown.py).
+    short = {"SESSION_WARNINGS": "300,60,8", "SESSION_END_GRACE": "3"}
+    with serving(where, "--demo", LOG_LEVEL="INFO", **turn_settings, **short) as running:
         yield running
         running.process.terminate()
         try:

@@ -33,10 +33,12 @@ def open_session(
     server_dir: Path,
     session_type: str,
     coach_number: int,
+    ends_in: timedelta = timedelta(minutes=29),
     starts_in: timedelta = timedelta(minutes=-1),
 ) -> OpenSession:
-    """A confirmed 30-minute `session_type` booking with coachNN whose room is open: by default
-    it started a minute ago; a positive `starts_in` is one about to start (still cancelable)."""
+    """A confirmed `session_type` booking with coachNN whose room is open: by default it began
+    a minute ago and ends `ends_in` from now (30 minutes in all); a positive `starts_in` is one
+    about to start (still cancelable)."""
     engine = create_engine(f"sqlite:///{server_dir / 'var' / 'flourish.db'}")
     coach_email = f"coach{coach_number:02d}@demo.flourish.example"
     now = datetime.now(UTC).replace(microsecond=0)  # noqa: TID251 (the server runs on real time)
@@ -50,14 +52,13 @@ def open_session(
             coach = session.scalars(
                 select(Coach).join(User, User.id == Coach.user_id).where(User.email == coach_email)
             ).one()
-            start = now + starts_in
-            end = start + timedelta(minutes=30)
+            start, end = now + starts_in, now + ends_in
             assert client_id is not None
             booking = Booking(
                 coach_id=coach.id,
                 client_id=client_id,
                 session_type=session_type,
-                duration=30,
+                duration=int((end - start).total_seconds() // 60),
                 starts_at=start,
                 ends_at=end,
                 blocked_from=start,

@@ -162,6 +162,10 @@ def test_values_are_parsed(tmp_path: Path) -> None:
         ("MASTER_KEYS", "bad id:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="),
         ("MASTER_KEY_ID", "k9"),
         ("SEALING", "rot13"),
+        ("SESSION_WARNINGS", "300,soon"),
+        ("SESSION_WARNINGS", "0"),
+        ("SESSION_END_GRACE", "-1"),
+        ("TIMER_RECONCILE", "0"),
     ],
 )
 def test_a_bad_value_is_refused_naming_its_variable(
@@ -170,6 +174,12 @@ def test_a_bad_value_is_refused_naming_its_variable(
     error = refusal({variable: value}, tmp_path)
     assert error.variable == variable
     assert str(error).startswith(f"{variable}: expected ")
+
+
+def test_session_warnings_are_seconds_before_the_end_latest_first(tmp_path: Path) -> None:
+    loaded = settings.load({"SESSION_WARNINGS": " 60, 300,60 "}, var_dir=tmp_path)
+    assert loaded.session_warnings == (300, 60)
+    assert settings.load({"SESSION_WARNINGS": ""}, var_dir=tmp_path).session_warnings == ()
 
 
 def test_stripe_payments_need_a_secret_key(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import socketio
 
 from signalling.chat_protocol import CHAT_MESSAGE, CHAT_READ, CHAT_TYPING
+from signalling.countdown_protocol import SESSION_ENDED, TIMER_SYNC, TIMER_WARNING
 from signalling.protocol import (
     ERROR,
     PEER_JOINED,
@@ -29,6 +30,9 @@ EVENTS = (
     CHAT_MESSAGE,
     CHAT_TYPING,
     CHAT_READ,
+    TIMER_SYNC,
+    TIMER_WARNING,
+    SESSION_ENDED,
 )
 
 

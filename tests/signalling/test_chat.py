@@ -176,7 +176,7 @@ async def test_the_chat_closes_with_the_session_and_its_history_stays_for_the_pa
     booked, member, coach = await in_a_call(client, services, clock, peers)
     for n in range(3):
         await member.call("chat:send", {"client_msg_id": f"m-{n}", "text": f"note {n}"})
-    clock.set(START + timedelta(minutes=50))
+    clock.set(START + timedelta(minutes=52))  # the hard stop: the end and SESSION_END_GRACE
     assert await refused(coach, "chat:send", {"client_msg_id": "c", "text": "late"}) == (
         "session_over"
     )

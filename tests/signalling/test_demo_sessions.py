@@ -52,6 +52,10 @@ async def test_demo_sessions_are_open_when_the_server_starts(
         await member.join(video["id"])
         ack = await coach.join(video["id"])
         assert [p["display_name"] for p in ack["peers"]] == ["Demo Client"]
+        # The room's countdown runs on the server's clock to this booking's end.
+        timer = ack["timer"]
+        assert (timer["ends_at"], timer["warnings"]) == (ack["ends_at"], [300, 60])
+        assert timer["server_time"] < timer["ends_at"] < timer["closes_at"]
         chatting = await connected(app_url, member_token, made)
         assert (await chatting.join(chat["id"]))["session_type"] == "chat"
     finally:

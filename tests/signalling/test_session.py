@@ -125,7 +125,9 @@ async def test_only_participants_of_a_confirmed_booking_join_inside_its_window(
     await member.join(booked.booking_id)
     assert await refused(member, booked.booking_id) == "already_joined"
 
-    clock.set(START + timedelta(minutes=50))
+    clock.set(START + timedelta(minutes=50, seconds=119))
+    await (await peers(booked.coach)).join(booked.booking_id)  # in the grace after the end
+    clock.advance(1)  # the hard stop (SESSION_END_GRACE after the end)
     late = await peers(booked.coach)
     assert await refused(late, booked.booking_id) == "session_over"
 

@@ -100,13 +100,16 @@ async def starting_now(
     services: Services,
     coach_id: str,
     client_id: uuid.UUID,
+    ends_in: timedelta | None = None,
     *,
     starts_in: timedelta = timedelta(minutes=-1),
 ) -> str:
-    """A confirmed 50-minute video session whose room is open: by default it started a minute
-    ago (written to storage, as the booking flow cannot book a slot that has begun); a
-    positive `starts_in` is a session about to start, which can still be canceled."""
-    start = services.clock.now().replace(microsecond=0) + starts_in
+    """A confirmed 50-minute video session whose room is open (written to storage, as the
+    booking flow cannot book a slot that has begun): by default it started a minute ago; it
+    ends `ends_in` from now if given; a positive `starts_in` is a session about to start,
+    which can still be canceled."""
+    now = services.clock.now().replace(microsecond=0)
+    start = now + starts_in if ends_in is None else now + ends_in - timedelta(minutes=50)
     end = start + timedelta(minutes=50)
     booking = Booking(
         coach_id=uuid.UUID(coach_id),

@@ -20,6 +20,15 @@ export interface PeerInfo {
   display_name: string;
 }
 
+/** The server's clock and the session's end (`timer:sync`, and `timer` in the join ack). */
+export interface TimerSync {
+  server_time: string;
+  ends_at: string;
+  closes_at: string;
+  warnings: number[];
+  ice_expires_at: string | null;
+}
+
 export interface Joined {
   ok: true;
   peer_id: string;
@@ -30,6 +39,7 @@ export interface Joined {
   starts_at: string;
   ends_at: string;
   chat: ChatJoin;
+  timer: TimerSync;
 }
 
 interface Refused {
@@ -61,6 +71,10 @@ export interface CallEvents {
   peer(peer: PeerInfo | null, why?: string): void;
   remoteStream(stream: MediaStream): void;
   quality(quality: Quality): void;
+  /** The server's time: count down on it, not on this device's clock. */
+  timer(sync: TimerSync): void;
+  /** The server warns: the session ends in `remainingS` seconds. */
+  warning(remainingS: number): void;
 }
 
 export class Call {
@@ -81,6 +95,7 @@ export class Call {
   private ended = false;
   private state: CallState = "joining";
   private outgoingVideo: MediaStreamTrack | null = null;
+  private iceRefresh: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly bookingId: string,
@@ -156,7 +171,20 @@ export class Call {
         this.setState("refused", error.code === "account_disabled" ? error.message : "You were logged out. Log in again to join.");
       }
     });
-    // The booking was canceled or moved: the server took both of us out of the room.
+    socket.on("timer:sync", (sync: TimerSync) => {
+      this.events.timer(sync);
+      this.planIceRefresh(sync);
+    });
+    socket.on("timer:warning", ({ remaining_s }: { remaining_s: number }) => this.events.warning(remaining_s));
+    // The hard stop, on the server's clock: both of us are out of the room.
+    socket.on("session:ended", () => {
+      this.ended = true;
+      this.closeConnection();
+      this.remote = null;
+      this.events.peer(null);
+      this.setState("ended", "The session time is over.");
+    });
+        // The booking was canceled or moved: the server took both of us out of the room.
     socket.on("session:closed", ({ reason }: { booking_id: string; reason: string }) => {
       this.ended = true;
       this.closeConnection();
@@ -213,6 +241,8 @@ export class Call {
     const rejoined = this.joined !== null;
     this.joined = answer;
     this.events.joined(answer);
+    this.events.timer(answer.timer);
+    this.planIceRefresh(answer.timer);
     const peer = answer.peers[0] ?? null;
     if (!peer) {
       this.closeConnection();
@@ -429,8 +459,34 @@ export class Call {
     if (sender) await sender.replaceTrack(this.outgoingVideo);
   }
 
+  /** Fresh TURN credentials a minute before ours expire, so a late ICE restart finds a relay. */
+  private planIceRefresh(sync: TimerSync): void {
+    clearTimeout(this.iceRefresh);
+    if (!sync.ice_expires_at) return;
+    const offset = Date.parse(sync.server_time) - Date.now();
+    const due = Date.parse(sync.ice_expires_at) - offset - Date.now() - 60_000;
+    this.iceRefresh = setTimeout(() => void this.refreshIce(), Math.max(0, due));
+  }
+
+  private async refreshIce(): Promise<void> {
+    const socket = this.live?.socket;
+    if (!socket || this.ended || !this.joined) return;
+    try {
+      const answer = (await socket.timeout(10_000).emitWithAck("ice:refresh", {})) as
+        | { ok: true; ice_servers: RTCIceServer[]; ice_expires_at: string | null }
+        | Refused;
+      if (!answer.ok) return;
+      this.joined = { ...this.joined, ice_servers: answer.ice_servers };
+      this.pc?.setConfiguration({ ...this.pc.getConfiguration(), iceServers: answer.ice_servers });
+      if (answer.ice_expires_at) this.planIceRefresh({ ...this.joined.timer, server_time: new Date().toISOString(), ice_expires_at: answer.ice_expires_at });
+    } catch {
+      // The next timer:sync plans another try.
+    }
+  }
+
   async leave(): Promise<void> {
     this.ended = true;
+    clearTimeout(this.iceRefresh);
     clearInterval(this.statsTimer);
     window.removeEventListener("offline", this.onOffline);
     const socket = this.live?.socket;

@@ -148,9 +148,22 @@ export async function room(main: HTMLElement, [bookingId]: string[]): Promise<()
     video && user?.role === "coach" && "getDisplayMedia" in navigator.mediaDevices ? share : null,
     leave,
   );
-  const callPanel = h("div", { class: "call" }, stage, quality, controls);
+  // The countdown follows the server's clock (timer:sync), whatever this device's says.
+  const countdown = h("p", { class: "countdown", role: "timer", "aria-live": "off" }, "");
+  const warned = h("p", { class: "warning", role: "alert", hidden: true });
+  const callPanel = h("div", { class: "call" }, countdown, warned, stage, quality, controls);
   let joined: Joined | null = null;
-  let endTimer: ReturnType<typeof setTimeout> | undefined;
+  let endTimer: ReturnType<typeof setInterval> | undefined;
+  let serverOffset = 0;
+  let endsAt = 0;
+
+  function tick(): void {
+    const left = Math.round((endsAt - (Date.now() + serverOffset)) / 1000);
+    const shown = Math.max(0, Math.abs(left));
+    const text = `${Math.floor(shown / 60)}:${String(shown % 60).padStart(2, "0")}`;
+    countdown.dataset.remaining = String(left);
+    countdown.textContent = left >= 0 ? `${text} left` : `Overtime ${text}: the session closes shortly`;
+  }
 
   function waitingText(): string {
     const who = otherRole === "coach" ? "Your coach" : "Your client";
@@ -191,7 +204,8 @@ export async function room(main: HTMLElement, [bookingId]: string[]): Promise<()
       checkPanel.replaceWith(h("div", { class: "room-body" }, callPanel, side));
     } else {
       overlay.classList.add("presence");
-      section.append(h("div", { class: "room-body chat-only" }, h("div", { class: "chat-main" }, overlay, chat.element, h("div", { class: "controls" }, leave)), side));
+      // A chat session keeps time too: the countdown and the warnings above the chat.
+      section.append(h("div", { class: "room-body chat-only" }, h("div", { class: "chat-main" }, countdown, warned, overlay, chat.element, h("div", { class: "controls" }, leave)), side));
     }
     show("joining", "");
     call = new Call(
@@ -202,8 +216,17 @@ export async function room(main: HTMLElement, [bookingId]: string[]): Promise<()
         joined(answer) {
           joined = answer;
           void chat.log.joined(answer.role, answer.chat);
-          clearTimeout(endTimer);
-          endTimer = setTimeout(() => void end("The session time is over."), Math.max(0, Date.parse(answer.ends_at) - Date.now()));
+        },
+        timer(sync) {
+          serverOffset = Date.parse(sync.server_time) - Date.now();
+          endsAt = Date.parse(sync.ends_at);
+          clearInterval(endTimer);
+          endTimer = setInterval(tick, 1000);
+          tick();
+        },
+        warning(remainingS) {
+          warned.hidden = false;
+          warned.textContent = remainingS >= 60 ? `${Math.round(remainingS / 60)} minute${remainingS >= 120 ? "s" : ""} left in this session.` : `${remainingS} seconds left in this session.`;
         },
         peer(_: PeerInfo | null) {
           // Names come from the booking; nothing else to show.
@@ -274,7 +297,7 @@ export async function room(main: HTMLElement, [bookingId]: string[]): Promise<()
   function finish(detail: string, refused: boolean): void {
     if (finished) return;
     finished = true;
-    clearTimeout(endTimer);
+    clearInterval(endTimer);
     void call?.leave();
     chat.close();
     stop(screen);
@@ -299,7 +322,7 @@ export async function room(main: HTMLElement, [bookingId]: string[]): Promise<()
 
   return () => {
     finished = true;
-    clearTimeout(endTimer);
+    clearInterval(endTimer);
     void call?.leave();
     chat.close();
     stop(screen);
