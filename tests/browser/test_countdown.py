@@ -20,7 +20,7 @@ from tests.realtime.test_cli import Server
 @pytest.mark.timeout(120)
 def test_the_room_warns_and_ends_on_the_servers_clock(open_page: OpenPage, server: Server) -> None:
     session = open_session(
-        server.log.parent, "phone", coach_number=5, ends_in=timedelta(seconds=40)
+        server.log.parent, "phone", coach_number=6, ends_in=timedelta(seconds=40)
     )
     client = open_page("client")
     log_in(client, CLIENT_EMAIL)
