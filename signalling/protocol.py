@@ -19,8 +19,8 @@ from typing import Annotated, Literal, NotRequired, Self, TypedDict
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from realtime.errors import Code
-from signalling.chat_protocol import CHAT_CLIENT_EVENTS, CHAT_SERVER_EVENTS
 from signalling.protodoc import ClientEvent, Doc, Namespace, ServerEvent, document
+from signalling.side_protocols import SIDE_CLIENT_EVENTS, SIDE_SERVER_EVENTS
 
 
 class Incoming(BaseModel):
@@ -404,7 +404,7 @@ socket.on("peer-reconnected", () => pc.restartIce());
             ack=OkAck,
             errors=((Code.NOT_JOINED, "this socket is in no room"),),
         ),
-        *CHAT_CLIENT_EVENTS,
+        *SIDE_CLIENT_EVENTS,
     ),
     server_events=(
         ServerEvent(
@@ -448,7 +448,7 @@ socket.on("peer-reconnected", () => pc.restartIce());
             payload=ErrorEvent,
             example={"code": "rate_limited", "message": "Slow down.", "event": "signal"},
         ),
-        *CHAT_SERVER_EVENTS,
+        *SIDE_SERVER_EVENTS,
     ),
 )
 
