@@ -17,6 +17,7 @@ from signalling.protocol import (
     SESSION_CLOSED,
     SIGNAL,
 )
+from signalling.resources_protocol import RESOURCE_SHARED
 from tests.signalling.viewers import WAIT
 
 EVENTS = (
@@ -29,6 +30,7 @@ EVENTS = (
     CHAT_MESSAGE,
     CHAT_TYPING,
     CHAT_READ,
+    RESOURCE_SHARED,
 )
 
 
