@@ -7,8 +7,9 @@ admin, 1 coach whose verification has lapsed, the three accounts in `LOGINS`, an
 client's sessions with the demo coach (two upcoming, one completed, one canceled), with the
 demo coach's payments, refund, payouts and ledger (`realtime.demo.money`), and live sessions
 open the moment the server starts (`realtime.demo.live`: a video session with the demo coach, a
-chat session with another coach), added again on each start. Every other demo account has a
-password hash nothing matches, so only those three can log in.
+chat session with another coach), added again on each start; the demo coach's resource
+library and a worksheet shared into the live video session (`realtime.demo.resources`). Every
+other demo account has a password hash nothing matches, so only those three can log in.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from booking.storage.reviews import Review
 from realtime.app import SERVICES
 from realtime.auth.models import Role, User
 from realtime.demo import live, texts
+from realtime.demo import resources as demo_resources
 from realtime.demo.money import seed_money
 from realtime.demo.profiles import TABLES, Added, Rows, add_coach, draft_coach, user_row
 from realtime.wiring import Services
@@ -61,6 +63,7 @@ async def seed_on_startup(app: web.Application) -> None:
 async def refresh_open(services: Services) -> None:
     """On a start after the first: the live sessions again, unless they are still open."""
     await live.refresh_open_sessions(services.db, CLIENT_EMAIL, COACH_EMAIL, services.clock.now())
+    await demo_resources.share_into_live(services, CLIENT_EMAIL, COACH_EMAIL)
 
 
 def logins_banner() -> str:
@@ -86,6 +89,8 @@ async def seed(services: Services) -> bool:
         now = services.clock.now()
         taken = await live.add_open_sessions(session, CLIENT_EMAIL, COACH_EMAIL, now)
         await _demo_sessions(session, now, taken)
+    await demo_resources.seed_library(services, COACH_EMAIL)
+    await demo_resources.share_into_live(services, CLIENT_EMAIL, COACH_EMAIL)
     return True
 
 

@@ -20,6 +20,7 @@ from realtime.demo import (
     DEMO_PASSWORD,
     LOGINS,
     VERIFIED,
+    refresh_open,
     seed,
     seed_on_startup,
 )
@@ -198,3 +199,30 @@ async def test_serve_demo_shows_the_email_flows_in_its_log(
     assert "/verify-email?token=" in logged[0]
     assert "/reset-password?token=" in logged[1]
     assert not any("new@example.org" in line or "Hello" in line for line in logged)
+
+
+async def test_the_demo_coach_has_a_library_and_the_live_session_a_shared_worksheet(
+    services: Services, client: Client
+) -> None:
+    await seed(services)
+    coach = await bearer(client, COACH_EMAIL)
+    library = (await (await client.get("/api/coaches/me/resources", headers=coach)).json())["items"]
+    assert sorted(i["content_type"] or i["kind"] for i in library) == [
+        "application/pdf",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "link",
+    ]
+    member = await bearer(client, CLIENT_EMAIL)
+    upcoming = await (
+        await client.get("/api/bookings", params={"when": "upcoming"}, headers=member)
+    ).json()
+    live = next(b for b in upcoming["items"] if b["session_type"] == "video")
+    listed = await client.get(f"/api/bookings/{live['id']}/resources", headers=member)
+    (shared,) = (await listed.json())["items"]
+    assert shared["title"] == "Weekly reflection worksheet"
+    got = await client.get(shared["download_url"], headers=member)
+    assert (await got.read()).startswith(b"%PDF-1.4")
+    # A later start keeps the one shared worksheet (the live session still has it).
+    await refresh_open(services)
+    listed = await client.get(f"/api/bookings/{live['id']}/resources", headers=member)
+    assert len((await listed.json())["items"]) == 1
