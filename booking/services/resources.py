@@ -386,6 +386,15 @@ class Resources:
         now = self.clock.now()
         meta = {"title": title, "url": url, "file_name": file_name}
         async with self.db.session() as session:
+            if booking_id is not None:
+                # Again, under the booking's row lock: the session may have been canceled
+                # during a long upload, and two uploads at once must not pass the cap.
+                booking, coach = await participant_booking(
+                    session, Party(party.user_id), booking_id, lock=True
+                )
+                _check_coach(party, coach, effective_status(booking, now))
+                if kind == "file":
+                    await self._check_file_cap(session, booking_id)
             session.add(
                 store.Resource(
                     id=resource_id,

@@ -4,6 +4,7 @@ only through short-lived single-user URLs, every step audited; and the coach's l
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import os
@@ -374,3 +375,33 @@ async def test_a_library_holds_a_capped_number_of_items(
         headers=pro[0].headers,
     )
     assert (await problem(refused, 409))["code"] == "resource_limit"
+
+
+async def test_a_malformed_or_empty_upload_is_a_clear_400_and_stores_nothing(
+    client: Client, services: Services, member: Caller, pro: tuple[Caller, str]
+) -> None:
+    booking = await booked(client, member, pro[1])
+    url = f"/api/bookings/{booking['id']}/resources"
+    no_title = aiohttp.FormData()
+    no_title.add_field("file", io.BytesIO(files.PDF), filename="a.pdf")
+    refused = await problem(await client.post(url, data=no_title, headers=pro[0].headers), 400)
+    assert refused["code"] == "malformed_request"
+    assert "title" in refused["detail"]
+    long_title = form(files.PDF, "a.pdf", "application/pdf", title="x" * 201)
+    refused = await problem(await client.post(url, data=long_title, headers=pro[0].headers), 422)
+    assert refused["code"] == "validation_failed"
+    empty = form(b"", "a.pdf", "application/pdf")
+    refused = await problem(await client.post(url, data=empty, headers=pro[0].headers), 400)
+    assert refused["code"] == "file_empty"
+    assert await rows(services) == []
+    assert stored_files(services) == []
+
+
+async def test_uploads_at_once_never_pass_the_sessions_cap(
+    client: Client, services: Services, member: Caller, pro: tuple[Caller, str]
+) -> None:
+    booking = await booked(client, member, pro[1])
+    answers = await asyncio.gather(*(upload(client, pro[0], booking["id"]) for _ in range(5)))
+    assert sorted(a.status for a in answers) == [201, 201, 201, 409, 409]
+    assert len(await rows(services)) == 3
+    assert len(stored_files(services)) == 3
