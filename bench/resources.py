@@ -5,7 +5,7 @@ the pipeline holds.
 
 Runs the pipeline a shared file goes through (`booking.services.resources`), in this process,
 on a local blob store in a temporary directory: the upload's bytes arrive in 64 KiB pieces, are
-type-checked (`_Inspected`: size, head and tail kept, `filetype` and the zip check), sealed in
+type-checked (`Inspected`: size, head and tail kept, `filetype` and the zip check), sealed in
 64 KiB AES-256-GCM chunks (`realtime.sealed_files`) and written (`LocalBlobs`); the download
 reads the file twice, once to check every chunk and once to stream it, as the API does. The
 baseline, measured in the same run on the same bytes, writes and reads the plaintext through
@@ -27,7 +27,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from booking.services.resources import _Inspected
+from booking.services.resources import Inspected
 from realtime import sealed_files
 from realtime.blobs import LocalBlobs
 from realtime.vault import AesBox
@@ -44,7 +44,7 @@ async def arriving(data: bytes) -> AsyncIterator[bytes]:
 
 async def sealed_round(store: LocalBlobs, box: AesBox, data: bytes) -> tuple[float, float]:
     started = time.perf_counter()
-    inspected = _Inspected(arriving(data))
+    inspected = Inspected(arriving(data))
     await store.put("resources/sealed", sealed_files.seal(box, ITEM, inspected.chunks()))
     inspected.file_type()
     uploaded = time.perf_counter()

@@ -428,7 +428,7 @@ class Resources:
         upload: Upload,
     ) -> Shared:
         resource_id = new_id()
-        inspected = _Inspected(upload.data)
+        inspected = Inspected(upload.data)
         key = store.blob_key(resource_id)
         try:
             await self.blobs.put(
@@ -451,7 +451,7 @@ class Resources:
             raise
 
 
-class _Inspected:
+class Inspected:
     """Passes an upload's bytes through, counting them (refusing past MAX_FILE_BYTES) and
     keeping its first and last bytes for the type check."""
 

@@ -33,11 +33,19 @@ __all__ = ["pro"]  # the fixture, shared
 
 TITLE = "Boundaries worksheet for Alex"
 FILE_NAME = "alex-boundaries-worksheet.pdf"
+LIBRARY_BYTES = 400_000
+UPLOADS_PER_HOUR = 12
 
 
 @pytest.fixture
 def settings(stack: Stack, tmp_path: Path) -> Settings:
-    return stack.settings_for(tmp_path, resource_files_per_session=3, library_max_items=3)
+    return stack.settings_for(
+        tmp_path,
+        resource_files_per_session=3,
+        library_max_items=3,
+        library_max_bytes=LIBRARY_BYTES,
+        resource_uploads_per_hour=UPLOADS_PER_HOUR,
+    )
 
 
 def form(data: bytes, file_name: str, content_type: str, title: str = TITLE) -> aiohttp.FormData:
@@ -89,8 +97,10 @@ async def test_a_shared_file_downloads_byte_identical_for_both_participants_and_
 ) -> None:
     coach = pro[0]
     booking = await booked(client, member, pro[1])
-    # Bigger than one sealed chunk, not a multiple of it: several frames and a short last one.
-    data = files.PDF + b"%" + os.urandom(200_000) + b"\n%%EOF\n"
+    # Many sealed chunks and a short last one; far beyond MAX_BODY_BYTES, which a streamed
+    # upload does not meet.
+    data = files.PDF + b"%" + os.urandom(1_000_000) + b"\n%%EOF\n"
+    assert len(data) > services.settings.max_body_bytes
     answer = await upload(client, coach, booking["id"], data)
     assert answer.status == 201, await answer.text()
     shared = await answer.json()
@@ -323,9 +333,10 @@ async def test_a_library_item_is_shared_into_a_session_in_one_step_resealed(
 ) -> None:
     coach = pro[0]
     booking = await booked(client, member, pro[1])
+    worksheet = files.xlsx(padding=150_000)
     added = await client.post(
         "/api/coaches/me/resources",
-        data=form(files.xlsx(padding=150_000), "values.xlsx", "application/octet-stream"),
+        data=form(worksheet, "values.xlsx", "application/octet-stream"),
         headers=coach.headers,
     )
     assert added.status == 201, await added.text()
@@ -342,7 +353,7 @@ async def test_a_library_item_is_shared_into_a_session_in_one_step_resealed(
     assert item["id"] != library_id
     assert item["file_name"] == "values.xlsx"
     got = await client.get(item["download_url"], headers=member.headers)
-    assert await got.read() == files.xlsx(padding=150_000)
+    assert await got.read() == worksheet
     first, second = sorted(stored_files(services), key=lambda p: p.name != library_id)
     assert first.read_bytes()[:64] != second.read_bytes()[:64]
     # The library item goes; the session's copy stays.
@@ -405,3 +416,31 @@ async def test_uploads_at_once_never_pass_the_sessions_cap(
     assert sorted(a.status for a in answers) == [201, 201, 201, 409, 409]
     assert len(await rows(services)) == 3
     assert len(stored_files(services)) == 3
+
+
+async def test_a_library_holds_a_capped_number_of_bytes(
+    client: Client, services: Services, pro: tuple[Caller, str]
+) -> None:
+    def worksheet(padding: int) -> aiohttp.FormData:
+        return form(files.xlsx(padding=padding), "w.xlsx", "application/octet-stream")
+
+    url = "/api/coaches/me/resources"
+    first = await client.post(url, data=worksheet(250_000), headers=pro[0].headers)
+    assert first.status == 201, await first.text()
+    refused = await client.post(url, data=worksheet(250_000), headers=pro[0].headers)
+    assert (await problem(refused, 413))["code"] == "resource_limit"
+    assert len(await rows(services)) == 1
+    assert len(stored_files(services)) == 1
+
+
+async def test_a_coach_adds_a_limited_number_of_resources_an_hour(
+    client: Client, member: Caller, pro: tuple[Caller, str]
+) -> None:
+    booking = await booked(client, member, pro[1])
+    url = f"/api/bookings/{booking['id']}/resources"
+    body = {"title": "Reading", "url": "https://example.org/read"}
+    for _ in range(UPLOADS_PER_HOUR):
+        assert (await client.post(url, json=body, headers=pro[0].headers)).status == 201
+    answer = await client.post(url, json=body, headers=pro[0].headers)
+    assert (await problem(answer, 429))["code"] == "rate_limited"
+    assert int(answer.headers["Retry-After"]) > 0
