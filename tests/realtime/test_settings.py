@@ -162,6 +162,12 @@ def test_values_are_parsed(tmp_path: Path) -> None:
         ("MASTER_KEYS", "bad id:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="),
         ("MASTER_KEY_ID", "k9"),
         ("SEALING", "rot13"),
+        ("RESOURCE_STORE", "ftp"),
+        ("S3_ENDPOINT", "minio:9000"),
+        ("RESOURCE_FILES_PER_SESSION", "0"),
+        ("LIBRARY_MAX_ITEMS", "many"),
+        ("LIBRARY_MAX_BYTES", "1000"),
+        ("RESOURCE_UPLOADS_PER_HOUR", "0"),
     ],
 )
 def test_a_bad_value_is_refused_naming_its_variable(
@@ -170,6 +176,11 @@ def test_a_bad_value_is_refused_naming_its_variable(
     error = refusal({variable: value}, tmp_path)
     assert error.variable == variable
     assert str(error).startswith(f"{variable}: expected ")
+
+
+def test_an_s3_store_needs_its_bucket(tmp_path: Path) -> None:
+    error = refusal({"RESOURCE_STORE": "s3"}, tmp_path)
+    assert error.variable == "S3_BUCKET"
 
 
 def test_stripe_payments_need_a_secret_key(tmp_path: Path) -> None:
