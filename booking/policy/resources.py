@@ -21,6 +21,7 @@ import filetype
 from booking.policy.notes import NOTED
 
 HEAD = 64 * 1024
+SNIFF = 8192  # the bytes filetype reads: enough to refuse an upload early
 TAIL = 256 * 1024
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_TITLE = 200

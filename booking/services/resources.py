@@ -472,7 +472,7 @@ class Inspected:
                 )
             if len(self.head) < rules.HEAD:
                 self.head += piece[: rules.HEAD - len(self.head)]
-            if not checked and len(self.head) >= min(rules.HEAD, 4096):
+            if not checked and len(self.head) >= rules.SNIFF:
                 checked = True
                 if rules.early_refusal(bytes(self.head)):
                     raise _refused()

@@ -153,8 +153,15 @@ async def test_the_client_keeps_access_after_the_session(
         (files.HTML, "photo.png", "image/png"),
         (files.zip_of_executable(), "worksheet.docx", "application/vnd.ms-word"),
         (b"just some text, no magic number at all\n" * 200, "notes.pdf", "application/pdf"),
+        (files.EXECUTABLE + bytes(3_000_000), "big.pdf", "application/pdf"),  # refused early
     ],
-    ids=["executable-named-pdf", "html-named-png", "zip-named-docx", "text-named-pdf"],
+    ids=[
+        "executable-named-pdf",
+        "html-named-png",
+        "zip-named-docx",
+        "text-named-pdf",
+        "large-executable",
+    ],
 )
 async def test_a_file_of_a_refused_type_is_415_whatever_its_name_and_nothing_is_stored(
     client: Client,
