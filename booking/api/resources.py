@@ -10,10 +10,9 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Any, Literal
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, unquote, urlencode, urlsplit
 
 from aiohttp import BodyPartReader, web
-from aiohttp.helpers import content_disposition_header
 from pydantic import AfterValidator, Field, model_validator
 
 from booking.api.bookings import party
@@ -103,6 +102,14 @@ class DownloadIn(Input):
     sig: str = Field(min_length=64, max_length=64, description="From the listing's URL.")
 
 
+def disposition(file_name: str) -> str:
+    """`attachment` with the name twice (RFC 6266): an ASCII fallback for old clients and the
+    exact name, UTF-8 and percent-encoded. The name has no quotes, slashes or control
+    characters (`rules.safe_file_name`)."""
+    fallback = "".join(ch if " " <= ch <= "~" else "_" for ch in file_name)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(file_name, safe='')}"
+
+
 def _out(request: web.Request, user_id: uuid.UUID, shared: Shared) -> ResourceOut:
     if shared.kind != "file" or shared.booking_id is None:
         return ResourceOut.of(shared)
@@ -140,7 +147,10 @@ async def read_upload(request: web.Request) -> tuple[str, Upload]:
         while piece := await file_part.read_chunk(CHUNK):
             yield piece
 
-    return title, Upload(file_part.filename, data())
+    # Browsers send `"`, CR and LF in a file name percent-encoded (HTML's form encoding), aiohttp
+    # every non-token character: decode, then `rules.safe_file_name` keeps what is safe.
+    name = unquote(file_part.filename) if file_part.filename else None
+    return title, Upload(name, data())
 
 
 def _upload_shape() -> BadRequest:
@@ -225,9 +235,7 @@ async def download(request: web.Request, query: DownloadIn) -> web.StreamRespons
     response = web.StreamResponse(
         headers={
             "Content-Type": found.content_type,
-            "Content-Disposition": content_disposition_header(
-                "attachment", filename=found.file_name
-            ),
+            "Content-Disposition": disposition(found.file_name),
             "X-Content-Type-Options": "nosniff",
             "Cache-Control": "private, no-store",
         }

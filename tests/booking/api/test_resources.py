@@ -204,6 +204,20 @@ async def test_office_documents_and_images_are_told_from_their_content(
     assert sorted(names) == ["chart.png", "plan.xlsx", "prompts.odt"]
 
 
+async def test_the_download_names_the_file_exactly_and_safely(
+    client: Client, member: Caller, pro: tuple[Caller, str]
+) -> None:
+    booking = await booked(client, member, pro[1])
+    name = 'C:\\Users\\ana\\Übung "Werte"\t.exe.pdf'
+    assert (await upload(client, pro[0], booking["id"], file_name=name)).status == 201
+    (item,) = await listing(client, member, booking["id"])
+    assert item["file_name"] == "Übung Werte.exe.pdf"
+    got = await client.get(item["download_url"], headers=member.headers)
+    assert got.headers["Content-Disposition"] == (
+        "attachment; filename=\"_bung Werte.exe.pdf\"; filename*=UTF-8''%C3%9Cbung%20Werte.exe.pdf"
+    )
+
+
 async def test_a_file_over_20_mb_is_413_and_nothing_is_stored(
     client: Client, services: Services, member: Caller, pro: tuple[Caller, str]
 ) -> None:
