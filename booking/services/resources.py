@@ -178,9 +178,18 @@ class Resources:
             plaintext = sealed_files.open_(
                 library_box, store.item_id(item.id), self.blobs.get(store.blob_key(item.id))
             )
-            shared = await self._store_file(
-                box, party, booking_id, meta["title"], Upload(meta["file_name"], plaintext)
-            )
+            try:
+                shared = await self._store_file(
+                    box, party, booking_id, meta["title"], Upload(meta["file_name"], plaintext)
+                )
+            except BlobMissing:
+                log.error(
+                    "library resource %s of user %s: its file is missing", item.id, party.user_id
+                )
+                raise NotFound(
+                    Code.NOT_FOUND, "This library item's file is no longer stored."
+                ) from None
+        await self._audit(party, "resources.library.read", None, store.item_id(item.id), address)
         return await self._shared(party, shared, address)
 
     async def _shared(self, party: Party, shared: Shared, address: str | None) -> Shared:

@@ -373,6 +373,7 @@ async def test_a_library_item_is_shared_into_a_session_in_one_step_resealed(
     (item,) = await listing(client, member, booking["id"])
     assert item["id"] != library_id
     assert item["file_name"] == "values.xlsx"
+    assert "resources.library.read" in await actions(services)
     got = await client.get(item["download_url"], headers=member.headers)
     assert await got.read() == worksheet
     first, second = sorted(stored_files(services), key=lambda p: p.name != library_id)
@@ -382,6 +383,12 @@ async def test_a_library_item_is_shared_into_a_session_in_one_step_resealed(
     assert gone.status == 204
     assert len(stored_files(services)) == 1
     assert len(await listing(client, member, booking["id"])) == 1
+    gone_again = await client.post(
+        f"/api/bookings/{booking['id']}/resources",
+        json={"library_id": library_id},
+        headers=coach.headers,
+    )
+    assert (await problem(gone_again, 404))["code"] == "not_found"
     other = await make_user(services, Role.COACH, "Dr Other")
     stolen = await client.post(
         f"/api/bookings/{booking['id']}/resources",
