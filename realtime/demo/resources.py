@@ -164,8 +164,9 @@ async def share_into_live(services: Services, client_email: str, coach_email: st
         if live is None or await resource_store.of_booking(session, live):
             return
         library = await resource_store.library(session, coach.user_id)
-    if not library:
+    worksheet = next((r for r in library if r.content_type == "application/pdf"), None)
+    if worksheet is None:
         return
     await services.resources.share_from_library(
-        Party(coach.user_id), live, library[0].id, address=None
+        Party(coach.user_id), live, worksheet.id, address=None
     )
