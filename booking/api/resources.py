@@ -17,16 +17,18 @@ from pydantic import AfterValidator, Field, model_validator
 
 from booking.api.bookings import party
 from booking.policy import resources as rules
-from booking.services.resources import Resources, Shared, Upload
+from booking.services.resources import TOO_LARGE, Resources, Shared, Upload
 from realtime.audit_api import request_address
 from realtime.auth.access import require
 from realtime.auth.models import Role
-from realtime.errors import BadRequest, Code, FieldError, ValidationFailed
+from realtime.errors import BadRequest, Code, FieldError, PayloadTooLarge, ValidationFailed
 from realtime.http import ApiRoutes, Input, NoInput, Output, respond, uuid_param
 from realtime.limits import LIMITER, Kind
 from realtime.sealed_files import CHUNK
 
 RESOURCES = web.AppKey("resources", Resources)
+# Room in a multipart body for its boundaries, headers and the title beside a 20 MB file.
+MULTIPART_SLACK = 64 * 1024
 
 routes = ApiRoutes(tag="bookings")
 library_routes = ApiRoutes(tag="coaches")
@@ -123,7 +125,9 @@ async def _count_upload(request: web.Request, user_id: uuid.UUID) -> None:
 
 async def read_upload(request: web.Request) -> tuple[str, Upload]:
     """The `title` field and the `file` part of a multipart upload; the file is left unread,
-    for the service to stream."""
+    for the service to stream. A body that says it is too large is refused unread."""
+    if (request.content_length or 0) > rules.MAX_FILE_BYTES + MULTIPART_SLACK:
+        raise PayloadTooLarge(Code.FILE_TOO_LARGE, TOO_LARGE)
     try:
         reader = await request.multipart()
         title_part = await reader.next()

@@ -53,6 +53,7 @@ from realtime.vault import Box, Sealer, booking_scope, user_scope
 log = logging.getLogger(__name__)
 
 DOWNLOAD_TTL = timedelta(minutes=5)
+TOO_LARGE = f"A shared file is at most {rules.MAX_FILE_BYTES // (1024 * 1024)} MB."
 
 
 @dataclass(frozen=True)
@@ -475,10 +476,7 @@ class Inspected:
         async for piece in self.data:
             self.size += len(piece)
             if self.size > rules.MAX_FILE_BYTES:
-                raise PayloadTooLarge(
-                    Code.FILE_TOO_LARGE,
-                    f"A shared file is at most {rules.MAX_FILE_BYTES // (1024 * 1024)} MB.",
-                )
+                raise PayloadTooLarge(Code.FILE_TOO_LARGE, TOO_LARGE)
             if len(self.head) < rules.HEAD:
                 self.head += piece[: rules.HEAD - len(self.head)]
             if not checked and len(self.head) >= rules.SNIFF:

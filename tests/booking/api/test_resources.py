@@ -218,11 +218,14 @@ async def test_the_download_names_the_file_exactly_and_safely(
     )
 
 
+@pytest.mark.parametrize(
+    "over", [1, 2_000_000], ids=["by-a-byte-read-to-the-limit", "refused-by-its-length"]
+)
 async def test_a_file_over_20_mb_is_413_and_nothing_is_stored(
-    client: Client, services: Services, member: Caller, pro: tuple[Caller, str]
+    client: Client, services: Services, member: Caller, pro: tuple[Caller, str], over: int
 ) -> None:
     booking = await booked(client, member, pro[1])
-    data = files.PDF + b"\x00" * (MAX_FILE_BYTES - len(files.PDF) + 1)
+    data = files.PDF + b"\x00" * (MAX_FILE_BYTES - len(files.PDF) + over)
     refused = await problem(await upload(client, pro[0], booking["id"], data), 413)
     assert refused["code"] == "file_too_large"
     assert "20 MB" in refused["detail"]
