@@ -17,6 +17,7 @@ from booking.api import messages as messages_api
 from booking.api import money as money_api
 from booking.api import notes as notes_api
 from booking.api import payments as payments_api
+from booking.api import resources as resources_api
 from realtime import audit_api, headers, health, idempotency, metrics, openapi, webclient, wiring
 from realtime.auth import api as auth_api
 from realtime.auth import recovery_api
@@ -39,6 +40,8 @@ ROUTE_TABLES: tuple[ApiRoutes, ...] = (
     details_api.routes,
     messages_api.routes,
     notes_api.routes,
+    resources_api.routes,
+    resources_api.library_routes,
     payments_api.routes,
     changes_api.routes,
     money_api.routes,

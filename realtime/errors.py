@@ -116,6 +116,13 @@ class Code(StrEnum):
     # chat (socket.io /session, and a booking's messages over HTTP)
     MESSAGE_EMPTY = "message_empty"
     UNKNOWN_SEQ = "unknown_seq"
+    # Shared resources
+    FILE_TOO_LARGE = "file_too_large"
+    FILE_EMPTY = "file_empty"
+    FILE_TYPE_REFUSED = "file_type_refused"
+    RESOURCE_LIMIT = "resource_limit"
+    DOWNLOAD_LINK_INVALID = "download_link_invalid"
+    DOWNLOAD_LINK_EXPIRED = "download_link_expired"
 
 
 @dataclass

@@ -138,6 +138,7 @@ class Operation:
     errors: tuple[int, ...]
     description: str = ""
     idempotent: Idempotent = False
+    streamed: bool = False
 
     @property
     def input_in(self) -> Literal["body", "query"]:
@@ -163,12 +164,18 @@ class ApiRoutes:
         errors: Sequence[int] = (),
         description: str = "",
         idempotent: Idempotent = False,
+        streamed: bool = False,
     ) -> Callable[[TypedHandler[In]], TypedHandler[In]]:
+        """`streamed`: a `multipart/form-data` body is left for the handler to read as a
+        stream (it gets None as its input); any other body is validated as usual."""
+
         def register(handler: TypedHandler[In]) -> TypedHandler[In]:
             location = "body" if method in ("POST", "PUT", "PATCH") else "query"
 
             async def run(request: web.Request) -> web.StreamResponse:
-                if location == "body":
+                if streamed and request.content_type == "multipart/form-data":
+                    data = typing.cast(In, None)
+                elif location == "body":
                     data = await read_body(request, input)
                 else:
                     data = read_query(request, input)
@@ -205,6 +212,7 @@ class ApiRoutes:
                     errors=tuple(errors),
                     description=description or (handler.__doc__ or "").strip(),
                     idempotent=idempotent,
+                    streamed=streamed,
                 )
             )
             return handler

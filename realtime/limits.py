@@ -29,6 +29,7 @@ class Kind(StrEnum):
     HOLD_ACCOUNT = "hold-account"
     HOLD_ADDRESS = "hold-address"
     REGISTER_ADDRESS = "register-address"
+    RESOURCE_UPLOAD = "resource-upload"
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,11 @@ def rules(settings: Settings) -> dict[Kind, Rule]:
             settings.registrations_per_address,
             settings.registration_window,
             "Too many accounts registered from your address; try again later.",
+        ),
+        Kind.RESOURCE_UPLOAD: Rule(
+            settings.resource_uploads_per_hour,
+            3600,
+            "You have added many resources in the last hour; try again later.",
         ),
     }
 

@@ -52,6 +52,20 @@ _REASONS = {
 _PARAM = re.compile(r"{(\w+)}")
 
 
+# A streamed upload (`ApiRoutes.route(streamed=True)`): a title field, then the file.
+_UPLOAD: dict[str, Any] = {
+    "schema": {
+        "type": "object",
+        "required": ["title", "file"],
+        "properties": {
+            "title": {"type": "string", "maxLength": 200},
+            "file": {"type": "string", "format": "binary"},
+        },
+    },
+    "encoding": {"title": {"contentType": "text/plain"}},
+}
+
+
 def build(operations: list[Operation], *, title: str = "Flourish Realtime API") -> dict[str, Any]:
     models: list[tuple[type[BaseModel], JsonSchemaMode]] = []
     for op in operations:
@@ -100,6 +114,8 @@ def build(operations: list[Operation], *, title: str = "Flourish Realtime API") 
                     "required": True,
                     "content": {"application/json": {"schema": ref}},
                 }
+                if op.streamed:
+                    item["requestBody"]["content"]["multipart/form-data"] = _UPLOAD
             else:
                 parameters.extend(_query_parameters(op.input, schemas))
         if parameters:

@@ -308,6 +308,24 @@ VARIABLES: tuple[Variable, ...] = (
         "Directory of the built browser client, served at `/`; empty: the checkout's "
         "`web/dist` (the Docker image sets its own).",
     ),
+    Variable(
+        "RESOURCE_STORE",
+        "local",
+        "Where shared files are kept, sealed: `local` (the directory `RESOURCE_DIR`, one "
+        "process) or `s3` (an S3-compatible bucket, for several server processes).",
+    ),
+    Variable("RESOURCE_DIR", "", "Directory of `RESOURCE_STORE=local`; empty: `./var/resources`."),
+    Variable("S3_ENDPOINT", "", "URL of the S3-compatible store; empty: AWS S3 itself."),
+    Variable("S3_BUCKET", "", "Bucket of `RESOURCE_STORE=s3` (it must exist)."),
+    Variable("S3_REGION", "us-east-1", "Region of the S3 bucket."),
+    Variable("S3_ACCESS_KEY_ID", "", "Access key of the S3 store; empty: botocore's usual lookup."),
+    Variable("S3_SECRET_ACCESS_KEY", "", "Secret of `S3_ACCESS_KEY_ID`.", secret=True),
+    Variable("RESOURCE_FILES_PER_SESSION", "30", "Files a coach may share into one session."),
+    Variable("LIBRARY_MAX_ITEMS", "200", "Items a coach's resource library holds at most."),
+    Variable("LIBRARY_MAX_BYTES", "524288000", "Bytes of files a coach's library holds at most."),
+    Variable(
+        "RESOURCE_UPLOADS_PER_HOUR", "60", "Resources (files or links) a coach adds per hour."
+    ),
     Variable("LOG_LEVEL", "INFO", "`DEBUG`, `INFO`, `WARNING` or `ERROR`."),
     Variable("LOG_FORMAT", "json", "`json` (one object a line) or `text`."),
 )
@@ -386,6 +404,17 @@ class Settings:
     hold_cooldown_minutes: int = 60
     reschedule_notice_hours: int = 24
     web_dist: str = ""
+    resource_store: str = "local"
+    resource_dir: str = ""
+    s3_endpoint: str = ""
+    s3_bucket: str = ""
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = field(default="", repr=False)
+    resource_files_per_session: int = 30
+    library_max_items: int = 200
+    library_max_bytes: int = 524288000
+    resource_uploads_per_hour: int = 60
     log_level: str = "INFO"
     log_format: str = "json"
 
@@ -537,6 +566,15 @@ def load(environ: Mapping[str, str], *, var_dir: Path = Path("var")) -> Settings
     if "@" not in email_from:
         raise SettingsError("EMAIL_FROM", "an address such as Flourish <no-reply@example.org>")
 
+    resource_store = raw("RESOURCE_STORE").lower()
+    if resource_store not in ("local", "s3"):
+        raise SettingsError("RESOURCE_STORE", "`local` or `s3`", got=resource_store)
+    s3_bucket = raw("S3_BUCKET")
+    if resource_store == "s3" and not s3_bucket:
+        raise SettingsError("S3_BUCKET", "the bucket's name when RESOURCE_STORE=s3")
+    s3_endpoint = raw("S3_ENDPOINT")
+    if s3_endpoint and urlsplit(s3_endpoint).scheme not in ("http", "https"):
+        raise SettingsError("S3_ENDPOINT", "an http:// or https:// URL", got=s3_endpoint)
     loaded = Settings(
         env=env,
         host=raw("HOST") or "127.0.0.1",
@@ -629,6 +667,21 @@ def load(environ: Mapping[str, str], *, var_dir: Path = Path("var")) -> Settings
             "RESCHEDULE_NOTICE_HOURS", raw("RESCHEDULE_NOTICE_HOURS"), 0, 14 * 24
         ),
         web_dist=raw("WEB_DIST"),
+        resource_store=resource_store,
+        resource_dir=raw("RESOURCE_DIR"),
+        s3_endpoint=s3_endpoint,
+        s3_bucket=s3_bucket,
+        s3_region=raw("S3_REGION") or "us-east-1",
+        s3_access_key_id=raw("S3_ACCESS_KEY_ID"),
+        s3_secret_access_key=raw("S3_SECRET_ACCESS_KEY"),
+        resource_files_per_session=_int(
+            "RESOURCE_FILES_PER_SESSION", raw("RESOURCE_FILES_PER_SESSION"), 1, 10000
+        ),
+        library_max_items=_int("LIBRARY_MAX_ITEMS", raw("LIBRARY_MAX_ITEMS"), 1, 100000),
+        library_max_bytes=_int("LIBRARY_MAX_BYTES", raw("LIBRARY_MAX_BYTES"), 1024 * 1024, 1024**4),
+        resource_uploads_per_hour=_int(
+            "RESOURCE_UPLOADS_PER_HOUR", raw("RESOURCE_UPLOADS_PER_HOUR"), 1, 100000
+        ),
         log_level=log_level,
         log_format=log_format,
     )

@@ -7,14 +7,16 @@ it needs; `provide()` fills them in.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 import socketio
 from aiohttp import web
 
 from booking.api.coaching import COACHING
+from booking.api.resources import RESOURCES
 from booking.api.scheduling import SCHEDULING
 from booking.payments import stripe as stripe_payments
 from booking.payments.connect import StripeConnect, Transfers
@@ -24,8 +26,9 @@ from booking.services.calendars import CalendarFeed, NoFeed
 from booking.services.coaching import Coaching
 from booking.services.openings import POLL_SECONDS as OPENINGS_POLL_SECONDS
 from booking.services.openings import Openings, TellingOpenings
+from booking.services.resources import Caps, Resources
 from booking.services.scheduling import Scheduling
-from realtime import idempotency, limits, resealing, vault
+from realtime import blobs, idempotency, limits, resealing, vault
 from realtime.audit import Audit
 from realtime.audit_api import AUDIT, AuditAccess
 from realtime.auth.access import AUTHENTICATOR, Authenticator
@@ -49,6 +52,7 @@ from signalling.countdown import Countdown
 from signalling.deadlines import MemoryStore, RedisStore, Store
 from signalling.limits import SocketLimits
 from signalling.presence import MemoryPresence, OnlineCoaches, Presence, RedisPresence
+from signalling.resources import RoomAnnouncer
 from signalling.rights import Bus, LocalBus, RedisBus, SocketRights
 from signalling.session import SessionSignalling
 
@@ -79,6 +83,7 @@ class Services:
     sealer: vault.Sealer
     audit: Audit
     openings: Openings
+    resources: Resources
     signalling: SessionSignalling | None = None
     chat: Chat | None = None
     watched: Watched | None = None
@@ -140,6 +145,7 @@ async def services(
             else LocalBus()
         )
         rights = SocketRights(sio, bus)
+    stack = AsyncExitStack()
     try:
         sealer = await vault.started(settings, db, clock)
         audit = Audit(db, clock)
@@ -184,6 +190,20 @@ async def services(
                     sio, settings, clock, scheduling.sessions, signalling, rights, store, metrics
                 )
                 rights.on_close(countdown.following(signalling.close_room))
+            resources = Resources(
+                db,
+                clock,
+                sealer,
+                audit,
+                await blob_store(settings, stack),
+                settings.secret_key,
+                Caps(
+                    files_per_session=settings.resource_files_per_session,
+                    library_items=settings.library_max_items,
+                    library_bytes=settings.library_max_bytes,
+                ),
+                RoomAnnouncer(sio) if sio is not None else None,
+            )
             async with (
                 running(clock, jobs),
                 _running(signalling),
@@ -218,6 +238,7 @@ async def services(
                     sealer=sealer,
                     audit=audit,
                     openings=openings,
+                    resources=resources,
                     signalling=signalling,
                     chat=chat,
                     watched=watched,
@@ -225,10 +246,25 @@ async def services(
                     countdown=countdown,
                 )
     finally:
+        await stack.aclose()
         if watched is not None:
             await watched.close()
         await live.close()
         await db.close()
+
+
+async def blob_store(settings: Settings, stack: AsyncExitStack) -> blobs.Blobs:
+    """Where shared files are kept (RESOURCE_STORE): the S3 client stays open on `stack`."""
+    if settings.resource_store == "s3":
+        client = await blobs.s3_client(
+            stack,
+            endpoint=settings.s3_endpoint,
+            region=settings.s3_region,
+            access_key=settings.s3_access_key_id,
+            secret_key=settings.s3_secret_access_key,
+        )
+        return blobs.S3Blobs(client, settings.s3_bucket)
+    return blobs.LocalBlobs(Path(settings.resource_dir or "var/resources"))
 
 
 def mailer(settings: Settings) -> Mailer:
@@ -308,4 +344,5 @@ def provide(app: web.Application, s: Services) -> None:
     app[ACCOUNTS] = s.accounts
     app[COACHING] = s.coaching
     app[SCHEDULING] = s.scheduling
+    app[RESOURCES] = s.resources
     app[AUDIT] = AuditAccess(s.audit, proxies=s.settings.trusted_proxies)

@@ -8,8 +8,9 @@ client's sessions with the demo coach (two upcoming, one completed, one canceled
 demo coach's payments, refund, payouts and ledger (`realtime.demo.money`), and live sessions
 open the moment the server starts (`realtime.demo.live`: a video session with the demo coach, a
 chat session with another coach), added again on each start, and their conversations
-(`realtime.demo.conversations`: chat messages and the coach's notes). Every other demo account has a
-password hash nothing matches, so only those three can log in.
+(`realtime.demo.conversations`: chat messages and the coach's notes); the demo coach's resource
+library and a worksheet shared into the live video session (`realtime.demo.resources`). Every
+other demo account has a password hash nothing matches, so only those three can log in.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from booking.storage.reviews import Review
 from realtime.app import SERVICES
 from realtime.auth.models import Role, User
 from realtime.demo import live, texts
+from realtime.demo import resources as demo_resources
 from realtime.demo.conversations import add_conversations
 from realtime.demo.money import seed_money
 from realtime.demo.profiles import TABLES, Added, Rows, add_coach, draft_coach, user_row
@@ -65,6 +67,7 @@ async def seed_on_startup(app: web.Application) -> None:
 async def refresh_open(services: Services) -> None:
     """On a start after the first: the live sessions again, unless they are still open."""
     await live.refresh_open_sessions(services.db, CLIENT_EMAIL, COACH_EMAIL, services.clock.now())
+    await demo_resources.share_into_live(services, CLIENT_EMAIL, COACH_EMAIL)
 
 
 def logins_banner() -> str:
@@ -90,6 +93,8 @@ async def seed(services: Services) -> bool:
         now = services.clock.now()
         taken = await live.add_open_sessions(session, CLIENT_EMAIL, COACH_EMAIL, now)
         await _demo_sessions(session, now, taken)
+    await demo_resources.seed_library(services, COACH_EMAIL)
+    await demo_resources.share_into_live(services, CLIENT_EMAIL, COACH_EMAIL)
     return True
 
 

@@ -20,6 +20,7 @@ from realtime.demo import (
     DEMO_PASSWORD,
     LOGINS,
     VERIFIED,
+    refresh_open,
     seed,
     seed_on_startup,
 )
@@ -247,3 +248,30 @@ async def test_demo_sessions_have_conversations(services: Services, client: Clie
     coach = await bearer(client, COACH_EMAIL)
     theirs = await (await client.get(f"/api/bookings/{past['id']}/notes", headers=coach)).json()
     assert theirs["private"]["latest"]["text"] == PRIVATE_NOTE
+
+
+async def test_the_demo_coach_has_a_library_and_the_live_session_a_shared_worksheet(
+    services: Services, client: Client
+) -> None:
+    await seed(services)
+    coach = await bearer(client, COACH_EMAIL)
+    library = (await (await client.get("/api/coaches/me/resources", headers=coach)).json())["items"]
+    assert sorted(i["content_type"] or i["kind"] for i in library) == [
+        "application/pdf",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "link",
+    ]
+    member = await bearer(client, CLIENT_EMAIL)
+    upcoming = await (
+        await client.get("/api/bookings", params={"when": "upcoming"}, headers=member)
+    ).json()
+    live = next(b for b in upcoming["items"] if b["session_type"] == "video")
+    listed = await client.get(f"/api/bookings/{live['id']}/resources", headers=member)
+    (shared,) = (await listed.json())["items"]
+    assert shared["title"] == "Weekly reflection worksheet"
+    got = await client.get(shared["download_url"], headers=member)
+    assert (await got.read()).startswith(b"%PDF-1.4")
+    # A later start keeps the one shared worksheet (the live session still has it).
+    await refresh_open(services)
+    listed = await client.get(f"/api/bookings/{live['id']}/resources", headers=member)
+    assert len((await listed.json())["items"]) == 1

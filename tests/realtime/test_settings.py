@@ -166,6 +166,12 @@ def test_values_are_parsed(tmp_path: Path) -> None:
         ("SESSION_WARNINGS", "0"),
         ("SESSION_END_GRACE", "-1"),
         ("TIMER_RECONCILE", "0"),
+        ("RESOURCE_STORE", "ftp"),
+        ("S3_ENDPOINT", "minio:9000"),
+        ("RESOURCE_FILES_PER_SESSION", "0"),
+        ("LIBRARY_MAX_ITEMS", "many"),
+        ("LIBRARY_MAX_BYTES", "1000"),
+        ("RESOURCE_UPLOADS_PER_HOUR", "0"),
     ],
 )
 def test_a_bad_value_is_refused_naming_its_variable(
@@ -180,6 +186,11 @@ def test_session_warnings_are_seconds_before_the_end_latest_first(tmp_path: Path
     loaded = settings.load({"SESSION_WARNINGS": " 60, 300,60 "}, var_dir=tmp_path)
     assert loaded.session_warnings == (300, 60)
     assert settings.load({"SESSION_WARNINGS": ""}, var_dir=tmp_path).session_warnings == ()
+
+
+def test_an_s3_store_needs_its_bucket(tmp_path: Path) -> None:
+    error = refusal({"RESOURCE_STORE": "s3"}, tmp_path)
+    assert error.variable == "S3_BUCKET"
 
 
 def test_stripe_payments_need_a_secret_key(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from signalling.protocol import (
     SESSION_CLOSED,
     SIGNAL,
 )
+from signalling.resources_protocol import RESOURCE_SHARED
 from tests.signalling.viewers import WAIT
 
 EVENTS = (
@@ -33,6 +34,7 @@ EVENTS = (
     TIMER_SYNC,
     TIMER_WARNING,
     SESSION_ENDED,
+    RESOURCE_SHARED,
 )
 
 

@@ -63,6 +63,7 @@ class Stack:
     def settings_for(self, tmp_path: Path, **overrides: object) -> Settings:
         """A fresh, migrated database with only reference data, and a Redis prefix of this
         test's own (counters in Redis expire by real time, so they must not carry over)."""
+        overrides.setdefault("resource_dir", str(tmp_path / "resources"))
         if self.sqlite_template is not None:
             db_file = tmp_path / "flourish.db"
             shutil.copyfile(self.sqlite_template, db_file)
