@@ -38,15 +38,31 @@ async def running(clock: Clock, jobs: Mapping[str, tuple[float, Job]]) -> AsyncI
         await stopped(tasks)
 
 
-async def stopped(tasks: list[asyncio.Task[None]]) -> None:
+# How long a shutdown waits for background tasks to stop before it goes on without them.
+STOP_WAIT = 5.0
+
+
+async def stopped(tasks: list[asyncio.Task[None]], *, wait: float = STOP_WAIT) -> None:
     """Cancel the tasks and wait until each has stopped. A cancellation that lands inside a
     redis-py call is sometimes lost (the job then loops on; seen with the timers' lease, which
-    calls Redis every 300 ms), so what is still running is cancelled again."""
+    calls Redis every 300 ms), so what is still running is cancelled again, for at most `wait`
+    seconds: a task that still runs then is logged with where it is stuck and left behind,
+    so that a shutdown never hangs."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
     pending = {task for task in tasks if not task.done()}
-    while pending:
+    while pending and loop.time() < deadline:
         for task in pending:
             task.cancel()
         _, pending = await asyncio.wait(pending, timeout=0.1)
+    for task in pending:
+        frames = "; ".join(
+            f"{f.f_code.co_filename}:{f.f_lineno} {f.f_code.co_name}" for f in task.get_stack()
+        )
+        log.warning(
+            "background task %s did not stop within %.0f s: %s", task.get_name(), wait, frames
+        )
     for task in tasks:
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        if task not in pending:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

@@ -43,6 +43,7 @@ from realtime.auth.revocations import Revoked
 from realtime.clock import Clock
 from realtime.errors import Code
 from realtime.live import redis_client
+from realtime.tasks import stopped
 from signalling.protocol import AVAILABILITY, ERROR, SESSION, ErrorEvent
 
 log = logging.getLogger(__name__)
@@ -134,8 +135,7 @@ class RedisBus:
             try:
                 yield
             finally:
-                task.cancel()
-                await asyncio.wait([task])
+                await stopped([task])
         finally:
             await pubsub.aclose()
             await self.redis.aclose()

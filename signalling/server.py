@@ -19,6 +19,7 @@ from engineio.async_drivers import aiohttp as aiohttp_driver
 
 from realtime.live import redis_client
 from realtime.settings import Settings
+from realtime.tasks import stopped
 from signalling.codec import OrjsonCodec
 
 log = logging.getLogger(__name__)
@@ -114,10 +115,9 @@ async def running(sio: socketio.AsyncServer) -> AsyncIterator[None]:
         await sio.shutdown()
         listener: asyncio.Task[None] | None = getattr(sio.manager, "thread", None)
         # A cancellation that lands while the listener is still connecting is sometimes lost
-        # (seen with redis-py 8 on Python 3.11): cancel until it has stopped.
-        while listener is not None and not listener.done():
-            listener.cancel()
-            await asyncio.wait([listener], timeout=0.05)
+        # (seen with redis-py 8 on Python 3.11): cancelled until it has stopped, for a while.
+        if listener is not None:
+            await stopped([listener])
         pubsub = getattr(sio.manager, "pubsub", None)
         if pubsub is not None:
             await pubsub.aclose()
@@ -148,7 +148,5 @@ async def disconnect_all(sio: socketio.AsyncServer, wait: float = SHUTDOWN_WAIT)
         log.warning(
             "%d sockets still closing after %s s; stopping without them", len(pending), wait
         )
-        for task in pending:
-            task.cancel()
-        await asyncio.wait(pending)
+        await stopped(list(pending))
     eio.sockets = {}
