@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 import pytest
@@ -28,10 +29,9 @@ async def test_stopped_cancels_and_waits_for_each_task() -> None:
 
 async def test_a_cancellation_lost_once_is_sent_again() -> None:
     async def stubborn_once() -> None:
-        try:
+        # Swallowed once, as a cancellation lost inside a client library looks.
+        with contextlib.suppress(asyncio.CancelledError):
             await asyncio.sleep(3600)
-        except asyncio.CancelledError:
-            pass  # as a cancellation lost inside a client library looks
         await asyncio.sleep(3600)
 
     task = asyncio.create_task(stubborn_once())
