@@ -139,11 +139,9 @@ class Availability:
     async def set_override(
         self, user_id: uuid.UUID, on_date: date, ranges: list[tuple[int, int]]
     ) -> ScheduleView:
-        """Replace one date's hours with `ranges`; no ranges close the day."""
-        clash = profile_rules.overlapping([(0, start, end) for start, end in ranges])
-        if clash is not None:
-            index = ranges.index((clash[1], clash[2]))
-            raise ValidationFailed([FieldError(f"ranges.{index}", "overlaps another range")])
+        """Replace one date's hours with `ranges` (overlapping ones merged); no ranges close the
+        day."""
+        ranges = [(start, end) for _, start, end in profile_rules.merged([(0, *r) for r in ranges])]
         async with self.db.session() as session:
             coach = await _own(session, user_id, lock=True)
             zone = ZoneInfo(coach.time_zone)

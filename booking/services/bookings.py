@@ -355,10 +355,12 @@ def check_slot(
     if start < now + timedelta(minutes=schedule.min_notice):
         hours = schedule.min_notice / 60
         raise _refuse(Code.SLOT_TOO_SOON, "start", f"this coach needs {hours:g} hours' notice")
-    if start >= now + timedelta(days=schedule.max_advance_days):
+    if start >= slots.horizon_end(now, schedule):
         days = schedule.max_advance_days
         raise _refuse(
-            Code.SLOT_TOO_FAR, "start", f"this coach takes bookings up to {days} days ahead"
+            Code.SLOT_TOO_FAR,
+            "start",
+            f"this coach takes bookings up to {days} days ahead (today is day 0, in their zone)",
         )
     if not on_grid and not slots.is_free(schedule, start, duration, now=now, busy=[]):
         raise _refuse(

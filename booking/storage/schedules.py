@@ -28,11 +28,13 @@ class ScheduleSettings(Base):
 
     __tablename__ = "schedule_settings"
     __table_args__ = (
-        CheckConstraint("slot_interval IN (5, 10, 15, 20, 30, 60)", name="interval"),
+        CheckConstraint(
+            "slot_interval BETWEEN 5 AND 240 AND slot_interval % 5 = 0", name="interval"
+        ),
         CheckConstraint("buffer_before BETWEEN 0 AND 120", name="buffer_before"),
         CheckConstraint("buffer_after BETWEEN 0 AND 120", name="buffer_after"),
         CheckConstraint("min_notice BETWEEN 0 AND 20160", name="notice"),
-        CheckConstraint("max_advance_days BETWEEN 1 AND 365", name="advance"),
+        CheckConstraint("max_advance_days BETWEEN 0 AND 365", name="advance"),
     )
 
     coach_id: Mapped[uuid.UUID] = mapped_column(

@@ -201,7 +201,7 @@ async def test_notice_and_horizon_bound_the_slots(client: Client, coach_id: str)
     # Now is 04:00 on Monday in New York: with 12 hours' notice, 16:00 is the first slot.
     today = await get_slots(client, coach_id, start="2026-03-02", to="2026-03-03")
     assert clock_times(today) == ["16:00"]
-    # 90 days ahead ends on Sunday 2026-05-31 at 05:00 New York time.
+    # Today (Monday 2026-03-02 in New York) is day 0; day 90, Sunday 2026-05-31, is the last.
     late = await get_slots(client, coach_id, start="2026-05-25", to="2026-06-06")
     days = sorted({slot["start"][:10] for slot in late["slots"]})
     assert days == ["2026-05-25", "2026-05-26", "2026-05-27", "2026-05-28", "2026-05-29"]
@@ -242,6 +242,8 @@ async def test_settings_change_the_grid(client: Client, owner: Caller, coach_id:
         ({"session_type": "fax"}, 422, "validation_failed", "session_type"),
         ({"duration": 60}, 422, "duration_not_offered", "duration"),
         ({"duration": "long"}, 422, "validation_failed", "duration"),
+        ({"duration": 52}, 422, "validation_failed", "duration"),
+        ({"duration": 245}, 422, "validation_failed", "duration"),
         ({"surprise": "yes"}, 422, "validation_failed", "surprise"),
     ],
 )

@@ -1,0 +1,47 @@
+"""scheduling: any slot interval 5-240 in steps of 5, a horizon from day 0
+
+`schedule_settings.slot_interval` takes any multiple of 5 from 5 to 240 (a grid equal to any
+offered duration, so 90-minute sessions come back to back); `max_advance_days` counts calendar
+days in the coach's zone from 0 (today only). Only two check constraints change; every stored
+row already satisfies the new ones.
+
+Revision ID: b7e2c41d9a15
+Revises: 6fdcc4a01084
+Create Date: 2026-12-07 07:05:00.000000
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "b7e2c41d9a15"
+down_revision: str | None = "6fdcc4a01084"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+_TABLE = "schedule_settings"
+
+
+def _replace(interval: str, advance: str) -> None:
+    """The two check constraints replaced (in batch mode, which SQLite needs)."""
+    with op.batch_alter_table(_TABLE, schema=None) as batch_op:
+        for name, condition in (("interval", interval), ("advance", advance)):
+            batch_op.drop_constraint(op.f(f"ck_{_TABLE}_{name}"), type_="check")
+            batch_op.create_check_constraint(op.f(f"ck_{_TABLE}_{name}"), condition)
+
+
+def upgrade() -> None:
+    _replace(
+        "slot_interval BETWEEN 5 AND 240 AND slot_interval % 5 = 0",
+        "max_advance_days BETWEEN 0 AND 365",
+    )
+
+
+def downgrade() -> None:
+    op.execute(
+        f"UPDATE {_TABLE} SET slot_interval = 30 WHERE slot_interval NOT IN (5, 10, 15, 20, 30, 60)"
+    )
+    op.execute(f"UPDATE {_TABLE} SET max_advance_days = 1 WHERE max_advance_days = 0")
+    _replace("slot_interval IN (5, 10, 15, 20, 30, 60)", "max_advance_days BETWEEN 1 AND 365")
