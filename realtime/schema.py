@@ -16,6 +16,7 @@ from booking.storage import (
     reviews,
     schedules,
     specialties,
+    subscriptions,
     webhooks,
 )
 from realtime import audit, idempotency, vault
@@ -42,6 +43,7 @@ MODULES = (
     reviews,
     schedules,
     specialties,
+    subscriptions,
     webhooks,
 )
 

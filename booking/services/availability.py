@@ -109,12 +109,12 @@ class Availability:
     async def schedule(self, user_id: uuid.UUID) -> ScheduleView:
         """The caller's own calendar rules."""
         async with self.db.session() as session:
-            coach = await _own(session, user_id)
+            coach = await own_coach(session, user_id)
             return await self._view(session, coach)
 
     async def set_rules(self, user_id: uuid.UUID, rules: Rules) -> ScheduleView:
         async with self.db.session() as session:
-            coach = await _own(session, user_id, lock=True)
+            coach = await own_coach(session, user_id, lock=True)
             before = await store.settings_of(session, coach.id)
             horizon = max(before.max_advance_days, rules.max_advance_days)
             await store.put_settings(session, coach.id, **vars(rules))
@@ -128,7 +128,7 @@ class Availability:
         """Replace the weekly hours, checked as a profile edit checks them."""
         draft = ProfileDraft(weekly_hours=hours, given=frozenset({"weekly_hours"}))
         async with self.db.session() as session:
-            coach = await _own(session, user_id, lock=True)
+            coach = await own_coach(session, user_id, lock=True)
             checked = await profiles.check(session, draft)
             await profiles.write(session, coach, checked, self.clock.now())
             horizon = (await store.settings_of(session, coach.id)).max_advance_days
@@ -143,7 +143,7 @@ class Availability:
         day."""
         ranges = [(start, end) for _, start, end in profile_rules.merged([(0, *r) for r in ranges])]
         async with self.db.session() as session:
-            coach = await _own(session, user_id, lock=True)
+            coach = await own_coach(session, user_id, lock=True)
             zone = ZoneInfo(coach.time_zone)
             self._check_date(on_date, zone)
             await store.replace_overrides(session, coach.id, on_date, ranges)
@@ -155,7 +155,7 @@ class Availability:
     async def clear_override(self, user_id: uuid.UUID, on_date: date) -> None:
         """Give a date back to the weekly hours (clearing a date twice is fine)."""
         async with self.db.session() as session:
-            coach = await _own(session, user_id, lock=True)
+            coach = await own_coach(session, user_id, lock=True)
             zone = ZoneInfo(coach.time_zone)
             self._check_date(on_date, zone)
             cleared = await store.clear_override(session, coach.id, on_date)
@@ -172,7 +172,7 @@ class Availability:
         if ends_at <= self.clock.now():
             raise ValidationFailed([FieldError("ends_at", "must be in the future")])
         async with self.db.session() as session:
-            coach = await _own(session, user_id, lock=True)
+            coach = await own_coach(session, user_id, lock=True)
             row = TimeOff(
                 coach_id=coach.id,
                 starts_at=starts_at.astimezone(UTC),
@@ -188,7 +188,7 @@ class Availability:
 
     async def remove_time_off(self, user_id: uuid.UUID, time_off_id: uuid.UUID) -> None:
         async with self.db.session() as session:
-            coach = await _own(session, user_id, lock=True)
+            coach = await own_coach(session, user_id, lock=True)
             row = await store.remove_time_off(session, coach.id, time_off_id)
             if row is None:
                 raise NotFound(
@@ -273,7 +273,7 @@ def clock_time(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
-async def _own(session: AsyncSession, user_id: uuid.UUID, *, lock: bool = False) -> Coach:
+async def own_coach(session: AsyncSession, user_id: uuid.UUID, *, lock: bool = False) -> Coach:
     coach = await coach_store.by_user(session, user_id, lock=lock)
     if coach is None:
         raise NotFound(

@@ -1,9 +1,10 @@
-"""scheduling: any slot interval 5-240 in steps of 5, a horizon from day 0
+"""scheduling: any slot interval 5-240 in steps of 5, a horizon from day 0, calendar feeds
 
 `schedule_settings.slot_interval` takes any multiple of 5 from 5 to 240 (a grid equal to any
 offered duration, so 90-minute sessions come back to back); `max_advance_days` counts calendar
 days in the coach's zone from 0 (today only). Only two check constraints change; every stored
-row already satisfies the new ones.
+row already satisfies the new ones. A new table, `calendar_subscriptions`, holds the SHA-256 of
+each coach's secret calendar feed URL (one row per coach).
 
 Revision ID: b7e2c41d9a15
 Revises: 6fdcc4a01084
@@ -14,7 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
+
+import realtime.db
 
 revision: str = "b7e2c41d9a15"
 down_revision: str | None = "6fdcc4a01084"
@@ -37,9 +41,24 @@ def upgrade() -> None:
         "slot_interval BETWEEN 5 AND 240 AND slot_interval % 5 = 0",
         "max_advance_days BETWEEN 0 AND 365",
     )
+    op.create_table(
+        "calendar_subscriptions",
+        sa.Column("coach_id", sa.Uuid(), nullable=False),
+        sa.Column("secret_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_at", realtime.db.UtcDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["coach_id"],
+            ["coaches.id"],
+            name=op.f("fk_calendar_subscriptions_coach_id_coaches"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("coach_id", name=op.f("pk_calendar_subscriptions")),
+        sa.UniqueConstraint("secret_hash", name=op.f("uq_calendar_subscriptions_secret_hash")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("calendar_subscriptions")
     op.execute(
         f"UPDATE {_TABLE} SET slot_interval = 30 WHERE slot_interval NOT IN (5, 10, 15, 20, 30, 60)"
     )
