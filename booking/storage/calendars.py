@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -87,8 +87,10 @@ class Taken:
     id: uuid.UUID
     status: str
     hold_expires_at: datetime | None
-    blocked_from: datetime
+    blocked_from: datetime  # the blocked interval stored with the booking (buffers then)
     blocked_to: datetime
+    starts_at: datetime  # the session itself
+    ends_at: datetime
 
 
 _FACTS = (
@@ -183,6 +185,7 @@ def _client_holds_branch() -> Any:
         *(no_time,) * 2,
         cast(null(), Uuid),
         literal(None, String),
+        no_time,
     ).where(
         Booking.client_id == bindparam("client_id"),
         Booking.status.in_(("held", "expired")),
@@ -214,6 +217,7 @@ def _calendar_query(*, with_client: bool = False) -> CompoundSelect[Any]:
             no_time,
             no_id,
             no_word,
+            no_time,
         ).where(ScheduleSettings.coach_id == coach),
         select(
             literal("w"),
@@ -225,6 +229,7 @@ def _calendar_query(*, with_client: bool = False) -> CompoundSelect[Any]:
             *(no_time,) * 3,
             no_id,
             no_word,
+            no_time,
         ).where(WeeklyHours.coach_id == coach),
         select(
             literal("o"),
@@ -235,6 +240,7 @@ def _calendar_query(*, with_client: bool = False) -> CompoundSelect[Any]:
             *(no_time,) * 3,
             no_id,
             no_word,
+            no_time,
         ).where(
             DateOverride.coach_id == coach,
             DateOverride.on_date >= bindparam("first_day", type_=Date),
@@ -249,18 +255,21 @@ def _calendar_query(*, with_client: bool = False) -> CompoundSelect[Any]:
             no_time,
             no_id,
             no_word,
+            no_time,
         ).where(
             TimeOff.coach_id == coach, TimeOff.starts_at < span_to, TimeOff.ends_at > span_from
         ),
         select(
             literal("b"),
-            *(no_int,) * 5,
+            Booking.duration,
+            *(no_int,) * 4,
             no_date,
             Booking.blocked_from,
             Booking.blocked_to,
             Booking.hold_expires_at,
             Booking.id,
             Booking.status,
+            Booking.starts_at,
         ).where(
             Booking.coach_id == coach,
             Booking.blocked_from < span_to,
@@ -317,9 +326,9 @@ async def calendar(
     if client is not None:
         params.update(client_id=client.client_id, now=client.now, since=client.since)
     result: Any = await conn.execute(_CALENDAR if client is None else _CALENDAR_WITH_CLIENT, params)
-    for kind, a, b, c, d, e, on_date, t1, t2, t3, ident, word in result:
+    for kind, a, b, c, d, e, on_date, t1, t2, t3, ident, word, t4 in result:
         if kind == "b":
-            taken.append(Taken(ident, word, t3, t1, t2))
+            taken.append(Taken(ident, word, t3, t1, t2, t4, t4 + timedelta(minutes=a)))
         elif kind == "w":
             weekly.append((a, b, c))
         elif kind == "o":
