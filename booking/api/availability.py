@@ -46,11 +46,16 @@ class RulesIn(Input):
     buffer_before: StrictInt = Field(ge=0, le=120, description="Free minutes before a session.")
     buffer_after: StrictInt = Field(ge=0, le=120, description="Free minutes after a session.")
     min_notice: StrictInt = Field(ge=0, le=20160, description="Minutes' notice, up to 14 days.")
-    max_advance_days: StrictInt = Field(
+    max_advance_days: StrictInt | None = Field(
         ge=0,
         le=365,
         description="Calendar days ahead in your zone: 0 is today only; the whole of day N is "
-        "bookable.",
+        "bookable; null is no limit (up to 730 days, the cap that keeps queries bounded).",
+    )
+    bookable_until: date | None = Field(
+        None,
+        description="The last bookable day, in your zone (a fixed end date); with "
+        "max_advance_days, whichever comes first.",
     )
 
     def rules(self) -> Rules:
@@ -60,6 +65,7 @@ class RulesIn(Input):
             buffer_after=self.buffer_after,
             min_notice=self.min_notice,
             max_advance_days=self.max_advance_days,
+            bookable_until=self.bookable_until,
         )
 
 
@@ -68,7 +74,8 @@ class RulesOut(Output):
     buffer_before: int
     buffer_after: int
     min_notice: int
-    max_advance_days: int
+    max_advance_days: int | None
+    bookable_until: date | None
 
 
 class WeeklyHoursIn(Input):

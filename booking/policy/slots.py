@@ -18,7 +18,9 @@ Durations are absolute: a 60-minute session is 60 real minutes.
 A slot is free when:
 - it starts at least `min_notice` after now, and on or before the last bookable day: the
   horizon counts calendar days in the coach's zone, today is day 0 and the whole of day
-  `max_advance_days` is bookable (`horizon_end`);
+  `max_advance_days` is bookable; None is no limit; `bookable_until`, a date in the coach's
+  zone, is the last bookable day; either way never beyond HORIZON_CAP_DAYS, which keeps every
+  query bounded (`horizon_end`);
 - the session itself does not touch time off;
 - its blocked interval, `[start - buffer_before, end + buffer_after)`, overlaps no live booking's
   blocked interval (live: held and not expired, or confirmed). The database enforces the same
@@ -37,6 +39,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 MINUTES_PER_DAY = 1440
+HORIZON_CAP_DAYS = 730  # the furthest day bookable with no limit: two years from today
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,8 @@ class Schedule:
     buffer_before: int = 0  # minutes
     buffer_after: int = 0  # minutes
     min_notice: int = 0  # minutes
-    max_advance_days: int = 90
+    max_advance_days: int | None = 90  # None: no limit (HORIZON_CAP_DAYS)
+    bookable_until: date | None = None  # the last bookable day, in the coach's zone
 
 
 def blocked(start: datetime, end: datetime, schedule: Schedule) -> Interval:
@@ -95,9 +99,19 @@ def local_instant(day: date, minute: int, zone: ZoneInfo, *, fold: int = 0) -> d
 
 def horizon_end(now: datetime, schedule: Schedule) -> datetime:
     """The end of the last bookable day: midnight after day `max_advance_days` in the coach's
-    zone, counting today as day 0."""
+    zone, counting today as day 0, or after `bookable_until` if that is sooner."""
+    return wall_floor(last_day(now, schedule) + timedelta(days=1), 0, schedule.zone)
+
+
+def last_day(now: datetime, schedule: Schedule) -> date:
+    """The last bookable day in the coach's zone (before today when `bookable_until` has
+    passed)."""
     today = now.astimezone(schedule.zone).date()
-    return wall_floor(today + timedelta(days=schedule.max_advance_days + 1), 0, schedule.zone)
+    days = schedule.max_advance_days
+    last = today + timedelta(days=HORIZON_CAP_DAYS if days is None else min(days, HORIZON_CAP_DAYS))
+    if schedule.bookable_until is not None:
+        last = min(last, schedule.bookable_until)
+    return last
 
 
 def wall_floor(day: date, minute: int, zone: ZoneInfo) -> datetime:

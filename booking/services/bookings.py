@@ -356,11 +356,9 @@ def check_slot(
         hours = schedule.min_notice / 60
         raise _refuse(Code.SLOT_TOO_SOON, "start", f"this coach needs {hours:g} hours' notice")
     if start >= slots.horizon_end(now, schedule):
-        days = schedule.max_advance_days
+        last = slots.last_day(now, schedule)
         raise _refuse(
-            Code.SLOT_TOO_FAR,
-            "start",
-            f"this coach takes bookings up to {days} days ahead (today is day 0, in their zone)",
+            Code.SLOT_TOO_FAR, "start", f"this coach takes bookings up to {last} (their zone)"
         )
     if not on_grid and not slots.is_free(schedule, start, duration, now=now, busy=[]):
         raise _refuse(

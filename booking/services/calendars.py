@@ -97,6 +97,7 @@ async def calendar_near(
         buffer_after=rules.settings.buffer_after,
         min_notice=rules.settings.min_notice,
         max_advance_days=rules.settings.max_advance_days,
+        bookable_until=rules.settings.bookable_until,
     )
     busy = Busy(live=[], stale=[], holds=holds)
     for booking in taken:

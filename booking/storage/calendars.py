@@ -67,7 +67,8 @@ class SlotRules:
     buffer_before: int
     buffer_after: int
     min_notice: int
-    max_advance_days: int
+    max_advance_days: int | None
+    bookable_until: date | None = None
 
 
 @dataclass(frozen=True)
@@ -151,12 +152,12 @@ async def coach_facts(
     return None if row is None else CoachFacts(*row[:10])
 
 
-def _defaults() -> tuple[int, int, int, int, int]:
+def _defaults() -> tuple[int, int, int, int, int, date | None]:
     """The settings of a coach who never changed them (the columns' defaults)."""
     columns = ScheduleSettings.__table__.columns
     names = ("slot_interval", "buffer_before", "buffer_after", "min_notice", "max_advance_days")
     values = [columns[name].default.arg for name in names]
-    return (values[0], values[1], values[2], values[3], values[4])
+    return (values[0], values[1], values[2], values[3], values[4], None)
 
 
 _DEFAULTS = _defaults()
@@ -211,7 +212,7 @@ def _calendar_query(*, with_client: bool = False) -> CompoundSelect[Any]:
             ScheduleSettings.buffer_after,
             ScheduleSettings.min_notice,
             ScheduleSettings.max_advance_days,
-            no_date,
+            ScheduleSettings.bookable_until,
             no_time,
             no_time,
             no_time,
@@ -340,7 +341,7 @@ async def calendar(
                 client, live=int(a), live_with_coach=int(b), lapsed=int(c), first_lapsed=t1
             )
         else:
-            settings = (a, b, c, d, e)
+            settings = (a, b, c, d, e, on_date)
     weekly.sort()
     overrides.sort(key=lambda o: (o[0], -1 if o[1] is None else o[1]))
     time_off.sort()

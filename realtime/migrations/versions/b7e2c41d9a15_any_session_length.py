@@ -2,8 +2,9 @@
 
 `schedule_settings.slot_interval` takes any multiple of 5 from 5 to 240 (a grid equal to any
 offered duration, so 90-minute sessions come back to back); `max_advance_days` counts calendar
-days in the coach's zone from 0 (today only). Only two check constraints change; every stored
-row already satisfies the new ones. A new table, `calendar_subscriptions`, holds the SHA-256 of
+days in the coach's zone from 0 (today only) and may be NULL (no limit), and a new
+`bookable_until` date is a fixed last bookable day. Every stored row satisfies the new
+constraints. A new table, `calendar_subscriptions`, holds the SHA-256 of
 each coach's secret calendar feed URL (one row per coach).
 
 Revision ID: b7e2c41d9a15
@@ -28,18 +29,27 @@ depends_on: str | Sequence[str] | None = None
 _TABLE = "schedule_settings"
 
 
-def _replace(interval: str, advance: str) -> None:
-    """The two check constraints replaced (in batch mode, which SQLite needs)."""
+def _replace(interval: str, advance: str, *, open_horizon: bool) -> None:
+    """The two check constraints replaced, the horizon columns opened or closed (in batch
+    mode, which SQLite needs)."""
     with op.batch_alter_table(_TABLE, schema=None) as batch_op:
         for name, condition in (("interval", interval), ("advance", advance)):
             batch_op.drop_constraint(op.f(f"ck_{_TABLE}_{name}"), type_="check")
             batch_op.create_check_constraint(op.f(f"ck_{_TABLE}_{name}"), condition)
+        batch_op.alter_column(
+            "max_advance_days", existing_type=sa.SmallInteger(), nullable=open_horizon
+        )
+        if open_horizon:
+            batch_op.add_column(sa.Column("bookable_until", sa.Date(), nullable=True))
+        else:
+            batch_op.drop_column("bookable_until")
 
 
 def upgrade() -> None:
     _replace(
         "slot_interval BETWEEN 5 AND 240 AND slot_interval % 5 = 0",
         "max_advance_days BETWEEN 0 AND 365",
+        open_horizon=True,
     )
     op.create_table(
         "calendar_subscriptions",
@@ -62,5 +72,10 @@ def downgrade() -> None:
     op.execute(
         f"UPDATE {_TABLE} SET slot_interval = 30 WHERE slot_interval NOT IN (5, 10, 15, 20, 30, 60)"
     )
+    op.execute(f"UPDATE {_TABLE} SET max_advance_days = 365 WHERE max_advance_days IS NULL")
     op.execute(f"UPDATE {_TABLE} SET max_advance_days = 1 WHERE max_advance_days = 0")
-    _replace("slot_interval IN (5, 10, 15, 20, 30, 60)", "max_advance_days BETWEEN 1 AND 365")
+    _replace(
+        "slot_interval IN (5, 10, 15, 20, 30, 60)",
+        "max_advance_days BETWEEN 1 AND 365",
+        open_horizon=False,
+    )

@@ -21,6 +21,7 @@ DEFAULTS = {
     "buffer_after": 10,
     "min_notice": 720,
     "max_advance_days": 90,
+    "bookable_until": None,
 }
 SETTINGS = {
     "slot_interval": 15,
@@ -28,6 +29,7 @@ SETTINGS = {
     "buffer_after": 15,
     "min_notice": 1440,
     "max_advance_days": 60,
+    "bookable_until": None,
 }
 TIME_OFF = {
     "starts_at": "2026-03-16T00:00:00-04:00",
@@ -80,6 +82,7 @@ async def test_settings_are_replaced_whole(client: Client, owner: Caller) -> Non
         ({"buffer_after": -1}, "buffer_after"),
         ({"min_notice": 20161}, "min_notice"),
         ({"max_advance_days": -1}, "max_advance_days"),
+        ({"bookable_until": "soon"}, "bookable_until"),
         ({"max_advance_days": 366}, "max_advance_days"),
         ({"min_notice": "60"}, "min_notice"),
         ({"slot_interval": None}, "slot_interval"),
@@ -123,8 +126,16 @@ async def test_overlapping_weekly_hours_are_merged(client: Client, owner: Caller
     ]
 
 
-async def test_ninety_minute_grid_and_today_only_horizon(client: Client, owner: Caller) -> None:
-    rules = {**SETTINGS, "slot_interval": 90, "max_advance_days": 0}
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"slot_interval": 90, "max_advance_days": 0},  # back to back, today only
+        {"slot_interval": 240, "max_advance_days": None},  # no limit
+        {"max_advance_days": None, "bookable_until": "2026-06-30"},  # a fixed end date
+    ],
+)
+async def test_grids_and_horizons(client: Client, owner: Caller, changes: dict[str, Any]) -> None:
+    rules = {**SETTINGS, **changes}
     response = await send(client, owner, "PUT", "/settings", rules)
     assert response.status == 200, await response.text()
     assert (await schedule(client, owner))["settings"] == rules
@@ -178,7 +189,7 @@ async def test_overlapping_override_ranges_are_merged(client: Client, owner: Cal
     ("day", "ranges", "field"),
     [
         ("2026-03-01", [], "date"),  # yesterday in New York
-        ("2027-03-03", [], "date"),  # more than a year ahead
+        ("2028-03-03", [], "date"),  # more than 730 days ahead (the horizon cap)
         ("2026-02-30", [], "date"),
         ("tuesday", [], "date"),
         ("2026-03-03", [{"start": "12:00", "end": "12:00"}], "ranges.0"),

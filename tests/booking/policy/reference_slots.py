@@ -97,7 +97,11 @@ def free_slots(
     `busy` are the blocked intervals of live bookings (buffers included)."""
     earliest = now + timedelta(minutes=schedule.min_notice)
     today = now.astimezone(schedule.zone).date()
-    latest = _wall_end(today + timedelta(days=schedule.max_advance_days + 1), 0, schedule.zone)
+    days = 730 if schedule.max_advance_days is None else schedule.max_advance_days
+    final = today + timedelta(days=days)
+    if schedule.bookable_until is not None and schedule.bookable_until < final:
+        final = schedule.bookable_until
+    latest = _wall_end(final + timedelta(days=1), 0, schedule.zone)
     bounded = Interval(max(window.start, earliest), min(window.end, latest))
     if bounded.end <= bounded.start:
         return []

@@ -104,6 +104,20 @@ def test_the_horizon_counts_calendar_days_in_the_coachs_zone() -> None:
     assert local_starts(today) == ["23:00", "23:30"]
 
 
+def test_no_limit_and_a_fixed_end_date() -> None:
+    every_day = {d: [DayRange(9 * 60, 10 * 60)] for d in range(7)}
+    now = at(2026, 1, 12, 12)
+    open_ended = Schedule(NEW_YORK, every_day, max_advance_days=None)
+    assert horizon_end(now, open_ended) == at(2028, 1, 13, 5)  # 730 days: the cap
+    far = free_slots(open_ended, day_window(date(2027, 12, 1)), 60, now=now, busy=[])
+    assert local_starts(far) == ["09:00"]
+    until = Schedule(NEW_YORK, every_day, max_advance_days=None, bookable_until=date(2026, 2, 1))
+    assert free_slots(until, day_window(date(2026, 2, 1)), 60, now=now, busy=[]) != []
+    assert free_slots(until, day_window(date(2026, 2, 2)), 60, now=now, busy=[]) == []
+    sooner = Schedule(NEW_YORK, every_day, max_advance_days=3, bookable_until=date(2026, 2, 1))
+    assert horizon_end(now, sooner) == at(2026, 1, 16, 5)  # whichever comes first
+
+
 def test_override_replaces_the_day_and_an_empty_one_closes_it() -> None:
     schedule = Schedule(
         NEW_YORK,
