@@ -172,6 +172,43 @@ async def test_buffers_raised_later_apply_to_bookings_already_made(
     assert (await taken.json())["code"] == "slot_taken"
 
 
+async def test_the_fall_back_night_offers_the_repeated_hour_twice(
+    client: Client, owner: Caller, coach_id: str
+) -> None:
+    night = {"weekly_hours": [{"weekday": 6, "start": "00:00", "end": "04:00"}]}
+    response = await client.put(
+        "/api/coaches/me/schedule/weekly-hours", json=night, headers=owner.headers
+    )
+    assert response.status == 200, await response.text()
+    settings = {
+        "slot_interval": 60,
+        "buffer_before": 0,
+        "buffer_after": 0,
+        "min_notice": 0,
+        "max_advance_days": 365,
+    }
+    await put_settings(client, owner, settings)
+    # Sunday 2026-11-01: New York goes back from 02:00 EDT to 01:00 EST.
+    body = await get_slots(client, coach_id, start="2026-11-01", to="2026-11-02", duration=50)
+    assert [slot["start"] for slot in body["slots"]] == [
+        "2026-11-01T00:00:00-04:00",
+        "2026-11-01T01:00:00-04:00",
+        "2026-11-01T01:00:00-05:00",
+        "2026-11-01T02:00:00-05:00",
+        "2026-11-01T03:00:00-05:00",
+    ]
+    in_utc = await get_slots(
+        client, coach_id, start="2026-11-01T00:00:00-04:00", to="2026-11-02", tz="UTC"
+    )
+    assert [slot["start"][11:16] for slot in in_utc["slots"]] == [
+        "04:00",
+        "05:00",
+        "06:00",
+        "07:00",
+        "08:00",
+    ]
+
+
 async def test_every_listed_slot_can_be_held(
     client: Client, services: Services, coach_id: str
 ) -> None:
