@@ -18,6 +18,7 @@ from booking.api import money as money_api
 from booking.api import notes as notes_api
 from booking.api import payments as payments_api
 from booking.api import resources as resources_api
+from booking.api import subscriptions as subscriptions_api
 from realtime import audit_api, headers, health, idempotency, metrics, openapi, webclient, wiring
 from realtime.auth import api as auth_api
 from realtime.auth import recovery_api
@@ -47,6 +48,7 @@ ROUTE_TABLES: tuple[ApiRoutes, ...] = (
     money_api.routes,
     calendar_api.routes,
     availability_api.routes,
+    subscriptions_api.routes,
 )
 
 

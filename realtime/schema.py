@@ -17,6 +17,7 @@ from booking.storage import (
     reviews,
     schedules,
     specialties,
+    subscriptions,
     webhooks,
 )
 from realtime import audit, idempotency, vault
@@ -44,6 +45,7 @@ MODULES = (
     reviews,
     schedules,
     specialties,
+    subscriptions,
     webhooks,
 )
 

@@ -6,7 +6,7 @@ import bisect
 import re
 import uuid
 from datetime import UTC, date, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import orjson
@@ -24,6 +24,7 @@ from booking.api.bookings import PriceOut, SessionType
 from booking.api.coaches import HoursOut
 from booking.api.profiles import ClockTime, HoursIn, minutes
 from booking.api.scheduling import SCHEDULING
+from booking.policy.profiles import DURATION_STEP, MAX_DURATION, MIN_DURATION
 from booking.services.availability import Rules, ScheduleView, SlotList, SlotQuery
 from booking.services.profiles import HoursDraft
 from realtime.auth.access import optional_principal, require
@@ -35,13 +36,27 @@ routes = ApiRoutes(tag="availability")
 
 
 class RulesIn(Input):
-    slot_interval: Literal[5, 10, 15, 20, 30, 60] = Field(
-        description="Minutes between slot starts, from the start of each range."
+    slot_interval: StrictInt = Field(
+        ge=5,
+        le=MAX_DURATION,
+        multiple_of=DURATION_STEP,
+        description="Minutes between slot starts, from the start of each range: 5 to 240 in "
+        "steps of 5 (equal to a duration for back-to-back sessions).",
     )
     buffer_before: StrictInt = Field(ge=0, le=120, description="Free minutes before a session.")
     buffer_after: StrictInt = Field(ge=0, le=120, description="Free minutes after a session.")
     min_notice: StrictInt = Field(ge=0, le=20160, description="Minutes' notice, up to 14 days.")
-    max_advance_days: StrictInt = Field(ge=1, le=365, description="How far ahead clients book.")
+    max_advance_days: StrictInt | None = Field(
+        ge=0,
+        le=365,
+        description="Calendar days ahead in your zone: 0 is today only; the whole of day N is "
+        "bookable; null is no limit (up to 730 days, the cap that keeps queries bounded).",
+    )
+    bookable_until: date | None = Field(
+        None,
+        description="The last bookable day, in your zone (a fixed end date); with "
+        "max_advance_days, whichever comes first.",
+    )
 
     def rules(self) -> Rules:
         return Rules(
@@ -50,6 +65,7 @@ class RulesIn(Input):
             buffer_after=self.buffer_after,
             min_notice=self.min_notice,
             max_advance_days=self.max_advance_days,
+            bookable_until=self.bookable_until,
         )
 
 
@@ -58,7 +74,8 @@ class RulesOut(Output):
     buffer_before: int
     buffer_after: int
     min_notice: int
-    max_advance_days: int
+    max_advance_days: int | None
+    bookable_until: date | None
 
 
 class WeeklyHoursIn(Input):
@@ -154,7 +171,12 @@ class SlotsIn(Input):
         description="IANA zone to show slots in; default yours if logged in, else UTC.",
     )
     session_type: SessionType
-    duration: int = Field(ge=5, le=240, description="Minutes; one the coach offers.")
+    duration: int = Field(
+        ge=MIN_DURATION,
+        le=MAX_DURATION,
+        multiple_of=DURATION_STEP,
+        description="Minutes; one the coach offers.",
+    )
 
 
 class SlotOut(Output):

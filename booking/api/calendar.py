@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import UTC
+from datetime import UTC, timedelta
 
 import icalendar
 from aiohttp import web
@@ -57,6 +57,29 @@ def ics(entry: CalendarEntry) -> bytes:
     calendar.add("prodid", "-//Flourish//Sessions//EN")
     calendar.add("version", "2.0")
     calendar.add("method", "CANCEL" if entry.canceled else "PUBLISH")
+    calendar.add_component(event(entry))
+    text: bytes = calendar.to_ical()
+    return text
+
+
+def feed_ics(entries: list[CalendarEntry]) -> bytes:
+    """A subscription calendar (RFC 5545, `METHOD:PUBLISH`) of many entries; canceled ones stay
+    in it as `STATUS:CANCELLED` so subscribed calendars drop them."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//Flourish//Sessions//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", "Flourish sessions")
+    calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", "PT1H")
+    for entry in entries:
+        calendar.add_component(event(entry))
+    text: bytes = calendar.to_ical()
+    return text
+
+
+def event(entry: CalendarEntry) -> icalendar.Event:
+    """One entry as a VEVENT: the session in UTC, named after the other party."""
     event = icalendar.Event()
     event.add("uid", f"{entry.booking_id}@flourish")
     event.add("dtstamp", entry.stamp.astimezone(UTC))
@@ -66,6 +89,4 @@ def ics(entry: CalendarEntry) -> bytes:
     event.add("summary", plain(f"Flourish {entry.session_type} session with {entry.with_name}"))
     event.add("url", plain(entry.url))
     event.add("status", "CANCELLED" if entry.canceled else "CONFIRMED")
-    calendar.add_component(event)
-    text: bytes = calendar.to_ical()
-    return text
+    return event

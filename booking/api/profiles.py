@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, Field, StrictInt, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from booking.policy.profiles import MAX_RATE_MINOR
+from booking.policy.profiles import DURATION_STEP, MAX_DURATION, MAX_RATE_MINOR, MIN_DURATION
 from booking.services.profiles import (
     PROFILE_FIELDS,
     CredentialDraft,
@@ -25,7 +25,16 @@ from realtime.errors import FieldError, ValidationFailed
 from realtime.http import Day, Input
 
 SessionType = Literal["video", "phone", "chat"]
-Duration = Literal[15, 30, 45, 50, 60, 75, 90, 120]
+Duration = Annotated[
+    StrictInt,
+    Field(
+        ge=MIN_DURATION,
+        le=MAX_DURATION,
+        multiple_of=DURATION_STEP,
+        description="Minutes: 10 to 240 in steps of 5.",
+        examples=[20, 50, 90],
+    ),
+]
 
 
 def _https(value: str) -> str:

@@ -8,8 +8,12 @@ Time zones are IANA names that the tz database knows (`America/New_York`); offse
 `+02:00` are refused, as they do not follow daylight saving time.
 
 Session types are video, phone and chat, each with its own hourly rate in integer minor units of
-the coach's currency (positive, at most MAX_RATE_MINOR) and the durations it can be booked for
-(from DURATIONS, in minutes).
+the coach's currency (positive, at most MAX_RATE_MINOR) and the durations it can be booked for:
+any whole number of minutes from MIN_DURATION to MAX_DURATION in steps of DURATION_STEP (a
+20-minute check-in, 45, 90 or 120-minute sessions).
+
+Weekly ranges that overlap on one weekday are merged (`merged`): 09:00-12:00 and 11:00-14:00 mean
+09:00-14:00. Ranges that only touch stay apart, as each keeps its own slot grid.
 
 Credentials name an ISO 3166-1 alpha-2 country and, where licences are issued by a state or
 province, its ISO 3166-2 code (`US-CA`), which must lie in that country.
@@ -17,7 +21,6 @@ province, its ISO 3166-2 code (`US-CA`), which must lie in that country.
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -25,7 +28,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import langcodes
 
 SESSION_TYPES = ("video", "phone", "chat")
-DURATIONS = (15, 30, 45, 50, 60, 75, 90, 120)
+MIN_DURATION = 10
+MAX_DURATION = 240
+DURATION_STEP = 5
 MAX_RATE_MINOR = 10_000_00
 MIN_REFERENCES = 2
 
@@ -88,10 +93,18 @@ def region_in_country(region: str, country: str) -> bool:
     return match is not None and match.group(1) == country
 
 
-def overlapping(ranges: list[tuple[int, int, int]]) -> tuple[int, int, int] | None:
-    """The first weekly range (weekday, start, end) that overlaps an earlier one, if any."""
-    ordered = sorted(ranges)
-    for earlier, later in itertools.pairwise(ordered):
-        if earlier[0] == later[0] and later[1] < earlier[2]:
-            return later
-    return None
+def is_duration(minutes: int) -> bool:
+    """Whether a session (or a slot interval) may last `minutes`."""
+    return MIN_DURATION <= minutes <= MAX_DURATION and minutes % DURATION_STEP == 0
+
+
+def merged(ranges: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """Weekly ranges (weekday, start, end) with those overlapping on one weekday merged, in
+    order; ranges that only touch stay apart."""
+    result: list[tuple[int, int, int]] = []
+    for weekday, start, end in sorted(ranges):
+        if result and result[-1][0] == weekday and start < result[-1][2]:
+            result[-1] = (weekday, result[-1][1], max(result[-1][2], end))
+        else:
+            result.append((weekday, start, end))
+    return result

@@ -6,12 +6,21 @@ time off (absolute intervals). Slots start on the coach's slot grid: every `inte
 from the start of each range, in local wall time, so a 09:00 slot stays 09:00 local across a DST
 change. A slot of `duration` minutes must end inside its range.
 
-Wall times that do not exist (the hour skipped when clocks go forward) are skipped; wall times
-that occur twice (the hour repeated when clocks go back) are taken at their first occurrence
-(`fold=0`). Durations are absolute: a 60-minute session is 60 real minutes.
+Clock changes (see docs/booking.md for an example of each):
+- wall times that do not exist (the hour skipped when clocks go forward) are skipped, and a range
+  ending inside that gap ends at the gap's start (the instant the clocks jump);
+- wall times that occur twice (the hour repeated when clocks go back) are offered twice, once
+  with each offset: a coach working 00:00-04:00 that night works five real hours;
+- a range ending at a repeated wall time ends at its first occurrence, so no session runs past
+  the wall end.
+Durations are absolute: a 60-minute session is 60 real minutes.
 
 A slot is free when:
-- it starts at least `min_notice` after now and before `now + max_advance`;
+- it starts at least `min_notice` after now, and on or before the last bookable day: the
+  horizon counts calendar days in the coach's zone, today is day 0 and the whole of day
+  `max_advance_days` is bookable; None is no limit; `bookable_until`, a date in the coach's
+  zone, is the last bookable day; either way never beyond HORIZON_CAP_DAYS, which keeps every
+  query bounded (`horizon_end`);
 - the session itself does not touch time off;
 - its blocked interval, `[start - buffer_before, end + buffer_after)`, overlaps no live booking's
   blocked interval (live: held and not expired, or confirmed). The database enforces the same
@@ -30,6 +39,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 MINUTES_PER_DAY = 1440
+HORIZON_CAP_DAYS = 730  # the furthest day bookable with no limit: two years from today
 
 
 @dataclass(frozen=True)
@@ -63,7 +73,8 @@ class Schedule:
     buffer_before: int = 0  # minutes
     buffer_after: int = 0  # minutes
     min_notice: int = 0  # minutes
-    max_advance_days: int = 90
+    max_advance_days: int | None = 90  # None: no limit (HORIZON_CAP_DAYS)
+    bookable_until: date | None = None  # the last bookable day, in the coach's zone
 
 
 def blocked(start: datetime, end: datetime, schedule: Schedule) -> Interval:
@@ -74,15 +85,54 @@ def blocked(start: datetime, end: datetime, schedule: Schedule) -> Interval:
     )
 
 
-def local_instant(day: date, minute: int, zone: ZoneInfo) -> datetime | None:
-    """The UTC instant of wall time `minute` on `day` in `zone`; None if that wall time does not
-    exist there (a DST gap). Minute 1440 is the next midnight."""
+def local_instant(day: date, minute: int, zone: ZoneInfo, *, fold: int = 0) -> datetime | None:
+    """The UTC instant of wall time `minute` on `day` in `zone` (its second occurrence with
+    `fold=1` where clocks go back); None if that wall time does not exist there (a DST gap).
+    Minute 1440 is the next midnight."""
     wall = _wall(day, minute)
-    instant = datetime(*wall, tzinfo=zone).astimezone(UTC)
+    instant = datetime(*wall, tzinfo=zone, fold=fold).astimezone(UTC)
     local = instant.astimezone(zone)
     if (local.year, local.month, local.day, local.hour, local.minute) != wall:
         return None
     return instant
+
+
+def horizon_end(now: datetime, schedule: Schedule) -> datetime:
+    """The end of the last bookable day: midnight after day `max_advance_days` in the coach's
+    zone, counting today as day 0, or after `bookable_until` if that is sooner."""
+    return wall_floor(last_day(now, schedule) + timedelta(days=1), 0, schedule.zone)
+
+
+def last_day(now: datetime, schedule: Schedule) -> date:
+    """The last bookable day in the coach's zone (before today when `bookable_until` has
+    passed)."""
+    today = now.astimezone(schedule.zone).date()
+    days = schedule.max_advance_days
+    last = today + timedelta(days=HORIZON_CAP_DAYS if days is None else min(days, HORIZON_CAP_DAYS))
+    if schedule.bookable_until is not None:
+        last = min(last, schedule.bookable_until)
+    return last
+
+
+def wall_floor(day: date, minute: int, zone: ZoneInfo) -> datetime:
+    """The first instant the wall clock reads `minute` of `day` or later: its first occurrence
+    where it repeats, the start of the gap where it falls in one."""
+    instant = local_instant(day, minute, zone)
+    if instant is not None:
+        return instant
+    # In a gap: fold=1 reads the wall time with the later offset (an instant before the jump),
+    # fold=0 with the earlier one (after it); the jump lies between, on a whole minute.
+    wall = _wall(day, minute)
+    low = int(datetime(*wall, tzinfo=zone, fold=1).timestamp()) // 60
+    high = int(datetime(*wall, tzinfo=zone, fold=0).timestamp()) // 60
+    before = datetime.fromtimestamp(low * 60, zone).utcoffset()
+    while high - low > 1:
+        middle = (low + high) // 2
+        if datetime.fromtimestamp(middle * 60, zone).utcoffset() == before:
+            low = middle
+        else:
+            high = middle
+    return datetime.fromtimestamp(high * 60, UTC)
 
 
 def ranges_on(day: date, schedule: Schedule) -> Sequence[DayRange]:
@@ -122,9 +172,8 @@ def free_starts(
     list a 90-day horizon on every request (a run of evenly spaced starts is cut with a few
     binary searches, never tested start by start)."""
     earliest = now + timedelta(minutes=schedule.min_notice)
-    latest = now + timedelta(days=schedule.max_advance_days)
     low = max(window.start, earliest).timestamp()
-    high = min(window.end, latest).timestamp()
+    high = min(window.end, horizon_end(now, schedule)).timestamp()
     if high <= low:
         return []
     span = duration * 60
@@ -182,15 +231,19 @@ def _candidate_runs(schedule: Schedule, low: float, high: float, duration: int) 
                 opening is not None
                 and closing is not None
                 and closing - opening == timedelta(minutes=minutes[-1] - minutes[0])
+                and local_instant(day, minutes[-1], zone, fold=1) == closing
             ):
-                # One UTC offset from the first start to the last (no zone changes its offset
-                # twice within a day), so the starts are evenly spaced instants.
+                # One UTC offset from the first start to the last, and the last not a repeated
+                # wall time (no zone changes its offset twice within a day), so the starts are
+                # evenly spaced instants.
                 first, stop = int(opening.timestamp()), int(closing.timestamp()) + 1
                 runs.append(_clip(range(first, stop, step * 60), low, high, latest_start))
                 continue
             for minute in minutes:
-                instant = local_instant(day, minute, zone)
-                if instant is not None:
+                # A repeated wall time starts two slots, one at each occurrence.
+                for instant in {local_instant(day, minute, zone, fold=f) for f in (0, 1)}:
+                    if instant is None:
+                        continue
                     first = int(instant.timestamp())
                     runs.append(_clip(range(first, first + 1), low, high, latest_start))
         day += timedelta(days=1)
@@ -218,10 +271,10 @@ def _merged(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
 
 
 def _range_end(day: date, day_range: DayRange, zone: ZoneInfo) -> datetime:
-    """The instant a range ends: its wall end, taken at the earlier reading where the wall time
-    is ambiguous or falls in a DST gap, so no session runs past the wall end."""
-    wall = _wall(day, day_range.end_minute)
-    return min(datetime(*wall, tzinfo=zone, fold=fold).astimezone(UTC) for fold in (0, 1))
+    """The instant a range ends: its wall end, at its first occurrence where the wall time is
+    repeated (no session runs past the wall end), at the gap's start where it falls in a DST
+    gap (02:30 on a night clocks jump from 02:00 to 03:00 ends the range at that jump)."""
+    return wall_floor(day, day_range.end_minute, zone)
 
 
 def _wall(day: date, minute: int) -> tuple[int, int, int, int, int]:

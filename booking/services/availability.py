@@ -23,6 +23,7 @@ from booking.money import Money
 from booking.policy import profiles as profile_rules
 from booking.policy import slots
 from booking.policy.pricing import session_price
+from booking.policy.slots import HORIZON_CAP_DAYS
 from booking.services import profiles
 from booking.services.bookings import bookable
 from booking.services.calendars import CalendarFeed, calendar_near
@@ -42,8 +43,8 @@ log = logging.getLogger(__name__)
 
 MAX_WINDOW = timedelta(days=92)  # a quarter of a year, the longest window one query lists
 MAX_TIME_OFF = timedelta(days=366)
-MAX_OVERRIDE_AHEAD = timedelta(days=365)  # the longest horizon a coach can set
-_YEAR = timedelta(days=366)  # beyond any horizon
+MAX_OVERRIDE_AHEAD = timedelta(days=HORIZON_CAP_DAYS)  # as far ahead as any horizon reaches
+_BEYOND = timedelta(days=HORIZON_CAP_DAYS + 2)  # beyond any horizon
 
 Rules = SlotRules  # a coach's slot rules, as the schedule API reads and writes them
 
@@ -109,14 +110,14 @@ class Availability:
     async def schedule(self, user_id: uuid.UUID) -> ScheduleView:
         """The caller's own calendar rules."""
         async with self.db.session() as session:
-            coach = await _own(session, user_id)
+            coach = await own_coach(session, user_id)
             return await self._view(session, coach)
 
     async def set_rules(self, user_id: uuid.UUID, rules: Rules) -> ScheduleView:
         async with self.db.session() as session:
-            coach = await _own(session, user_id, lock=True)
+            coach = await own_coach(session, user_id, lock=True)
             before = await store.settings_of(session, coach.id)
-            horizon = max(before.max_advance_days, rules.max_advance_days)
+            horizon = max(_days(before.max_advance_days), _days(rules.max_advance_days))
             await store.put_settings(session, coach.id, **vars(rules))
             view = await self._view(session, coach)
         await self._changed(coach.id, *self._ahead(horizon))
@@ -128,10 +129,10 @@ class Availability:
         """Replace the weekly hours, checked as a profile edit checks them."""
         draft = ProfileDraft(weekly_hours=hours, given=frozenset({"weekly_hours"}))
         async with self.db.session() as session:
-            coach = await _own(session, user_id, lock=True)
+            coach = await own_coach(session, user_id, lock=True)
             checked = await profiles.check(session, draft)
             await profiles.write(session, coach, checked, self.clock.now())
-            horizon = (await store.settings_of(session, coach.id)).max_advance_days
+            horizon = _days((await store.settings_of(session, coach.id)).max_advance_days)
             view = await self._view(session, coach)
         await self._changed(coach.id, *self._ahead(horizon))
         return view
@@ -139,13 +140,11 @@ class Availability:
     async def set_override(
         self, user_id: uuid.UUID, on_date: date, ranges: list[tuple[int, int]]
     ) -> ScheduleView:
-        """Replace one date's hours with `ranges`; no ranges close the day."""
-        clash = profile_rules.overlapping([(0, start, end) for start, end in ranges])
-        if clash is not None:
-            index = ranges.index((clash[1], clash[2]))
-            raise ValidationFailed([FieldError(f"ranges.{index}", "overlaps another range")])
+        """Replace one date's hours with `ranges` (overlapping ones merged); no ranges close the
+        day."""
+        ranges = [(start, end) for _, start, end in profile_rules.merged([(0, *r) for r in ranges])]
         async with self.db.session() as session:
-            coach = await _own(session, user_id, lock=True)
+            coach = await own_coach(session, user_id, lock=True)
             zone = ZoneInfo(coach.time_zone)
             self._check_date(on_date, zone)
             await store.replace_overrides(session, coach.id, on_date, ranges)
@@ -157,7 +156,7 @@ class Availability:
     async def clear_override(self, user_id: uuid.UUID, on_date: date) -> None:
         """Give a date back to the weekly hours (clearing a date twice is fine)."""
         async with self.db.session() as session:
-            coach = await _own(session, user_id, lock=True)
+            coach = await own_coach(session, user_id, lock=True)
             zone = ZoneInfo(coach.time_zone)
             self._check_date(on_date, zone)
             cleared = await store.clear_override(session, coach.id, on_date)
@@ -174,7 +173,7 @@ class Availability:
         if ends_at <= self.clock.now():
             raise ValidationFailed([FieldError("ends_at", "must be in the future")])
         async with self.db.session() as session:
-            coach = await _own(session, user_id, lock=True)
+            coach = await own_coach(session, user_id, lock=True)
             row = TimeOff(
                 coach_id=coach.id,
                 starts_at=starts_at.astimezone(UTC),
@@ -190,7 +189,7 @@ class Availability:
 
     async def remove_time_off(self, user_id: uuid.UUID, time_off_id: uuid.UUID) -> None:
         async with self.db.session() as session:
-            coach = await _own(session, user_id, lock=True)
+            coach = await own_coach(session, user_id, lock=True)
             row = await store.remove_time_off(session, coach.id, time_off_id)
             if row is None:
                 raise NotFound(
@@ -207,7 +206,7 @@ class Availability:
             window = _window(query, zone)
             coach = await bookable(conn, coach_id, query.session_type, query.duration, now)
             # No slot starts before now or a year ahead: load only what can matter.
-            bounded = slots.Interval(max(window.start, now), min(window.end, now + _YEAR))
+            bounded = slots.Interval(max(window.start, now), min(window.end, now + _BEYOND))
             starts: list[int] = []
             if bounded.start < bounded.end:
                 zone_of_coach = ZoneInfo(coach.time_zone)
@@ -232,7 +231,9 @@ class Availability:
                 [FieldError("date", f"must not be before today ({today}) in your time zone")]
             )
         if on_date > today + MAX_OVERRIDE_AHEAD:
-            raise ValidationFailed([FieldError("date", "must be at most 365 days ahead")])
+            raise ValidationFailed(
+                [FieldError("date", f"must be at most {HORIZON_CAP_DAYS} days ahead")]
+            )
 
     def _ahead(self, days: int) -> tuple[datetime, datetime]:
         now = self.clock.now()
@@ -260,6 +261,7 @@ class Availability:
                 buffer_after=rules.buffer_after,
                 min_notice=rules.min_notice,
                 max_advance_days=rules.max_advance_days,
+                bookable_until=rules.bookable_until,
             ),
             weekly_hours=[
                 HoursView(h.weekday, clock_time(h.start_minute), clock_time(h.end_minute))
@@ -275,7 +277,7 @@ def clock_time(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
-async def _own(session: AsyncSession, user_id: uuid.UUID, *, lock: bool = False) -> Coach:
+async def own_coach(session: AsyncSession, user_id: uuid.UUID, *, lock: bool = False) -> Coach:
     coach = await coach_store.by_user(session, user_id, lock=lock)
     if coach is None:
         raise NotFound(
@@ -322,6 +324,11 @@ def _instant(moment: datetime | date, zone: ZoneInfo, field: str = "date") -> da
 
 def _day_span(on_date: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     return _instant(on_date, zone), _instant(on_date + timedelta(days=1), zone)
+
+
+def _days(max_advance_days: int | None) -> int:
+    """A horizon in days, no limit counted as the cap."""
+    return HORIZON_CAP_DAYS if max_advance_days is None else max_advance_days
 
 
 def _time_off_view(row: TimeOff) -> TimeOffView:

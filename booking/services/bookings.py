@@ -380,10 +380,10 @@ def check_slot(
     if start < now + timedelta(minutes=schedule.min_notice):
         hours = schedule.min_notice / 60
         raise _refuse(Code.SLOT_TOO_SOON, "start", f"this coach needs {hours:g} hours' notice")
-    if start >= now + timedelta(days=schedule.max_advance_days):
-        days = schedule.max_advance_days
+    if start >= slots.horizon_end(now, schedule):
+        last = slots.last_day(now, schedule)
         raise _refuse(
-            Code.SLOT_TOO_FAR, "start", f"this coach takes bookings up to {days} days ahead"
+            Code.SLOT_TOO_FAR, "start", f"this coach takes bookings up to {last} (their zone)"
         )
     if not on_grid and not slots.is_free(schedule, start, duration, now=now, busy=[]):
         raise _refuse(

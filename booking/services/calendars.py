@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from booking.policy import slots
 from booking.policy.slots import DayRange, Interval, Schedule
 from booking.storage import calendars as calendar_store
 from booking.storage.calendars import ClientHolds
@@ -47,6 +48,15 @@ class Busy:
         return [i for i, b in self.stale if b.start < guard.end and guard.start < b.end]
 
 
+def live_block(
+    schedule: Schedule, stored: Interval, starts_at: datetime, ends_at: datetime
+) -> Interval:
+    """What a live booking blocks: buffers raised since it was made apply to it too, so the
+    wider of the interval it stored and what today's buffers give its session."""
+    current = slots.blocked(starts_at, ends_at, schedule)
+    return Interval(min(stored.start, current.start), max(stored.end, current.end))
+
+
 async def calendar_near(
     conn: AsyncConnection,
     coach_id: uuid.UUID,
@@ -57,7 +67,8 @@ async def calendar_near(
     client: ClientHolds | None = None,
 ) -> tuple[Schedule, Busy]:
     """The coach's rules, with the overrides and time off that matter for `window`, and their
-    bookings near it (a day either side, for buffers and local dates), in one statement; with
+    bookings near it (a day either side, for buffers and local dates), in one statement (each
+    live booking blocking its session with today's buffers, or what it stored if wider); with
     `client`, that client's holds counted in it (`Busy.holds`)."""
     rules, taken, holds = await calendar_store.calendar(
         conn,
@@ -86,13 +97,14 @@ async def calendar_near(
         buffer_after=rules.settings.buffer_after,
         min_notice=rules.settings.min_notice,
         max_advance_days=rules.settings.max_advance_days,
+        bookable_until=rules.settings.bookable_until,
     )
     busy = Busy(live=[], stale=[], holds=holds)
     for booking in taken:
-        blocked = Interval(booking.blocked_from, booking.blocked_to)
+        stored = Interval(booking.blocked_from, booking.blocked_to)
         expires = booking.hold_expires_at
         if booking.status == "held" and expires is not None and expires <= now:
-            busy.stale.append((booking.id, blocked))
+            busy.stale.append((booking.id, stored))
         else:
-            busy.live.append(blocked)
+            busy.live.append(live_block(schedule, stored, booking.starts_at, booking.ends_at))
     return schedule, busy

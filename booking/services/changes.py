@@ -43,7 +43,7 @@ from booking.services.bookings import (
     participant_booking,
     view,
 )
-from booking.services.calendars import CalendarFeed, calendar_near
+from booking.services.calendars import CalendarFeed, calendar_near, live_block
 from booking.services.refunds import Refunds, RefundView
 from booking.services.sessions import Closed, NoRooms, SessionGate
 from booking.services.statuses import cancelable, checked_transition, effective_status
@@ -147,7 +147,8 @@ class Changes:
                 zone = ZoneInfo(coach.time_zone)
                 schedule, near = await calendar_near(conn, coach.id, zone, window, now)
                 check_slot(schedule, start, booking.duration, now)
-                own = Interval(booking.blocked_from, booking.blocked_to)
+                stored = Interval(booking.blocked_from, booking.blocked_to)
+                own = live_block(schedule, stored, booking.starts_at, booking.ends_at)
                 busy = [i for i in near.live if i != own]
                 if not slots.is_free(schedule, start, booking.duration, now=now, busy=busy):
                     raise _taken()

@@ -1,13 +1,13 @@
 """Checking a coach's profile against the rules and writing it, for applications and edits.
 
 `check()` finds every problem a well-formed profile can still have (an unknown time zone,
-language, specialty or currency; overlapping weekly hours; a currency change without new rates)
+language, specialty or currency; a currency change without new rates)
 and raises before anything is written; `write()` then stores it, replacing whole lists.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -131,12 +131,8 @@ async def check(session: AsyncSession, draft: ProfileDraft, *, prefix: str = "")
             )
     if "weekly_hours" in given:
         ranges = [(h.weekday, h.start_minute, h.end_minute) for h in draft.weekly_hours]
-        clash = profiles.overlapping(ranges)
-        if clash is not None:
-            index = ranges.index(clash)
-            raise ValidationFailed(
-                [FieldError(f"{prefix}weekly_hours.{index}", "overlaps another range that day")]
-            )
+        hours = tuple(HoursDraft(*r) for r in profiles.merged(ranges))
+        draft = replace(draft, weekly_hours=hours)
     return CheckedProfile(draft, tuple(languages))
 
 

@@ -22,6 +22,7 @@ from booking.services.payments import Payments
 from booking.services.payouts import Payouts
 from booking.services.refunds import Refunds
 from booking.services.sessions import SessionGate, Sessions
+from booking.services.subscriptions import Subscriptions
 from booking.services.webhooks import StripeWebhooks
 from realtime.audit import Audit
 from realtime.clock import Clock
@@ -38,6 +39,7 @@ class Scheduling:
     payments: Payments
     changes: Changes
     calendar: Calendar
+    subscriptions: Subscriptions
     availability: Availability
     sessions: Sessions
     refunds: Refunds
@@ -93,6 +95,7 @@ class Scheduling:
                 rooms=rooms,
             ),
             calendar=Calendar(db, clock, settings.link_base),
+            subscriptions=Subscriptions(db, clock, audit, settings.link_base),
             availability=Availability(db, clock, feed),
             sessions=Sessions(
                 db,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -67,7 +67,8 @@ class SlotRules:
     buffer_before: int
     buffer_after: int
     min_notice: int
-    max_advance_days: int
+    max_advance_days: int | None
+    bookable_until: date | None = None
 
 
 @dataclass(frozen=True)
@@ -87,8 +88,10 @@ class Taken:
     id: uuid.UUID
     status: str
     hold_expires_at: datetime | None
-    blocked_from: datetime
+    blocked_from: datetime  # the blocked interval stored with the booking (buffers then)
     blocked_to: datetime
+    starts_at: datetime  # the session itself
+    ends_at: datetime
 
 
 _FACTS = (
@@ -149,12 +152,12 @@ async def coach_facts(
     return None if row is None else CoachFacts(*row[:10])
 
 
-def _defaults() -> tuple[int, int, int, int, int]:
+def _defaults() -> tuple[int, int, int, int, int, date | None]:
     """The settings of a coach who never changed them (the columns' defaults)."""
     columns = ScheduleSettings.__table__.columns
     names = ("slot_interval", "buffer_before", "buffer_after", "min_notice", "max_advance_days")
     values = [columns[name].default.arg for name in names]
-    return (values[0], values[1], values[2], values[3], values[4])
+    return (values[0], values[1], values[2], values[3], values[4], None)
 
 
 _DEFAULTS = _defaults()
@@ -183,6 +186,7 @@ def _client_holds_branch() -> Any:
         *(no_time,) * 2,
         cast(null(), Uuid),
         literal(None, String),
+        no_time,
     ).where(
         Booking.client_id == bindparam("client_id"),
         Booking.status.in_(("held", "expired")),
@@ -208,12 +212,13 @@ def _calendar_query(*, with_client: bool = False) -> CompoundSelect[Any]:
             ScheduleSettings.buffer_after,
             ScheduleSettings.min_notice,
             ScheduleSettings.max_advance_days,
-            no_date,
+            ScheduleSettings.bookable_until,
             no_time,
             no_time,
             no_time,
             no_id,
             no_word,
+            no_time,
         ).where(ScheduleSettings.coach_id == coach),
         select(
             literal("w"),
@@ -225,6 +230,7 @@ def _calendar_query(*, with_client: bool = False) -> CompoundSelect[Any]:
             *(no_time,) * 3,
             no_id,
             no_word,
+            no_time,
         ).where(WeeklyHours.coach_id == coach),
         select(
             literal("o"),
@@ -235,6 +241,7 @@ def _calendar_query(*, with_client: bool = False) -> CompoundSelect[Any]:
             *(no_time,) * 3,
             no_id,
             no_word,
+            no_time,
         ).where(
             DateOverride.coach_id == coach,
             DateOverride.on_date >= bindparam("first_day", type_=Date),
@@ -249,18 +256,21 @@ def _calendar_query(*, with_client: bool = False) -> CompoundSelect[Any]:
             no_time,
             no_id,
             no_word,
+            no_time,
         ).where(
             TimeOff.coach_id == coach, TimeOff.starts_at < span_to, TimeOff.ends_at > span_from
         ),
         select(
             literal("b"),
-            *(no_int,) * 5,
+            Booking.duration,
+            *(no_int,) * 4,
             no_date,
             Booking.blocked_from,
             Booking.blocked_to,
             Booking.hold_expires_at,
             Booking.id,
             Booking.status,
+            Booking.starts_at,
         ).where(
             Booking.coach_id == coach,
             Booking.blocked_from < span_to,
@@ -317,9 +327,9 @@ async def calendar(
     if client is not None:
         params.update(client_id=client.client_id, now=client.now, since=client.since)
     result: Any = await conn.execute(_CALENDAR if client is None else _CALENDAR_WITH_CLIENT, params)
-    for kind, a, b, c, d, e, on_date, t1, t2, t3, ident, word in result:
+    for kind, a, b, c, d, e, on_date, t1, t2, t3, ident, word, t4 in result:
         if kind == "b":
-            taken.append(Taken(ident, word, t3, t1, t2))
+            taken.append(Taken(ident, word, t3, t1, t2, t4, t4 + timedelta(minutes=a)))
         elif kind == "w":
             weekly.append((a, b, c))
         elif kind == "o":
@@ -331,7 +341,7 @@ async def calendar(
                 client, live=int(a), live_with_coach=int(b), lapsed=int(c), first_lapsed=t1
             )
         else:
-            settings = (a, b, c, d, e)
+            settings = (a, b, c, d, e, on_date)
     weekly.sort()
     overrides.sort(key=lambda o: (o[0], -1 if o[1] is None else o[1]))
     time_off.sort()

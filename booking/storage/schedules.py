@@ -28,11 +28,13 @@ class ScheduleSettings(Base):
 
     __tablename__ = "schedule_settings"
     __table_args__ = (
-        CheckConstraint("slot_interval IN (5, 10, 15, 20, 30, 60)", name="interval"),
+        CheckConstraint(
+            "slot_interval BETWEEN 5 AND 240 AND slot_interval % 5 = 0", name="interval"
+        ),
         CheckConstraint("buffer_before BETWEEN 0 AND 120", name="buffer_before"),
         CheckConstraint("buffer_after BETWEEN 0 AND 120", name="buffer_after"),
         CheckConstraint("min_notice BETWEEN 0 AND 20160", name="notice"),
-        CheckConstraint("max_advance_days BETWEEN 1 AND 365", name="advance"),
+        CheckConstraint("max_advance_days BETWEEN 0 AND 365", name="advance"),
     )
 
     coach_id: Mapped[uuid.UUID] = mapped_column(
@@ -42,7 +44,8 @@ class ScheduleSettings(Base):
     buffer_before: Mapped[int] = mapped_column(SmallInteger, default=0)  # minutes
     buffer_after: Mapped[int] = mapped_column(SmallInteger, default=10)  # minutes
     min_notice: Mapped[int] = mapped_column(SmallInteger, default=720)  # minutes
-    max_advance_days: Mapped[int] = mapped_column(SmallInteger, default=90)
+    max_advance_days: Mapped[int | None] = mapped_column(SmallInteger, default=90)  # None: no limit
+    bookable_until: Mapped[date | None] = mapped_column(Date, default=None)  # coach's zone
 
 
 class DateOverride(Base):
@@ -154,7 +157,8 @@ async def put_settings(
     buffer_before: int,
     buffer_after: int,
     min_notice: int,
-    max_advance_days: int,
+    max_advance_days: int | None,
+    bookable_until: date | None,
 ) -> ScheduleSettings:
     """Store the coach's settings, creating their row on first change."""
     row = await session.get(ScheduleSettings, coach_id, with_for_update=True)
@@ -166,7 +170,12 @@ async def put_settings(
     row.buffer_after = buffer_after
     row.min_notice = min_notice
     row.max_advance_days = max_advance_days
+    row.bookable_until = bookable_until
     await session.flush()
+    if max_advance_days is None and row.max_advance_days is not None:
+        # The ORM writes a column's default for a None on insert; no limit is a real NULL.
+        row.max_advance_days = None
+        await session.flush()
     return row
 
 

@@ -62,6 +62,32 @@ async def seed_on_startup(app: web.Application) -> None:
         await refresh_open(services)
     await add_conversations(services, CLIENT_EMAIL, COACH_EMAIL, first_start=first_start)
     print(logins_banner(), flush=True)
+    print(await feed_banner(services), flush=True)
+
+
+async def feed_banner(services: Services) -> str:
+    """A fresh calendar feed URL for the demo coach (issued on every start: only its hash is
+    stored, so the URL of an earlier start cannot be shown again)."""
+    coach_user = await _user_id(services, COACH_EMAIL)
+    if coach_user is None:
+        return ""
+    view = await services.scheduling.subscriptions.issue(coach_user, address=None)
+    return f"  The demo coach's calendar feed (subscribe from a calendar app): {view.url}"
+
+
+async def _user_id(services: Services, email: str) -> uuid.UUID | None:
+    async with services.db.session() as session:
+        found: uuid.UUID | None = await session.scalar(select(User.id).where(User.email == email))
+    return found
+
+
+def _check_ins_and_long_sessions(
+    offerings: tuple[tuple[str, int, tuple[int, ...]], ...],
+) -> tuple[tuple[str, int, tuple[int, ...]], ...]:
+    """The offerings with video sold as 20-minute check-ins and 90-minute sessions."""
+    others = tuple(o for o in offerings if o[0] != "video")
+    rate = next((r for kind, r, _ in offerings if kind == "video"), 12_000)
+    return (("video", rate, (20, 90)), *others)
 
 
 async def refresh_open(services: Services) -> None:
@@ -172,8 +198,9 @@ def demo_rows(now: datetime, password_hash: str) -> Rows:
     taken: set[str] = set()
     for n in range(VERIFIED + LAPSED + APPLICANTS):
         draft = draft_coach(rng, taken)
-        if n == 0:  # the demo coach
+        if n == 0:  # the demo coach: 20-minute check-ins and 90-minute sessions
             email, hash_ = COACH_EMAIL, password_hash
+            draft = replace(draft, offerings=_check_ins_and_long_sessions(draft.offerings))
         else:
             email, hash_ = f"coach{n:02d}@demo.flourish.example", UNUSABLE_HASH
         if n >= VERIFIED + LAPSED:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from aiohttp import web
@@ -123,6 +125,16 @@ async def test_serve_demo_prints_logins_that_work(
         assert email in printed
         me = await client.get("/api/me", headers=await bearer(client, email))
         assert (await me.json())["role"] == role
+    # The demo coach's calendar feed, a fresh URL each start, serves their sessions.
+    feed = re.search(r"https?://\S+/api/calendar-feeds/\S+\.ics", printed)
+    assert feed is not None
+    response = await client.get(urlsplit(feed.group()).path)
+    assert response.status == 200
+    assert b"BEGIN:VEVENT" in await response.read()
+    coach = await bearer(client, COACH_EMAIL)
+    me = await (await client.get("/api/coaches/me", headers=coach)).json()
+    offerings = me["session_types"]
+    assert [o["durations"] for o in offerings if o["session_type"] == "video"] == [[20, 90]]
 
 
 async def test_other_demo_accounts_cannot_log_in(services: Services, client: Client) -> None:

@@ -38,7 +38,25 @@ BAD_APPLICATIONS: list[tuple[dict[str, Any], int, str, str]] = [
         "offerings.0.rate_minor",
     ),
     (
-        {"offerings": [{**OFFERING, "durations": [55]}]},
+        {"offerings": [{**OFFERING, "durations": [5]}]},
+        422,
+        "validation_failed",
+        "offerings.0.durations.0",
+    ),
+    (
+        {"offerings": [{**OFFERING, "durations": [52]}]},
+        422,
+        "validation_failed",
+        "offerings.0.durations.0",
+    ),
+    (
+        {"offerings": [{**OFFERING, "durations": [245]}]},
+        422,
+        "validation_failed",
+        "offerings.0.durations.0",
+    ),
+    (
+        {"offerings": [{**OFFERING, "durations": ["60"]}]},
         422,
         "validation_failed",
         "offerings.0.durations.0",
@@ -61,17 +79,6 @@ BAD_APPLICATIONS: list[tuple[dict[str, Any], int, str, str]] = [
         422,
         "validation_failed",
         "weekly_hours.0",
-    ),
-    (
-        {
-            "weekly_hours": [
-                {"weekday": 1, "start": "09:00", "end": "12:00"},
-                {"weekday": 1, "start": "11:00", "end": "13:00"},
-            ]
-        },
-        422,
-        "validation_failed",
-        "weekly_hours.1",
     ),
     (
         {"credentials": [{**CREDENTIAL, "expires_on": "2026-03-01"}]},

@@ -21,6 +21,7 @@ DEFAULTS = {
     "buffer_after": 10,
     "min_notice": 720,
     "max_advance_days": 90,
+    "bookable_until": None,
 }
 SETTINGS = {
     "slot_interval": 15,
@@ -28,6 +29,7 @@ SETTINGS = {
     "buffer_after": 15,
     "min_notice": 1440,
     "max_advance_days": 60,
+    "bookable_until": None,
 }
 TIME_OFF = {
     "starts_at": "2026-03-16T00:00:00-04:00",
@@ -74,10 +76,13 @@ async def test_settings_are_replaced_whole(client: Client, owner: Caller) -> Non
     ("changes", "field"),
     [
         ({"slot_interval": 7}, "slot_interval"),
+        ({"slot_interval": 0}, "slot_interval"),
+        ({"slot_interval": 245}, "slot_interval"),
         ({"buffer_before": 121}, "buffer_before"),
         ({"buffer_after": -1}, "buffer_after"),
         ({"min_notice": 20161}, "min_notice"),
-        ({"max_advance_days": 0}, "max_advance_days"),
+        ({"max_advance_days": -1}, "max_advance_days"),
+        ({"bookable_until": "soon"}, "bookable_until"),
         ({"max_advance_days": 366}, "max_advance_days"),
         ({"min_notice": "60"}, "min_notice"),
         ({"slot_interval": None}, "slot_interval"),
@@ -104,16 +109,41 @@ async def test_weekly_hours_are_replaced_whole(client: Client, owner: Caller) ->
     assert (await schedule(client, owner))["weekly_hours"] == hours
 
 
+async def test_overlapping_weekly_hours_are_merged(client: Client, owner: Caller) -> None:
+    hours = [
+        {"weekday": 1, "start": "11:00", "end": "14:00"},
+        {"weekday": 1, "start": "09:00", "end": "12:00"},
+        {"weekday": 1, "start": "14:00", "end": "15:00"},  # touching: kept apart
+        {"weekday": 2, "start": "10:00", "end": "11:00"},
+        {"weekday": 2, "start": "09:00", "end": "17:00"},
+    ]
+    response = await send(client, owner, "PUT", "/weekly-hours", {"weekly_hours": hours})
+    assert response.status == 200, await response.text()
+    assert (await schedule(client, owner))["weekly_hours"] == [
+        {"weekday": 1, "start": "09:00", "end": "14:00"},
+        {"weekday": 1, "start": "14:00", "end": "15:00"},
+        {"weekday": 2, "start": "09:00", "end": "17:00"},
+    ]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"slot_interval": 90, "max_advance_days": 0},  # back to back, today only
+        {"slot_interval": 240, "max_advance_days": None},  # no limit
+        {"max_advance_days": None, "bookable_until": "2026-06-30"},  # a fixed end date
+    ],
+)
+async def test_grids_and_horizons(client: Client, owner: Caller, changes: dict[str, Any]) -> None:
+    rules = {**SETTINGS, **changes}
+    response = await send(client, owner, "PUT", "/settings", rules)
+    assert response.status == 200, await response.text()
+    assert (await schedule(client, owner))["settings"] == rules
+
+
 @pytest.mark.parametrize(
     ("hours", "field"),
     [
-        (
-            [
-                {"weekday": 1, "start": "09:00", "end": "12:00"},
-                {"weekday": 1, "start": "11:00", "end": "13:00"},
-            ],
-            "weekly_hours.1",
-        ),
         ([{"weekday": 1, "start": "12:00", "end": "09:00"}], "weekly_hours.0"),
         ([{"weekday": 7, "start": "09:00", "end": "12:00"}], "weekly_hours.0.weekday"),
         ([{"weekday": 1, "start": "9am", "end": "12:00"}], "weekly_hours.0.start"),
@@ -146,18 +176,22 @@ async def test_overrides_are_listed_from_today_on(
     assert (await schedule(client, owner))["overrides"] == []
 
 
+async def test_overlapping_override_ranges_are_merged(client: Client, owner: Caller) -> None:
+    ranges = [{"start": "11:30", "end": "13:00"}, {"start": "09:00", "end": "12:00"}]
+    response = await send(client, owner, "PUT", "/overrides/2026-03-03", {"ranges": ranges})
+    assert response.status == 200, await response.text()
+    assert (await schedule(client, owner))["overrides"] == [
+        {"date": "2026-03-03", "ranges": [{"start": "09:00", "end": "13:00"}]}
+    ]
+
+
 @pytest.mark.parametrize(
     ("day", "ranges", "field"),
     [
         ("2026-03-01", [], "date"),  # yesterday in New York
-        ("2027-03-03", [], "date"),  # more than a year ahead
+        ("2028-03-03", [], "date"),  # more than 730 days ahead (the horizon cap)
         ("2026-02-30", [], "date"),
         ("tuesday", [], "date"),
-        (
-            "2026-03-03",
-            [{"start": "09:00", "end": "12:00"}, {"start": "11:30", "end": "13:00"}],
-            "ranges.1",
-        ),
         ("2026-03-03", [{"start": "12:00", "end": "12:00"}], "ranges.0"),
         ("2026-03-03", [{"start": "24:00", "end": "24:00"}], "ranges.0"),
     ],

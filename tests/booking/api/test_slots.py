@@ -115,23 +115,98 @@ async def test_nine_oclock_stays_nine_oclock_across_the_dst_change(
     assert "2026-03-09T13:00:00Z" in starts
 
 
-async def test_a_held_slot_and_its_buffer_disappear_until_the_hold_expires(
-    client: Client, member: Caller, coach_id: str, clock: FakeClock
-) -> None:
+async def put_settings(client: Client, owner: Caller, settings: dict[str, int]) -> None:
+    response = await client.put(
+        "/api/coaches/me/schedule/settings", json=settings, headers=owner.headers
+    )
+    assert response.status == 200, await response.text()
+
+
+async def hold_tuesday(
+    client: Client, member: Caller, coach_id: str, clock_time: str, *, status: int = 201
+) -> Any:
+    """A 50-minute video hold on Tuesday 2026-03-03 at `clock_time` New York time."""
     hold = {
         "coach_id": coach_id,
-        "start": "2026-03-03T10:00:00-05:00",
+        "start": f"2026-03-03T{clock_time}:00-05:00",
         "session_type": "video",
         "duration": 50,
     }
     response = await client.post("/api/bookings", json=hold, headers=member.headers)
-    assert response.status == 201, await response.text()
+    assert response.status == status, await response.text()
+    return response
+
+
+async def test_a_held_slot_and_its_buffer_disappear_until_the_hold_expires(
+    client: Client, member: Caller, coach_id: str, clock: FakeClock
+) -> None:
+    await hold_tuesday(client, member, coach_id, "10:00")
     # The hold blocks 10:00-11:00 (10 minutes' buffer after): 50-minute slots from 09:30 to
     # 10:30 would overlap it; 09:00 (blocking until 10:00) and 11:00 touch it.
     held = clock_times(await get_slots(client, coach_id))
     assert held == [t for t in TUESDAY_STARTS if t not in ("09:30", "10:00", "10:30")]
     clock.advance(10 * 60 + 1)
     assert clock_times(await get_slots(client, coach_id)) == TUESDAY_STARTS
+
+
+async def test_buffers_raised_later_apply_to_bookings_already_made(
+    client: Client, services: Services, member: Caller, owner: Caller, coach_id: str
+) -> None:
+    await hold_tuesday(client, member, coach_id, "10:00")
+    settings = {
+        "slot_interval": 30,
+        "buffer_before": 30,
+        "buffer_after": 40,
+        "min_notice": 720,
+        "max_advance_days": 90,
+    }
+    await put_settings(client, owner, settings)
+    # The hold (10:00-10:50, stored with 10 minutes after) now blocks 09:30-11:30, and each new
+    # slot blocks 30 minutes before and 40 after itself: 09:00 would block until 10:30, 11:30
+    # from 11:00; 12:00 (blocking from 11:30) is the first after it.
+    starts = clock_times(await get_slots(client, coach_id))
+    assert "11:00" not in starts  # free under the buffers the hold was made with
+    assert starts[:2] == ["12:00", "12:30"]
+    someone = await make_user(services, Role.CLIENT, "Second Client")
+    taken = await hold_tuesday(client, someone, coach_id, "11:00", status=409)
+    assert (await taken.json())["code"] == "slot_taken"
+
+
+async def test_the_fall_back_night_offers_the_repeated_hour_twice(
+    client: Client, owner: Caller, coach_id: str
+) -> None:
+    night = {"weekly_hours": [{"weekday": 6, "start": "00:00", "end": "04:00"}]}
+    response = await client.put(
+        "/api/coaches/me/schedule/weekly-hours", json=night, headers=owner.headers
+    )
+    assert response.status == 200, await response.text()
+    settings = {
+        "slot_interval": 60,
+        "buffer_before": 0,
+        "buffer_after": 0,
+        "min_notice": 0,
+        "max_advance_days": 365,
+    }
+    await put_settings(client, owner, settings)
+    # Sunday 2026-11-01: New York goes back from 02:00 EDT to 01:00 EST.
+    body = await get_slots(client, coach_id, start="2026-11-01", to="2026-11-02", duration=50)
+    assert [slot["start"] for slot in body["slots"]] == [
+        "2026-11-01T00:00:00-04:00",
+        "2026-11-01T01:00:00-04:00",
+        "2026-11-01T01:00:00-05:00",
+        "2026-11-01T02:00:00-05:00",
+        "2026-11-01T03:00:00-05:00",
+    ]
+    in_utc = await get_slots(
+        client, coach_id, start="2026-11-01T00:00:00-04:00", to="2026-11-02", tz="UTC"
+    )
+    assert [slot["start"][11:16] for slot in in_utc["slots"]] == [
+        "04:00",
+        "05:00",
+        "06:00",
+        "07:00",
+        "08:00",
+    ]
 
 
 async def test_every_listed_slot_can_be_held(
@@ -201,7 +276,7 @@ async def test_notice_and_horizon_bound_the_slots(client: Client, coach_id: str)
     # Now is 04:00 on Monday in New York: with 12 hours' notice, 16:00 is the first slot.
     today = await get_slots(client, coach_id, start="2026-03-02", to="2026-03-03")
     assert clock_times(today) == ["16:00"]
-    # 90 days ahead ends on Sunday 2026-05-31 at 05:00 New York time.
+    # Today (Monday 2026-03-02 in New York) is day 0; day 90, Sunday 2026-05-31, is the last.
     late = await get_slots(client, coach_id, start="2026-05-25", to="2026-06-06")
     days = sorted({slot["start"][:10] for slot in late["slots"]})
     assert days == ["2026-05-25", "2026-05-26", "2026-05-27", "2026-05-28", "2026-05-29"]
@@ -215,10 +290,7 @@ async def test_settings_change_the_grid(client: Client, owner: Caller, coach_id:
         "min_notice": 0,
         "max_advance_days": 30,
     }
-    response = await client.put(
-        "/api/coaches/me/schedule/settings", json=settings, headers=owner.headers
-    )
-    assert response.status == 200, await response.text()
+    await put_settings(client, owner, settings)
     hourly = [f"{h:02d}:00" for h in range(9, 17)]
     assert clock_times(await get_slots(client, coach_id)) == hourly
     today = await get_slots(client, coach_id, start="2026-03-02", to="2026-03-03")
@@ -242,6 +314,8 @@ async def test_settings_change_the_grid(client: Client, owner: Caller, coach_id:
         ({"session_type": "fax"}, 422, "validation_failed", "session_type"),
         ({"duration": 60}, 422, "duration_not_offered", "duration"),
         ({"duration": "long"}, 422, "validation_failed", "duration"),
+        ({"duration": 52}, 422, "validation_failed", "duration"),
+        ({"duration": 245}, 422, "validation_failed", "duration"),
         ({"surprise": "yes"}, 422, "validation_failed", "surprise"),
     ],
 )

@@ -9,12 +9,14 @@ time off (absolute intervals). Slots start on the coach's slot grid: every `inte
 from the start of each range, in local wall time, so a 09:00 slot stays 09:00 local across a DST
 change. A slot of `duration` minutes must end inside its range.
 
-Wall times that do not exist (the hour skipped when clocks go forward) are skipped; wall times
-that occur twice (the hour repeated when clocks go back) are taken at their first occurrence
-(`fold=0`). Durations are absolute: a 60-minute session is 60 real minutes.
+Wall times that do not exist (the hour skipped when clocks go forward) are skipped, and a range
+ending in such a gap ends where the gap starts; wall times that occur twice (the hour repeated
+when clocks go back) start a slot at each occurrence; a range ending at a repeated wall time
+ends at its first occurrence. Durations are absolute: a 60-minute session is 60 real minutes.
 
 A slot is free when:
-- it starts at least `min_notice` after now and before `now + max_advance`;
+- it starts at least `min_notice` after now and before the midnight (coach's zone) that ends
+  day `max_advance_days`, today being day 0;
 - the session itself does not touch time off;
 - its blocked interval, `[start - buffer_before, end + buffer_after)`, overlaps no live booking's
   blocked interval (live: held and not expired, or confirmed). The database enforces the same
@@ -44,12 +46,13 @@ def blocked(start: datetime, end: datetime, schedule: Schedule) -> Interval:
     )
 
 
-def local_instant(day: date, minute: int, zone: ZoneInfo) -> datetime | None:
-    """The UTC instant of wall time `minute` on `day` in `zone`; None if that wall time does not
-    exist there (a DST gap). Minute 1440 is the next midnight."""
+def local_instant(day: date, minute: int, zone: ZoneInfo, fold: int = 0) -> datetime | None:
+    """The UTC instant of wall time `minute` on `day` in `zone` (the second occurrence with
+    fold=1); None if that wall time does not exist there (a DST gap). Minute 1440 is the next
+    midnight."""
     extra_days, minute = divmod(minute, MINUTES_PER_DAY)
     wall = datetime.combine(day + timedelta(days=extra_days), time(minute // 60, minute % 60))
-    aware = wall.replace(tzinfo=zone, fold=0)
+    aware = wall.replace(tzinfo=zone, fold=fold)
     instant = aware.astimezone(UTC)
     if instant.astimezone(zone).replace(tzinfo=None) != wall:
         return None
@@ -73,12 +76,11 @@ def candidate_slots(schedule: Schedule, window: Interval, duration: int) -> Iter
             range_end = _range_end(day, day_range, schedule.zone)
             minute = day_range.start_minute
             while minute + duration <= day_range.end_minute:
-                start = local_instant(day, minute, schedule.zone)
+                starts = {local_instant(day, minute, schedule.zone, fold) for fold in (0, 1)}
                 minute += schedule.interval
-                if start is None or not window.start <= start < window.end:
-                    continue
-                if start + span <= range_end:
-                    yield Interval(start, start + span)
+                for start in sorted(s for s in starts if s is not None):
+                    if window.start <= start < window.end and start + span <= range_end:
+                        yield Interval(start, start + span)
         day += timedelta(days=1)
 
 
@@ -94,7 +96,12 @@ def free_slots(
 
     `busy` are the blocked intervals of live bookings (buffers included)."""
     earliest = now + timedelta(minutes=schedule.min_notice)
-    latest = now + timedelta(days=schedule.max_advance_days)
+    today = now.astimezone(schedule.zone).date()
+    days = 730 if schedule.max_advance_days is None else schedule.max_advance_days
+    final = today + timedelta(days=days)
+    if schedule.bookable_until is not None and schedule.bookable_until < final:
+        final = schedule.bookable_until
+    latest = _wall_end(final + timedelta(days=1), 0, schedule.zone)
     bounded = Interval(max(window.start, earliest), min(window.end, latest))
     if bounded.end <= bounded.start:
         return []
@@ -116,11 +123,17 @@ def is_free(
 
 
 def _range_end(day: date, day_range: DayRange, zone: ZoneInfo) -> datetime:
-    """The instant a range ends: its wall end, taken at the earlier reading where the wall time
-    is ambiguous or falls in a DST gap, so no session runs past the wall end."""
-    extra_days, minute = divmod(day_range.end_minute, MINUTES_PER_DAY)
-    wall = datetime.combine(day + timedelta(days=extra_days), time(minute // 60, minute % 60))
-    return min(wall.replace(tzinfo=zone, fold=fold).astimezone(UTC) for fold in (0, 1))
+    """The instant a range ends (see `_wall_end`)."""
+    return _wall_end(day, day_range.end_minute, zone)
+
+
+def _wall_end(day: date, minute: int, zone: ZoneInfo) -> datetime:
+    """The first occurrence of wall time `minute` of `day`; in a DST gap, one minute after the
+    last wall minute before the gap (the gap's start)."""
+    back = 0
+    while (instant := local_instant(day, minute - back, zone)) is None:
+        back += 1
+    return instant + timedelta(minutes=back)
 
 
 class _Index:

@@ -14,6 +14,7 @@ from booking.policy.slots import (
     Schedule,
     blocked,
     free_slots,
+    horizon_end,
     is_free,
     local_instant,
 )
@@ -57,6 +58,64 @@ def test_wall_times_in_the_spring_gap_are_skipped() -> None:
     slots = free_slots(schedule, day_window(date(2026, 3, 8)), 30, now=at(2026, 1, 1), busy=[])
     assert local_starts(slots) == ["01:00", "01:30", "03:00", "03:30"]
     assert local_instant(date(2026, 3, 8), 150, NEW_YORK) is None
+
+
+def test_fall_back_night_offers_the_repeated_hour_twice() -> None:
+    night = {6: [DayRange(0, 4 * 60)]}  # Sunday 00:00-04:00; 2026-11-01 clocks go back at 02:00
+    schedule = Schedule(NEW_YORK, night, interval=60)
+    slots = free_slots(schedule, day_window(date(2026, 11, 1)), 60, now=at(2026, 10, 1), busy=[])
+    shown = [s.start.astimezone(NEW_YORK).isoformat() for s in slots]
+    assert shown == [
+        "2026-11-01T00:00:00-04:00",
+        "2026-11-01T01:00:00-04:00",
+        "2026-11-01T01:00:00-05:00",
+        "2026-11-01T02:00:00-05:00",
+        "2026-11-01T03:00:00-05:00",
+    ]
+    assert [s.start for s in slots] == [at(2026, 11, 1, 4 + h) for h in range(5)]
+
+
+def test_a_range_ending_in_the_spring_gap_ends_at_the_gap() -> None:
+    night = {6: [DayRange(60, 2 * 60 + 30)]}  # Sunday 01:00-02:30; 02:00-03:00 does not exist
+    schedule = Schedule(NEW_YORK, night, interval=30)
+    slots = free_slots(schedule, day_window(date(2026, 3, 8)), 30, now=at(2026, 1, 1), busy=[])
+    assert local_starts(slots) == ["01:00", "01:30"]  # 01:30-02:00 EST ends at the jump
+    assert slots[-1].end == at(2026, 3, 8, 7)  # 02:00 EST, the instant clocks jump
+
+
+def test_back_to_back_ninety_minute_sessions() -> None:
+    schedule = Schedule(NEW_YORK, {0: [DayRange(9 * 60, 15 * 60)]}, interval=90)
+    slots = free_slots(schedule, day_window(date(2026, 1, 12)), 90, now=at(2026, 1, 1), busy=[])
+    assert local_starts(slots) == ["09:00", "10:30", "12:00", "13:30"]
+    twenty = Schedule(NEW_YORK, {0: [DayRange(9 * 60, 10 * 60)]}, interval=20)
+    check_ins = free_slots(twenty, day_window(date(2026, 1, 12)), 20, now=at(2026, 1, 1), busy=[])
+    assert local_starts(check_ins) == ["09:00", "09:20", "09:40"]
+
+
+def test_the_horizon_counts_calendar_days_in_the_coachs_zone() -> None:
+    schedule = Schedule(NEW_YORK, {d: [DayRange(0, 1440)] for d in range(7)}, max_advance_days=2)
+    now = at(2026, 1, 13, 4)  # 23:00 EST on Monday the 12th: day 0 is the 12th
+    assert horizon_end(now, schedule) == at(2026, 1, 15, 5)  # midnight ending Wednesday the 14th
+    last = free_slots(schedule, day_window(date(2026, 1, 14)), 60, now=now, busy=[])
+    assert local_starts(last)[-1] == "23:00"  # the whole of day 2
+    assert free_slots(schedule, day_window(date(2026, 1, 15)), 60, now=now, busy=[]) == []
+    today_only = Schedule(NEW_YORK, schedule.weekly, max_advance_days=0)
+    today = free_slots(today_only, day_window(date(2026, 1, 12)), 30, now=now, busy=[])
+    assert local_starts(today) == ["23:00", "23:30"]
+
+
+def test_no_limit_and_a_fixed_end_date() -> None:
+    every_day = {d: [DayRange(9 * 60, 10 * 60)] for d in range(7)}
+    now = at(2026, 1, 12, 12)
+    open_ended = Schedule(NEW_YORK, every_day, max_advance_days=None)
+    assert horizon_end(now, open_ended) == at(2028, 1, 13, 5)  # 730 days: the cap
+    far = free_slots(open_ended, day_window(date(2027, 12, 1)), 60, now=now, busy=[])
+    assert local_starts(far) == ["09:00"]
+    until = Schedule(NEW_YORK, every_day, max_advance_days=None, bookable_until=date(2026, 2, 1))
+    assert free_slots(until, day_window(date(2026, 2, 1)), 60, now=now, busy=[]) != []
+    assert free_slots(until, day_window(date(2026, 2, 2)), 60, now=now, busy=[]) == []
+    sooner = Schedule(NEW_YORK, every_day, max_advance_days=3, bookable_until=date(2026, 2, 1))
+    assert horizon_end(now, sooner) == at(2026, 1, 16, 5)  # whichever comes first
 
 
 def test_override_replaces_the_day_and_an_empty_one_closes_it() -> None:
@@ -162,8 +221,8 @@ day_ranges = st.lists(
 @given(
     zone=st.sampled_from(ZONES),
     weekly=st.dictionaries(st.integers(0, 6), day_ranges, max_size=7),
-    interval=st.sampled_from([15, 20, 30, 60]),
-    duration=st.sampled_from([30, 45, 50, 60, 90]),
+    interval=st.sampled_from([15, 20, 30, 60, 90]),
+    duration=st.sampled_from([10, 20, 30, 45, 50, 60, 90, 240]),
     buffer=st.integers(0, 20),
     start_day=st.integers(0, 330),
     busy_offsets=st.lists(st.integers(0, 14 * 24 * 60), max_size=6),

@@ -7,7 +7,8 @@ import type { CoachSelf, Named, Offering } from "../types";
 
 export const LANGUAGES = ["en", "es", "fr", "de", "pt-BR", "ar", "hi", "bn", "ko", "vi", "zh-Hans", "it", "nl", "pl", "tr", "ja"];
 export const CURRENCIES = ["USD", "EUR", "GBP", "CAD", "AUD", "NZD"];
-const DURATIONS = [15, 30, 45, 50, 60, 75, 90, 120];
+// Common lengths to tick; the server takes any length from 10 to 240 minutes in steps of 5.
+const DURATIONS = [10, 15, 20, 30, 45, 50, 60, 75, 90, 120, 180, 240];
 
 export function zones(): string[] {
   const intl = Intl as unknown as { supportedValuesOf?: (key: string) => string[] };
