@@ -30,7 +30,7 @@ class OpenSession:
 
 
 # Each test takes a coach of its own (coachNN), so that their open sessions never overlap:
-# test_room 1-3, test_chat 4-5, test_countdown 6.
+# test_room 1-3, test_chat 4-5, test_countdown 6, test_resources 7.
 def open_session(
     server_dir: Path,
     session_type: str,

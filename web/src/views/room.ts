@@ -8,6 +8,7 @@ import { capture, connectionTest, devices, levelMeter, stop } from "../room/medi
 import { focusHeading } from "../router";
 import type { Booking } from "../types";
 import { chatPanel, transcript } from "./chatpanel";
+import { resourcesPanel } from "./resourcespanel";
 import { avatar } from "./common";
 import { notesPanel } from "./notespanel";
 
@@ -38,18 +39,17 @@ export async function room(main: HTMLElement, [bookingId]: string[]): Promise<()
     // Over: the chat and the notes stay readable for the two participants.
     section.dataset.state = "over";
     section.append(
-      h("p", { class: "hint" }, "This session is over; its chat and notes stay here for you."),
-      h("div", { class: "room-body" }, transcript(bookingId, user?.id ?? "", otherName), notesPanel(bookingId, user?.role === "coach")),
+      h("p", { class: "hint" }, "This session is over; its chat, resources and notes stay here for you."),
+      h("div", { class: "room-body" }, transcript(bookingId, user?.id ?? "", otherName), h("div", { class: "side" }, resourcesPanel(bookingId, user?.role === "coach").element, notesPanel(bookingId, user?.role === "coach"))),
     );
     return () => undefined;
   }
   const chatOnly = booking.session_type === "chat";
   // Beside the call (a chat session: the chat alone, no camera or microphone asked for).
   const chat = chatPanel(bookingId, user?.id ?? "", otherName, !chatOnly);
-  // The resources panel (issue 12, "Shared resources": its server side is being built) goes
-  // into this slot, between the chat and the notes.
-  const resources = h("div", { class: "resources-slot", "data-panel": "resources", hidden: true });
-  const side = h("div", { class: "side" }, chatOnly ? null : chat.element, resources, notesPanel(bookingId, user?.role === "coach"));
+  // Between the chat and the notes: what the coach shares (links, files, library items).
+  const resources = resourcesPanel(bookingId, user?.role === "coach");
+  const side = h("div", { class: "side" }, chatOnly ? null : chat.element, resources.element, notesPanel(bookingId, user?.role === "coach"));
 
   let local: MediaStream | null = null;
   let stopMeter: () => void = () => undefined;
@@ -243,7 +243,10 @@ export async function room(main: HTMLElement, [bookingId]: string[]): Promise<()
       relay.checked,
     );
     call.start();
-    if (call.socket) chat.log.attach(call.socket);
+    if (call.socket) {
+      chat.log.attach(call.socket);
+      resources.attach(call.socket);
+    }
   }
   join.addEventListener("click", () => {
     if (!local) return;
