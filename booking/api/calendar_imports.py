@@ -7,10 +7,10 @@ from datetime import datetime
 from typing import Literal
 
 from aiohttp import web
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from booking.api.scheduling import SCHEDULING
-from booking.services.calendar_imports import CalendarView, not_found
+from booking.services.calendar_imports import CalendarView, Source, not_found
 from realtime.audit_api import request_address
 from realtime.auth.access import require
 from realtime.auth.models import Role
@@ -22,13 +22,24 @@ CALENDARS = "/api/coaches/me/calendars"
 
 
 class CalendarIn(Input):
-    kind: Literal["ical"] = Field(
-        description="`ical`: a plain iCalendar URL (https, or webcal), often a secret one."
+    kind: Literal["ical", "caldav"] = Field(
+        description="`ical`: a plain iCalendar URL (https, or webcal), often a secret one; "
+        "`caldav`: a CalDAV calendar collection's URL with a user name and password."
     )
     url: str = Field(min_length=8, max_length=2000, description="The calendar's address.")
     label: str = Field(
         default="My calendar", min_length=1, max_length=80, description="Your name for it."
     )
+    username: str = Field(default="", max_length=200, description="CalDAV only.")
+    password: str = Field(default="", max_length=500, description="CalDAV only; kept sealed.")
+
+    @model_validator(mode="after")
+    def _login_for_caldav(self) -> CalendarIn:
+        if self.kind == "caldav" and not self.username:
+            raise ValueError("a CalDAV calendar needs a username (and its password)")
+        if self.kind == "ical" and (self.username or self.password):
+            raise ValueError("an iCal URL takes no username or password")
+        return self
 
 
 class CalendarOut(Output):
@@ -86,8 +97,9 @@ async def list_calendars(request: web.Request, _: NoInput) -> web.StreamResponse
 )
 async def add_calendar(request: web.Request, body: CalendarIn) -> web.StreamResponse:
     caller = await require(request, Role.COACH)
-    view = await request.app[SCHEDULING].imports.add_ical(
-        caller.user_id, body.url, body.label, address=request_address(request)
+    source = Source(body.kind, body.url, body.username, body.password)
+    view = await request.app[SCHEDULING].imports.add(
+        caller.user_id, source, body.label, address=request_address(request)
     )
     return respond(CalendarOut.of(view), status=201)
 

@@ -45,6 +45,24 @@ def merged(intervals: Iterable[tuple[datetime, datetime]]) -> list[tuple[datetim
 def busy_intervals(
     ics: bytes, zone: ZoneInfo, start: datetime, end: datetime
 ) -> list[tuple[datetime, datetime]]:
+    return merged(_busy(ics, zone, start, end))
+
+
+def busy_of_all(
+    objects: Iterable[bytes], zone: ZoneInfo, start: datetime, end: datetime
+) -> list[tuple[datetime, datetime]]:
+    """The busy time of several iCalendar objects (a CalDAV calendar's events), merged."""
+    found: list[tuple[datetime, datetime]] = []
+    for ics in objects:
+        found.extend(_busy(ics, zone, start, end))
+        if len(found) > MAX_INTERVALS:
+            raise NotICalendar(f"more than {MAX_INTERVALS} busy events in the horizon")
+    return merged(found)
+
+
+def _busy(
+    ics: bytes, zone: ZoneInfo, start: datetime, end: datetime
+) -> list[tuple[datetime, datetime]]:
     try:
         calendar = icalendar.Calendar.from_ical(ics)
     except ValueError as exc:
@@ -79,4 +97,4 @@ def busy_intervals(
             found.append((first, last))
         if len(found) > MAX_INTERVALS:
             raise NotICalendar(f"more than {MAX_INTERVALS} busy events in the horizon")
-    return merged(found)
+    return found

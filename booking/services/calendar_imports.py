@@ -18,15 +18,21 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking.policy.calendar_imports import NotICalendar, busy_intervals
+from booking.policy.calendar_imports import NotICalendar, busy_intervals, busy_of_all
 from booking.services.availability import own_coach
-from booking.services.calendar_sources import CalendarRefused, FetchRules, checked_url, fetch_ical
+from booking.services.calendar_sources import (
+    CalendarRefused,
+    FetchRules,
+    checked_url,
+    fetch_caldav,
+    fetch_ical,
+)
 from booking.services.calendars import CalendarFeed
 from booking.storage import calendar_imports as store
 from booking.storage.calendar_imports import ImportedCalendar
@@ -45,6 +51,16 @@ LEASE_SECONDS = 300  # far longer than a fetch may take (CALENDAR_FETCH_TIMEOUT_
 
 def coach_scope(coach_id: uuid.UUID) -> str:
     return f"coach:{coach_id}"
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a calendar is read from: sealed whole (a secret URL or a password is a credential)."""
+
+    kind: str  # ical | caldav
+    url: str
+    username: str = ""
+    password: str = field(default="", repr=False)
 
 
 def not_found() -> NotFound:
@@ -105,11 +121,17 @@ class CalendarImports:
             coach = await own_coach(session, user_id)
             return [CalendarView.of(row) for row in await store.of_coach(session, coach.id)]
 
-    async def add_ical(
-        self, user_id: uuid.UUID, url: str, label: str, *, address: str | None
+    async def add(
+        self,
+        user_id: uuid.UUID,
+        source: Source,
+        label: str,
+        *,
+        address: str | None,
     ) -> CalendarView:
         """Read the calendar, then store it with its busy time; nothing is stored if it fails."""
-        target, host = checked_url(url)
+        target, host = checked_url(source.url)
+        source = replace(source, url=target)
         async with self.db.session() as session:
             coach = await own_coach(session, user_id)
             count = len(await store.of_coach(session, coach.id))
@@ -117,9 +139,9 @@ class CalendarImports:
             raise self._limit()
         zone = ZoneInfo(coach.time_zone)
         now = self.clock.now()
-        busy = await self._read(target, zone, now)
+        busy = await self._read(source, zone, now)
         calendar_id = uuid.uuid4()
-        source = json.dumps({"url": target}).encode()
+        sealed = json.dumps(asdict(source)).encode()
         box = await self.sealer.box(coach_scope(coach.id))
         async with self.db.session() as session:
             coach = await own_coach(session, user_id, lock=True)
@@ -128,10 +150,10 @@ class CalendarImports:
             row = ImportedCalendar(
                 id=calendar_id,
                 coach_id=coach.id,
-                kind="ical",
+                kind=source.kind,
                 label=label,
                 host=host,
-                source=box.seal(str(calendar_id), source),
+                source=box.seal(str(calendar_id), sealed),
                 status="ok",
                 last_error=None,
                 last_success_at=now,
@@ -199,11 +221,12 @@ class CalendarImports:
             if row is None:
                 return 0
             coach_id, sealed, zone_name = row.coach_id, row.source, await _zone_of(session, row)
-        source = json.loads(await self.sealer.open(coach_scope(coach_id), str(calendar_id), sealed))
+        opened = await self.sealer.open(coach_scope(coach_id), str(calendar_id), sealed)
+        source = Source(**json.loads(opened))
         error: str | None = None
         busy: list[tuple[datetime, datetime]] = []
         try:
-            busy = await self._read(source["url"], ZoneInfo(zone_name), now)
+            busy = await self._read(source, ZoneInfo(zone_name), now)
         except CalendarRefused as exc:
             error = exc.message
         async with self.db.session() as session:
@@ -225,13 +248,16 @@ class CalendarImports:
         return 1
 
     async def _read(
-        self, url: str, zone: ZoneInfo, now: datetime
+        self, source: Source, zone: ZoneInfo, now: datetime
     ) -> list[tuple[datetime, datetime]]:
-        body = await fetch_ical(url, self.rules)
+        start, end = now - timedelta(days=1), now + timedelta(days=HORIZON_DAYS)
         try:
-            return busy_intervals(
-                body, zone, now - timedelta(days=1), now + timedelta(days=HORIZON_DAYS)
-            )
+            if source.kind == "caldav":
+                objects = await fetch_caldav(
+                    source.url, source.username, source.password, self.rules, start, end
+                )
+                return busy_of_all(objects, zone, start, end)
+            return busy_intervals(await fetch_ical(source.url, self.rules), zone, start, end)
         except NotICalendar as exc:
             raise CalendarRefused(
                 Code.CALENDAR_MALFORMED, f"The address does not serve an iCalendar file ({exc})."

@@ -1,4 +1,5 @@
-"""Reading a coach's own calendar over the network, carefully: it is a URL a user typed.
+"""Reading a coach's own calendar over the network (an iCal URL with aiohttp, CalDAV with the
+`caldav` package), carefully: it is a URL a user typed.
 
 Only http(s) (a `webcal://` address is read as https); the host's addresses are checked before
 connecting and again by the connector's resolver for every connection (redirects included, at
@@ -11,13 +12,17 @@ a secret iCal URL is a credential).
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import socket
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
+import caldav
+import caldav.lib.error as caldav_error
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 from yarl import URL
@@ -139,3 +144,63 @@ async def _capped(response: Any, max_bytes: int) -> bytes:
         if len(body) > max_bytes:
             raise _unreachable(f"it is larger than {max_bytes} bytes")
     return bytes(body)
+
+
+async def check_host(host: str, rules: FetchRules) -> None:
+    """Refuse a host resolving to a private or local address (for clients that resolve on
+    their own, as the CalDAV one does: a rebinding between this check and its connection is
+    possible there, which is why `CALENDAR_ALLOW_PRIVATE_ADDRESSES` defaults to false and the
+    iCal path pins its checks in the resolver)."""
+    if rules.allow_private:
+        return
+    check_literal(host, rules)
+    try:
+        found = await asyncio.get_running_loop().getaddrinfo(host, None)
+    except OSError as exc:
+        raise _unreachable("the host is unknown") from exc
+    if any(_refused_address(str(info[4][0])) for info in found):
+        raise _address_refused()
+
+
+async def fetch_caldav(
+    url: str, username: str, password: str, rules: FetchRules, start: datetime, end: datetime
+) -> list[bytes]:
+    """The events of the CalDAV calendar collection at `url` overlapping [`start`, `end`), as
+    iCalendar objects (recurring ones whole: the caller expands them), read with `caldav` in a
+    worker thread (its client is synchronous)."""
+    target, host = checked_url(url)
+    await check_host(host, rules)
+
+    def read() -> list[bytes]:
+        with caldav.DAVClient(  # type: ignore[operator]
+            url=target,
+            username=username,
+            password=password,
+            timeout=int(rules.timeout_seconds),
+            require_tls=False,  # the URL is the coach's; plain http only where they chose it
+            enable_rfc6764=False,
+        ) as dav:
+            found = dav.calendar(url=target).search(start=start, end=end, event=True)
+            out, size = [], 0
+            for item in found:
+                data = str(item.data).encode()
+                size += len(data)
+                if size > rules.max_bytes:
+                    raise _unreachable(f"it is larger than {rules.max_bytes} bytes")
+                out.append(data)
+            return out
+
+    try:
+        return await asyncio.wait_for(asyncio.to_thread(read), rules.timeout_seconds * 3)
+    except CalendarRefused:
+        raise
+    except caldav_error.AuthorizationError as exc:
+        raise CalendarRefused(
+            Code.CALENDAR_LOGIN_FAILED, "The CalDAV server refused this user name and password."
+        ) from exc
+    except caldav_error.NotFoundError as exc:
+        raise _unreachable("there is no calendar at this address") from exc
+    except TimeoutError as exc:
+        raise _unreachable(f"no answer within {rules.timeout_seconds:g} s") from exc
+    except Exception as exc:  # connection and protocol errors of caldav and its HTTP client
+        raise _unreachable(type(exc).__name__) from exc

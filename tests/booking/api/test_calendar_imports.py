@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from tests.booking.api.test_payment import pro
 from tests.booking.api.test_slots import clock_times, get_slots
 from tests.booking.support import Caller, Client, problem
 from tests.support.clock import FakeClock
+from tests.support.radicale import PASSWORD, USER, Radicale, radicale
 from tests.support.stacks import Stack
 
 __all__ = ["pro"]  # the fixture, shared
@@ -36,6 +37,15 @@ BUSY_ICS = (
     "DTSTART;TZID=America/New_York:20260303T140000\r\n"
     "DTEND;TZID=America/New_York:20260303T150000\r\n"
     "TRANSP:TRANSPARENT\r\nSUMMARY:Maybe\r\nEND:VEVENT\r\n"
+    "END:VCALENDAR\r\n"
+)
+
+# The same busy Tuesdays in UTC, as a CalDAV client would store them (no VTIMEZONE needed).
+CALDAV_ICS = (
+    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n"
+    "BEGIN:VEVENT\r\nUID:caldav-weekly@test\r\nDTSTAMP:20260301T000000Z\r\n"
+    "DTSTART:20260303T150000Z\r\nDTEND:20260303T160000Z\r\n"
+    "RRULE:FREQ=WEEKLY;COUNT=2\r\nSUMMARY:Supervision (private)\r\nEND:VEVENT\r\n"
     "END:VCALENDAR\r\n"
 )
 
@@ -178,3 +188,55 @@ async def test_deleting_a_calendar_frees_its_time(
     assert "10:00" in clock_times(await get_slots(client, coach_id))
     again = await client.delete(f"{CALENDARS}/{created['id']}", headers=coach.headers)
     assert (await problem(again, 404))["code"] == "calendar_not_found"
+
+
+@pytest.fixture(scope="module")
+def caldav_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Radicale]:
+    with radicale(tmp_path_factory.mktemp("radicale")) as server:
+        yield server
+
+
+def caldav_body(server: Radicale, password: str = PASSWORD) -> dict[str, str]:
+    return {
+        "kind": "caldav",
+        "url": server.calendar_url,
+        "username": USER,
+        "password": password,
+        "label": "Practice",
+    }
+
+
+async def test_busy_time_of_a_caldav_calendar_blocks_slots(
+    client: Client, services: Services, pro: tuple[Caller, str], caldav_server: Radicale
+) -> None:
+    coach, coach_id = pro
+    event = caldav_server.calendar().save_event(CALDAV_ICS)
+    try:
+        response = await client.post(
+            CALENDARS, json=caldav_body(caldav_server), headers=coach.headers
+        )
+        assert response.status == 201, await response.text()
+        body = await response.json()
+        assert body["kind"] == "caldav"
+        assert body["busy_count"] == 2
+        assert "10:00" not in clock_times(await get_slots(client, coach_id))
+        async with services.db.session() as session:
+            row = (await session.scalars(select(ImportedCalendar))).one()
+        assert PASSWORD.encode() not in row.source
+    finally:
+        event.delete()
+
+
+async def test_a_caldav_login_that_fails_is_refused_and_nothing_is_stored(
+    client: Client, services: Services, pro: tuple[Caller, str], caldav_server: Radicale
+) -> None:
+    coach = pro[0]
+    response = await client.post(
+        CALENDARS, json=caldav_body(caldav_server, "wrong"), headers=coach.headers
+    )
+    assert (await problem(response, 422))["code"] == "calendar_login_failed"
+    no_user = {**caldav_body(caldav_server), "username": ""}
+    response = await client.post(CALENDARS, json=no_user, headers=coach.headers)
+    assert (await problem(response, 422))["code"] == "validation_failed"
+    async with services.db.session() as session:
+        assert (await session.scalars(select(ImportedCalendar))).all() == []
