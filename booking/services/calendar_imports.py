@@ -46,6 +46,7 @@ from realtime.vault import Sealer
 log = logging.getLogger(__name__)
 
 HORIZON_DAYS = 400  # read ahead: more than any bookable horizon a coach can set with a limit
+REFRESH_GAP_SECONDS = 30  # on-demand refreshes of one calendar: at most one per this
 LEASE_SECONDS = 300  # far longer than a fetch may take (CALENDAR_FETCH_TIMEOUT_SECONDS <= 120)
 
 
@@ -185,13 +186,15 @@ class CalendarImports:
     async def refresh(
         self, user_id: uuid.UUID, calendar_id: uuid.UUID, *, address: str | None
     ) -> CalendarView:
-        """Read the calendar again now; its status tells how it went."""
+        """Read the calendar again now (unless it was read less than REFRESH_GAP_SECONDS ago:
+        a coach cannot make the server fetch in a loop); its status tells how it went."""
         async with self.db.session() as session:
             coach = await own_coach(session, user_id)
             row = await store.one_of_coach(session, coach.id, calendar_id)
         if row is None:
             raise not_found()
-        await self._refresh_one(calendar_id)
+        if row.last_attempt_at <= self.clock.now() - timedelta(seconds=REFRESH_GAP_SECONDS):
+            await self._refresh_one(calendar_id)
         await self._audit(user_id, "imported_calendar.refresh", coach.id, calendar_id, address)
         async with self.db.session() as session:
             fresh = await store.one_of_coach(session, coach.id, calendar_id)

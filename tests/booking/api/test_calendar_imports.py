@@ -118,11 +118,14 @@ async def test_busy_time_of_an_ical_url_blocks_slots_and_nothing_else_is_kept(
 
 
 async def test_a_failing_refresh_is_reported_and_keeps_the_last_busy_time(
-    client: Client, pro: tuple[Caller, str], ics_server: CalendarServer
+    client: Client, clock: FakeClock, pro: tuple[Caller, str], ics_server: CalendarServer
 ) -> None:
     coach, coach_id = pro
     created = await (await add(client, coach, f"{ics_server.base}/secret-token/basic.ics")).json()
     ics_server.status = 500
+    soon = await client.post(f"{CALENDARS}/{created['id']}/refresh", headers=coach.headers)
+    assert (await soon.json())["status"] == "ok"  # read moments ago: not read again yet
+    clock.advance(31)
     refreshed = await client.post(f"{CALENDARS}/{created['id']}/refresh", headers=coach.headers)
     assert refreshed.status == 200, await refreshed.text()
     body = await refreshed.json()
@@ -131,6 +134,7 @@ async def test_a_failing_refresh_is_reported_and_keeps_the_last_busy_time(
     assert body["last_success_at"] == created["last_success_at"]
     assert "10:00" not in clock_times(await get_slots(client, coach_id))
     ics_server.status, ics_server.body = 200, b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"
+    clock.advance(31)
     again = await (
         await client.post(f"{CALENDARS}/{created['id']}/refresh", headers=coach.headers)
     ).json()
