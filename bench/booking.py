@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.booking [--coaches 200] [--clients 200] [--holds 4000]
                                       [--concurrency 32] [--processes CORES] [--queries 200]
-                                      [--no-redis] [--watched 0] [--keep]
+                                      [--no-redis] [--watched 0] [--imported 0] [--keep]
 
 `BENCH_SERVE` replaces the server command, for profiling it (the `serve` arguments follow):
 `BENCH_SERVE=".venv/bin/pyinstrument -o prof.txt -m realtime.cli" python -m bench.booking`.
@@ -28,7 +28,10 @@ it starts `flourish serve` (uvloop, the Redis manager and live state on BENCH_RE
     hold on a watched coach publishes `slots:changed` to every process; by default nobody
     watches, and holds publish nothing (only the check that nobody watches).
 (b) slots: `GET /api/coaches/{id}/slots` from now to now + 90 days, one request at a time, for
-    the coach with the most holds; 10 warm-up requests, then `--queries` timed ones.
+    the coach with the most holds; 10 warm-up requests, then `--queries` timed ones. With
+    `--imported N`, first the same without, then N one-hour busy events per coach imported
+    from their own calendars (issue 15: `imported_busy` rows, as a refresh writes them) and
+    the query measured again.
 
 Prints a table and PASS/FAIL against the targets (>= 300 holds/s; slots p95 < 20 ms); exit
 status 1 if either misses. The schema (and the run's Redis keys) are dropped unless `--keep`.
@@ -61,6 +64,7 @@ import socketio
 from sqlalchemy import insert, text
 
 from bench.processes import Process, cpu_seconds_of, free_port, healthy
+from booking.storage.calendar_imports import ImportedBusy, ImportedCalendar
 from booking.storage.schedules import ScheduleSettings
 from realtime import migrate
 from realtime.auth.models import AuthSession, Role, User
@@ -153,6 +157,47 @@ async def seed(db: Database, now: datetime, coaches: int, clients: int, secret: 
         for user_id, session_id in logins
     ]
     return World(found, tokens)
+
+
+async def import_busy(db: Database, world: World, now: datetime, per_coach: int) -> None:
+    """`per_coach` imported busy events for every coach, one hour each on working days over the
+    next 90 days (as if read from a calendar of theirs; the source is a placeholder: the
+    benchmark never refreshes it)."""
+    rng = random.Random(15)
+    calendars, busy = [], []
+    for coach_id, zone in world.coaches:
+        calendar_id = uuid.uuid4()
+        calendars.append(
+            {
+                "id": calendar_id,
+                "coach_id": coach_id,
+                "kind": "ical",
+                "label": "Bench",
+                "host": "calendar.bench.example",
+                "source": b"unused",
+                "status": "ok",
+                "last_attempt_at": now,
+                "last_success_at": now,
+                "busy_count": per_coach,
+                "created_at": now,
+            }
+        )
+        for _ in range(per_coach):
+            day = (now + timedelta(days=rng.randrange(1, 90))).astimezone(zone).date()
+            start = datetime(day.year, day.month, day.day, rng.randrange(8, 19), tzinfo=zone)
+            busy.append(
+                {
+                    "calendar_id": calendar_id,
+                    "coach_id": coach_id,
+                    "starts_at": start.astimezone(UTC),
+                    "ends_at": (start + timedelta(hours=1)).astimezone(UTC),
+                }
+            )
+    async with db.session() as session:
+        await session.execute(insert(ImportedCalendar), calendars)
+        await session.execute(insert(ImportedBusy), busy)
+    async with db.engine.begin() as conn:
+        await conn.execute(text("ANALYZE"))
 
 
 def free_slots(world: World, now: datetime) -> Iterator[tuple[uuid.UUID, datetime]]:
@@ -325,6 +370,15 @@ async def run(args: argparse.Namespace) -> bool:
             own_cpu = time.process_time() - own_before
             busiest, booked = holds.per_coach.most_common(1)[0]
             try:
+                if args.imported:
+                    # the baseline: the same query, same coach, same run, before the import
+                    base, base_slots, _ = await slot_queries(urls[0], busiest, args.queries)
+                    await import_busy(db, world, now, args.imported)
+                    print(
+                        f"slots query without imported busy time (baseline): {base_slots} slots, "
+                        f"p95 {_p(base, 95):.1f} ms; with {args.imported} imported busy events "
+                        "per coach: the table below"
+                    )
                 latencies, answered, size = await slot_queries(urls[0], busiest, args.queries)
             except RuntimeError as exc:
                 print(f"slots query not measured: {exc}")
@@ -481,6 +535,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--queries", type=int, default=200, help="timed slots queries")
     parser.add_argument("--no-redis", action="store_true", help="serve without Redis")
+    parser.add_argument(
+        "--imported",
+        type=int,
+        default=0,
+        help="imported busy events per coach for the slots query (its baseline without them "
+        "measured first, in the same run)",
+    )
     parser.add_argument(
         "--watched", type=float, default=0.0, help="fraction of coaches viewers watch (0-1)"
     )

@@ -11,6 +11,7 @@ from booking import api as booking_api
 from booking.api import availability as availability_api
 from booking.api import bookings as bookings_api
 from booking.api import calendar as calendar_api
+from booking.api import calendar_imports as calendar_imports_api
 from booking.api import changes as changes_api
 from booking.api import details as details_api
 from booking.api import messages as messages_api
@@ -49,6 +50,7 @@ ROUTE_TABLES: tuple[ApiRoutes, ...] = (
     calendar_api.routes,
     availability_api.routes,
     subscriptions_api.routes,
+    calendar_imports_api.routes,
 )
 
 

@@ -87,6 +87,13 @@ class Code(StrEnum):
     PAYMENT_NOT_FOUND = "payment_not_found"
     BOOKING_NOT_CONFIRMED = "booking_not_confirmed"
     TIME_OFF_NOT_FOUND = "time_off_not_found"
+    # imported calendars
+    CALENDAR_NOT_FOUND = "calendar_not_found"
+    CALENDAR_UNREACHABLE = "calendar_unreachable"
+    CALENDAR_MALFORMED = "calendar_malformed"
+    CALENDAR_LOGIN_FAILED = "calendar_login_failed"
+    CALENDAR_ADDRESS_REFUSED = "calendar_address_refused"
+    CALENDAR_LIMIT = "calendar_limit"
     # payments
     AMOUNT_NOT_POSITIVE = "amount_not_positive"
     CURRENCY_MISMATCH = "currency_mismatch"

@@ -326,6 +326,21 @@ VARIABLES: tuple[Variable, ...] = (
     Variable(
         "RESOURCE_UPLOADS_PER_HOUR", "60", "Resources (files or links) a coach adds per hour."
     ),
+    Variable("CALENDAR_IMPORTS_PER_COACH", "5", "Calendars a coach may import busy time from."),
+    Variable("CALENDAR_REFRESH_MINUTES", "30", "How often each imported calendar is read again."),
+    Variable(
+        "CALENDAR_FETCH_TIMEOUT_SECONDS",
+        "10",
+        "Longest wait for an imported calendar's server (connect and whole answer).",
+    ),
+    Variable("CALENDAR_MAX_BYTES", "5242880", "Largest imported calendar read, in bytes."),
+    Variable(
+        "CALENDAR_ALLOW_PRIVATE_ADDRESSES",
+        "false",
+        "`true` lets imported calendars live on private, loopback or link-local addresses "
+        "(tests, a CalDAV server on the same network); refused otherwise, so a coach cannot "
+        "make the server fetch from inside its network.",
+    ),
     Variable("LOG_LEVEL", "INFO", "`DEBUG`, `INFO`, `WARNING` or `ERROR`."),
     Variable("LOG_FORMAT", "json", "`json` (one object a line) or `text`."),
 )
@@ -415,6 +430,11 @@ class Settings:
     library_max_items: int = 200
     library_max_bytes: int = 524288000
     resource_uploads_per_hour: int = 60
+    calendar_imports_per_coach: int = 5
+    calendar_refresh_minutes: int = 30
+    calendar_fetch_timeout_seconds: int = 10
+    calendar_max_bytes: int = 5242880
+    calendar_allow_private_addresses: bool = False
     log_level: str = "INFO"
     log_format: str = "json"
 
@@ -681,6 +701,21 @@ def load(environ: Mapping[str, str], *, var_dir: Path = Path("var")) -> Settings
         library_max_bytes=_int("LIBRARY_MAX_BYTES", raw("LIBRARY_MAX_BYTES"), 1024 * 1024, 1024**4),
         resource_uploads_per_hour=_int(
             "RESOURCE_UPLOADS_PER_HOUR", raw("RESOURCE_UPLOADS_PER_HOUR"), 1, 100000
+        ),
+        calendar_imports_per_coach=_int(
+            "CALENDAR_IMPORTS_PER_COACH", raw("CALENDAR_IMPORTS_PER_COACH"), 1, 100
+        ),
+        calendar_refresh_minutes=_int(
+            "CALENDAR_REFRESH_MINUTES", raw("CALENDAR_REFRESH_MINUTES"), 1, 10080
+        ),
+        calendar_fetch_timeout_seconds=_int(
+            "CALENDAR_FETCH_TIMEOUT_SECONDS", raw("CALENDAR_FETCH_TIMEOUT_SECONDS"), 1, 120
+        ),
+        calendar_max_bytes=_int(
+            "CALENDAR_MAX_BYTES", raw("CALENDAR_MAX_BYTES"), 1024, 100 * 1024 * 1024
+        ),
+        calendar_allow_private_addresses=_bool(
+            "CALENDAR_ALLOW_PRIVATE_ADDRESSES", raw("CALENDAR_ALLOW_PRIVATE_ADDRESSES")
         ),
         log_level=log_level,
         log_format=log_format,

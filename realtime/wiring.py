@@ -162,6 +162,7 @@ async def services(
                 "pay-coaches": (settings.payout_interval_hours * 3600, scheduling.payouts.run),
                 "send-email": (EMAIL_POLL_SECONDS, outbox.send_due),
                 "next-free-slots": (OPENINGS_POLL_SECONDS, openings.run),
+                "refresh-calendars": (60, scheduling.imports.refresh_due),
             }
             if watched is not None:
                 jobs["mark-watched-coaches"] = (WATCH_REFRESH, watched.refresh)

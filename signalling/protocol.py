@@ -63,7 +63,7 @@ def utc_iso(moment: datetime) -> str:
 AVAILABILITY = "/availability"
 SLOTS_CHANGED = "slots:changed"
 MAX_WATCHES = 20
-REASONS = ("held", "booked", "released", "schedule")
+REASONS = ("held", "booked", "released", "schedule", "imported")
 
 
 class AvailabilityAuth(Incoming):
@@ -97,8 +97,8 @@ class SlotsChanged(TypedDict):
         str,
         Doc(
             "`held` (a client is paying for it), `booked` (paid), `released` (a hold expired or "
-            "a booking was canceled or moved away) or `schedule` (the coach changed their "
-            "hours); treat any other value as a change too."
+            "a booking was canceled or moved away), `schedule` (the coach changed their hours) "
+            "or `imported` (their own calendar's busy time changed); any other: a change too."
         ),
     ]
 

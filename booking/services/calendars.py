@@ -67,7 +67,8 @@ async def calendar_near(
     client: ClientHolds | None = None,
 ) -> tuple[Schedule, Busy]:
     """The coach's rules, with the overrides and time off that matter for `window`, and their
-    bookings near it (a day either side, for buffers and local dates), in one statement (each
+    bookings and the busy time imported from their own calendars near it (a day either side, for
+    buffers and local dates), in one statement (each
     live booking blocking its session with today's buffers, or what it stored if wider); with
     `client`, that client's holds counted in it (`Busy.holds`)."""
     rules, taken, holds = await calendar_store.calendar(
@@ -99,7 +100,7 @@ async def calendar_near(
         max_advance_days=rules.settings.max_advance_days,
         bookable_until=rules.settings.bookable_until,
     )
-    busy = Busy(live=[], stale=[], holds=holds)
+    busy = Busy(live=[Interval(start, end) for start, end in rules.imported], stale=[], holds=holds)
     for booking in taken:
         stored = Interval(booking.blocked_from, booking.blocked_to)
         expires = booking.hold_expires_at

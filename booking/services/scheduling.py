@@ -12,6 +12,8 @@ from booking.policy.refunds import RefundPolicy
 from booking.services.availability import Availability
 from booking.services.bookings import Bookings
 from booking.services.calendar import Calendar
+from booking.services.calendar_imports import CalendarImports
+from booking.services.calendar_sources import FetchRules
 from booking.services.calendars import CalendarFeed
 from booking.services.changes import Changes
 from booking.services.details import Details
@@ -40,6 +42,7 @@ class Scheduling:
     changes: Changes
     calendar: Calendar
     subscriptions: Subscriptions
+    imports: CalendarImports
     availability: Availability
     sessions: Sessions
     refunds: Refunds
@@ -96,6 +99,20 @@ class Scheduling:
             ),
             calendar=Calendar(db, clock, settings.link_base),
             subscriptions=Subscriptions(db, clock, audit, settings.link_base),
+            imports=CalendarImports(
+                db,
+                clock,
+                sealer,
+                audit,
+                feed,
+                FetchRules(
+                    timeout_seconds=settings.calendar_fetch_timeout_seconds,
+                    max_bytes=settings.calendar_max_bytes,
+                    allow_private=settings.calendar_allow_private_addresses,
+                ),
+                per_coach=settings.calendar_imports_per_coach,
+                refresh_minutes=settings.calendar_refresh_minutes,
+            ),
             availability=Availability(db, clock, feed),
             sessions=Sessions(
                 db,

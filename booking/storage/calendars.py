@@ -5,15 +5,16 @@ statements of plain Core rows (not ORM objects: on these paths the ORM's unit of
 CPU than the queries themselves):
 - the coach's bookable facts: coach and the offering of the asked session type, one row; on
   PostgreSQL the same statement can take the coach's calendar lock (see `lock_key`);
-- the calendar near a window: schedule settings, weekly hours, date overrides, time off and the
-  live bookings, one UNION ALL; for a hold, with the client's holds counted in it too (the
+- the calendar near a window: schedule settings, weekly hours, date overrides, time off, the
+  live bookings and the busy time imported from the coach's own calendars, one UNION ALL; for
+  a hold, with the client's holds counted in it too (the
   caps of booking.policy.holds).
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -37,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import BindParameter
 
 from booking.storage.bookings import LIVE_STATUSES, Booking, lock_key
+from booking.storage.calendar_imports import ImportedBusy
 from booking.storage.coaches import Coach, CoachOffering, WeeklyHours
 from booking.storage.schedules import DateOverride, ScheduleSettings, TimeOff
 from realtime.db import UtcDateTime
@@ -79,6 +81,7 @@ class Rules:
     weekly: list[tuple[int, int, int]]  # weekday, start minute, end minute
     overrides: list[tuple[date, int | None, int | None]]  # a day with no minutes is closed
     time_off: list[tuple[datetime, datetime]]
+    imported: list[tuple[datetime, datetime]] = field(default_factory=list)  # busy elsewhere
 
 
 @dataclass(frozen=True)
@@ -196,7 +199,8 @@ def _client_holds_branch() -> Any:
 
 def _calendar_query(*, with_client: bool = False) -> CompoundSelect[Any]:
     """Rows of (kind, five numbers, a date, three times, an id, a word), each kind using the
-    columns it needs: s settings, w weekly hours, o overrides, t time off, b bookings, and with
+    columns it needs: s settings, w weekly hours, o overrides, t time off, b bookings, i busy
+    time imported from the coach's own calendars, and with
     `with_client` c, the client's holds (one row)."""
     no_int, no_date, no_time = literal(None, Integer), cast(null(), Date), cast(null(), UtcDateTime)
     no_id, no_word = cast(null(), Uuid), literal(None, String)
@@ -277,6 +281,21 @@ def _calendar_query(*, with_client: bool = False) -> CompoundSelect[Any]:
             Booking.blocked_to > span_from,
             Booking.status.in_(LIVE_STATUSES),
         ),
+        select(
+            literal("i"),
+            *(no_int,) * 5,
+            no_date,
+            ImportedBusy.starts_at,
+            ImportedBusy.ends_at,
+            no_time,
+            no_id,
+            no_word,
+            no_time,
+        ).where(
+            ImportedBusy.coach_id == coach,
+            ImportedBusy.starts_at < span_to,
+            ImportedBusy.ends_at > span_from,
+        ),
         *client,
     )
 
@@ -316,6 +335,7 @@ async def calendar(
     weekly: list[tuple[int, int, int]] = []
     overrides: list[tuple[date, int | None, int | None]] = []
     time_off: list[tuple[datetime, datetime]] = []
+    imported: list[tuple[datetime, datetime]] = []
     taken: list[Taken] = []
     params: dict[str, Any] = {
         "coach_id": coach_id,
@@ -336,6 +356,8 @@ async def calendar(
             overrides.append((on_date, a, b))
         elif kind == "t":
             time_off.append((t1, t2))
+        elif kind == "i":
+            imported.append((t1, t2))
         elif kind == "c" and client is not None:
             client = replace(
                 client, live=int(a), live_with_coach=int(b), lapsed=int(c), first_lapsed=t1
@@ -345,5 +367,6 @@ async def calendar(
     weekly.sort()
     overrides.sort(key=lambda o: (o[0], -1 if o[1] is None else o[1]))
     time_off.sort()
-    rules = Rules(SlotRules(*settings), weekly, overrides, time_off)
+    imported.sort()
+    rules = Rules(SlotRules(*settings), weekly, overrides, time_off, imported)
     return rules, taken, client
