@@ -291,6 +291,15 @@ VARIABLES: tuple[Variable, ...] = (
         "Directory of the built browser client, served at `/`; empty: the checkout's "
         "`web/dist` (the Docker image sets its own).",
     ),
+    Variable("PHONE_ENABLED", "false", "`true`: callers may join sessions by phone (Twilio)."),
+    Variable(
+        "TWILIO_AUTH_TOKEN",
+        "",
+        "Twilio auth token that signs webhooks and the Media Streams upgrade; required with "
+        "PHONE_ENABLED.",
+        secret=True,
+    ),
+    Variable("PHONE_NUMBER", "", "Dial-in number shown to clients (E.164, e.g. `+14155550100`)."),
     Variable("LOG_LEVEL", "INFO", "`DEBUG`, `INFO`, `WARNING` or `ERROR`."),
     Variable("LOG_FORMAT", "json", "`json` (one object a line) or `text`."),
 )
@@ -366,6 +375,9 @@ class Settings:
     hold_cooldown_minutes: int = 60
     reschedule_notice_hours: int = 24
     web_dist: str = ""
+    phone_enabled: bool = False
+    twilio_auth_token: str = field(default="", repr=False)
+    phone_number: str = ""
     log_level: str = "INFO"
     log_format: str = "json"
 
@@ -472,6 +484,13 @@ def load(environ: Mapping[str, str], *, var_dir: Path = Path("var")) -> Settings
             "STRIPE_WEBHOOK_SECRET", "the webhook signing secret in production (whsec_...)"
         )
     stripe_api_base = raw("STRIPE_API_BASE")
+    phone_enabled = _bool("PHONE_ENABLED", raw("PHONE_ENABLED"))
+    twilio_auth_token = raw("TWILIO_AUTH_TOKEN")
+    if phone_enabled and not twilio_auth_token:
+        raise SettingsError("TWILIO_AUTH_TOKEN", "the Twilio auth token with PHONE_ENABLED=true")
+    phone_number = raw("PHONE_NUMBER")
+    if phone_number and not re.fullmatch(r"\+[1-9]\d{6,14}", phone_number):
+        raise SettingsError("PHONE_NUMBER", "an E.164 number like +14155550100", got=phone_number)
     if stripe_api_base and urlsplit(stripe_api_base).scheme not in ("http", "https"):
         raise SettingsError("STRIPE_API_BASE", "an http:// or https:// URL")
 
@@ -606,6 +625,9 @@ def load(environ: Mapping[str, str], *, var_dir: Path = Path("var")) -> Settings
             "RESCHEDULE_NOTICE_HOURS", raw("RESCHEDULE_NOTICE_HOURS"), 0, 14 * 24
         ),
         web_dist=raw("WEB_DIST"),
+        phone_enabled=phone_enabled,
+        twilio_auth_token=twilio_auth_token,
+        phone_number=phone_number,
         log_level=log_level,
         log_format=log_format,
     )
