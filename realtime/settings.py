@@ -341,6 +341,15 @@ VARIABLES: tuple[Variable, ...] = (
         "(tests, a CalDAV server on the same network); refused otherwise, so a coach cannot "
         "make the server fetch from inside its network.",
     ),
+    Variable("PHONE_ENABLED", "false", "`true`: callers may join sessions by phone (Twilio)."),
+    Variable(
+        "TWILIO_AUTH_TOKEN",
+        "",
+        "Twilio auth token that signs webhooks and the Media Streams upgrade; required with "
+        "PHONE_ENABLED.",
+        secret=True,
+    ),
+    Variable("PHONE_NUMBER", "", "Dial-in number shown to clients (E.164, e.g. `+14155550100`)."),
     Variable("LOG_LEVEL", "INFO", "`DEBUG`, `INFO`, `WARNING` or `ERROR`."),
     Variable("LOG_FORMAT", "json", "`json` (one object a line) or `text`."),
 )
@@ -435,6 +444,9 @@ class Settings:
     calendar_fetch_timeout_seconds: int = 10
     calendar_max_bytes: int = 5242880
     calendar_allow_private_addresses: bool = False
+    phone_enabled: bool = False
+    twilio_auth_token: str = field(default="", repr=False)
+    phone_number: str = ""
     log_level: str = "INFO"
     log_format: str = "json"
 
@@ -541,6 +553,13 @@ def load(environ: Mapping[str, str], *, var_dir: Path = Path("var")) -> Settings
             "STRIPE_WEBHOOK_SECRET", "the webhook signing secret in production (whsec_...)"
         )
     stripe_api_base = raw("STRIPE_API_BASE")
+    phone_enabled = _bool("PHONE_ENABLED", raw("PHONE_ENABLED"))
+    twilio_auth_token = raw("TWILIO_AUTH_TOKEN")
+    if phone_enabled and not twilio_auth_token:
+        raise SettingsError("TWILIO_AUTH_TOKEN", "the Twilio auth token with PHONE_ENABLED=true")
+    phone_number = raw("PHONE_NUMBER")
+    if phone_number and not re.fullmatch(r"\+[1-9]\d{6,14}", phone_number):
+        raise SettingsError("PHONE_NUMBER", "an E.164 number like +14155550100", got=phone_number)
     if stripe_api_base and urlsplit(stripe_api_base).scheme not in ("http", "https"):
         raise SettingsError("STRIPE_API_BASE", "an http:// or https:// URL")
 
@@ -717,6 +736,9 @@ def load(environ: Mapping[str, str], *, var_dir: Path = Path("var")) -> Settings
         calendar_allow_private_addresses=_bool(
             "CALENDAR_ALLOW_PRIVATE_ADDRESSES", raw("CALENDAR_ALLOW_PRIVATE_ADDRESSES")
         ),
+        phone_enabled=phone_enabled,
+        twilio_auth_token=twilio_auth_token,
+        phone_number=phone_number,
         log_level=log_level,
         log_format=log_format,
     )
