@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 
 class Lead(StrEnum):
@@ -55,3 +56,12 @@ def schedule(starts_at: datetime, now: datetime) -> list[Reminder]:
     return sorted(
         Reminder(due_at, lead, recipient) for due_at, lead in due for recipient in Recipient
     )
+
+
+def local_time(instant: datetime, zone: str) -> str:
+    """`instant` as the reader sees it in their IANA `zone`, e.g. "Tue 3 Mar 2026, 10:00 CET".
+
+    The zone's abbreviation is named because the reader may have travelled since they set it.
+    """
+    local = instant.astimezone(ZoneInfo(zone))
+    return f"{local:%a} {local.day} {local:%b %Y, %H:%M} {local.tzname()}"

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from booking.policy.reminders import Lead, Recipient, Reminder, schedule
+from booking.policy.reminders import Lead, Recipient, Reminder, local_time, schedule
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -57,3 +57,22 @@ def test_due_times_are_elapsed_hours_across_a_dst_change() -> None:
 def test_naive_times_are_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         schedule(NOW.replace(tzinfo=None) + timedelta(days=1), NOW)
+
+
+@pytest.mark.parametrize(
+    ("zone", "shown"),
+    [
+        ("Europe/Berlin", "Mon 2 Mar 2026, 10:00 CET"),
+        ("America/New_York", "Mon 2 Mar 2026, 04:00 EST"),
+        ("Asia/Kolkata", "Mon 2 Mar 2026, 14:30 IST"),
+        ("Pacific/Auckland", "Mon 2 Mar 2026, 22:00 NZDT"),
+    ],
+)
+def test_the_time_is_shown_in_the_readers_zone(zone: str, shown: str) -> None:
+    assert local_time(NOW, zone) == shown
+
+
+def test_the_same_wall_time_after_spring_forward_shows_summer_time() -> None:
+    assert local_time(datetime(2026, 3, 29, 8, 0, tzinfo=UTC), "Europe/Berlin") == (
+        "Sun 29 Mar 2026, 10:00 CEST"
+    )
