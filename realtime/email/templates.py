@@ -81,6 +81,17 @@ TEMPLATES: Mapping[str, Template] = {
         ),
         links={"reset": "/forgot-password"},
     ),
+    # A session reminder names only the time (already in the reader's zone) and links to the
+    # session page: never what the session is about, nor the other person's concerns.
+    "session_reminder": Template(
+        subject="Your Flourish session starts {when}",
+        body=(
+            "Hello {name},\n\nA reminder: your session starts {when} ({zone}).\n\n"
+            "Join it here: {session}\n\nIf you need to reschedule or cancel, you can do "
+            "it from the same page."
+        ),
+        links={"session": "/sessions/{booking_id}"},
+    ),
 }
 
 
