@@ -10,11 +10,11 @@ from aiohttp import web
 from pydantic import Field, model_validator
 
 from booking.api.scheduling import SCHEDULING
-from booking.services.calendar_imports import CalendarView, Source, not_found
+from booking.services.calendar_imports import CalendarView, Source
 from realtime.audit_api import request_address
 from realtime.auth.access import require
 from realtime.auth.models import Role
-from realtime.http import ApiRoutes, Input, NoInput, Output, respond
+from realtime.http import ApiRoutes, Input, NoInput, Output, respond, uuid_param
 
 routes = ApiRoutes(tag="availability")
 
@@ -62,13 +62,6 @@ class CalendarsOut(Output):
     calendars: list[CalendarOut]
 
 
-def _calendar_id(request: web.Request) -> uuid.UUID:
-    try:
-        return uuid.UUID(request.match_info["calendar_id"])
-    except ValueError:
-        raise not_found() from None
-
-
 @routes.get(
     CALENDARS,
     summary="Your imported calendars, each with how its last read went",
@@ -114,7 +107,7 @@ async def add_calendar(request: web.Request, body: CalendarIn) -> web.StreamResp
 async def delete_calendar(request: web.Request, _: NoInput) -> web.StreamResponse:
     caller = await require(request, Role.COACH)
     await request.app[SCHEDULING].imports.remove(
-        caller.user_id, _calendar_id(request), address=request_address(request)
+        caller.user_id, uuid_param(request, "calendar_id"), address=request_address(request)
     )
     return respond(None)
 
@@ -129,6 +122,6 @@ async def delete_calendar(request: web.Request, _: NoInput) -> web.StreamRespons
 async def refresh_calendar(request: web.Request, _: NoInput) -> web.StreamResponse:
     caller = await require(request, Role.COACH)
     view = await request.app[SCHEDULING].imports.refresh(
-        caller.user_id, _calendar_id(request), address=request_address(request)
+        caller.user_id, uuid_param(request, "calendar_id"), address=request_address(request)
     )
     return respond(CalendarOut.of(view))

@@ -14,6 +14,9 @@ and a start free for a longer session is free for a shorter one), looked for wee
 - for a coach with nothing free within the horizon, again after `RECHECK_EMPTY` (days come
   into the horizon).
 
+The coaches due by time are looked for once every `SWEEP_EVERY` (the query reads the listed
+coaches); the changed ones need no query.
+
 The load follows the changes, not the size of the directory. The slot picker (the slots route)
 has the last word. Several processes may work out the same coach at once: the write is
 idempotent.
@@ -41,6 +44,9 @@ STEP = timedelta(days=7)
 RECHECK_EMPTY = timedelta(hours=1)
 BATCH = 200
 POLL_SECONDS = 2.0
+# The coaches due by time (never worked out, passed, empty for a while) are looked for this
+# often: that query reads the listed coaches, the changed ones need none.
+SWEEP_EVERY = timedelta(minutes=1)
 
 
 class Openings:
@@ -48,6 +54,7 @@ class Openings:
         self.db = db
         self.clock = clock
         self._changed: set[uuid.UUID] = set()
+        self._swept_at: datetime | None = None
 
     def changed(self, coach_id: uuid.UUID) -> None:
         """The coach's slots changed here: work their next free slot out at the next run."""
@@ -58,8 +65,17 @@ class Openings:
         for a while); how many were worked out."""
         now = self.clock.now()
         ids, self._changed = list(self._changed), set()
+        if self._swept_at is None or now - self._swept_at >= SWEEP_EVERY:
+            self._swept_at = now
+            known = set(ids)
+            ids += [i for i in await self._due(now) if i not in known]
+        for coach_id in ids:
+            await self.refresh(coach_id)
+        return len(ids)
+
+    async def _due(self, now: datetime) -> list[uuid.UUID]:
         async with self.db.session() as session:
-            stale = await session.scalars(
+            found = await session.scalars(
                 select(Coach.id)
                 .where(
                     Coach.verification_status == "verified",
@@ -75,10 +91,7 @@ class Openings:
                 .order_by(Coach.next_available_checked_at.is_not(None), Coach.id)
                 .limit(BATCH)
             )
-            ids += [i for i in stale if i not in set(ids)]
-        for coach_id in ids:
-            await self.refresh(coach_id)
-        return len(ids)
+            return list(found)
 
     async def refresh(self, coach_id: uuid.UUID) -> datetime | None:
         """Work out and store the coach's next free slot (None: nothing within HORIZON)."""
@@ -86,6 +99,8 @@ class Openings:
         found = None
         async with self.db.transaction() as conn:
             row = (await conn.execute(select(Coach.time_zone).where(Coach.id == coach_id))).first()
+            if row is None:
+                return None
             lengths = [
                 d
                 for durations in await conn.scalars(
@@ -93,8 +108,6 @@ class Openings:
                 )
                 for d in durations
             ]
-            if row is None:
-                return None
             if lengths:
                 zone = ZoneInfo(row.time_zone)
                 start = now
