@@ -148,19 +148,15 @@ class CalendarImports:
             coach = await own_coach(session, user_id, lock=True)
             if len(await store.of_coach(session, coach.id)) >= self.per_coach:
                 raise self._limit()
-            row = ImportedCalendar(
-                id=calendar_id,
-                coach_id=coach.id,
+            row = store.read_now(
+                calendar_id,
+                coach.id,
                 kind=source.kind,
                 label=label,
                 host=host,
                 source=box.seal(str(calendar_id), sealed),
-                status="ok",
-                last_error=None,
-                last_success_at=now,
-                last_attempt_at=now,
                 busy_count=len(busy),
-                created_at=now,
+                now=now,
             )
             session.add(row)
             await session.flush()

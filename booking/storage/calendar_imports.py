@@ -69,6 +69,34 @@ class ImportedBusy(Base):
     ends_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+def read_now(
+    calendar_id: uuid.UUID,
+    coach_id: uuid.UUID,
+    *,
+    kind: str,
+    label: str,
+    host: str,
+    source: bytes,
+    busy_count: int,
+    now: datetime,
+) -> ImportedCalendar:
+    """A newly imported calendar, read successfully `now`."""
+    return ImportedCalendar(
+        id=calendar_id,
+        coach_id=coach_id,
+        kind=kind,
+        label=label,
+        host=host,
+        source=source,
+        status="ok",
+        last_error=None,
+        last_success_at=now,
+        last_attempt_at=now,
+        busy_count=busy_count,
+        created_at=now,
+    )
+
+
 async def of_coach(session: AsyncSession, coach_id: uuid.UUID) -> list[ImportedCalendar]:
     rows = await session.scalars(
         select(ImportedCalendar)

@@ -9,7 +9,8 @@ demo coach's payments, refund, payouts and ledger (`realtime.demo.money`), and l
 open the moment the server starts (`realtime.demo.live`: a video session with the demo coach, a
 chat session with another coach), added again on each start, and their conversations
 (`realtime.demo.conversations`: chat messages and the coach's notes); the demo coach's resource
-library and a worksheet shared into the live video session (`realtime.demo.resources`). Every
+library and a worksheet shared into the live video session (`realtime.demo.resources`); the demo
+coach's personal calendar, imported so its busy time blocks slots (`realtime.demo.calendars`). Every
 other demo account has a password hash nothing matches, so only those three can log in.
 """
 
@@ -38,6 +39,7 @@ from realtime.app import SERVICES
 from realtime.auth.models import Role, User
 from realtime.demo import live, texts
 from realtime.demo import resources as demo_resources
+from realtime.demo.calendars import import_personal_calendar
 from realtime.demo.conversations import add_conversations
 from realtime.demo.money import seed_money
 from realtime.demo.profiles import TABLES, Added, Rows, add_coach, draft_coach, user_row
@@ -121,6 +123,7 @@ async def seed(services: Services) -> bool:
         await _demo_sessions(session, now, taken)
     await demo_resources.seed_library(services, COACH_EMAIL)
     await demo_resources.share_into_live(services, CLIENT_EMAIL, COACH_EMAIL)
+    await import_personal_calendar(services, COACH_EMAIL)
     return True
 
 

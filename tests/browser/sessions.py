@@ -29,8 +29,23 @@ class OpenSession:
     coach_name: str
 
 
+def demo_coach_login(server_dir: Path, coach_number: int) -> str:
+    """Give demo coachNN the demo password (demo coaches but one cannot log in); their email."""
+    engine = create_engine(f"sqlite:///{server_dir / 'var' / 'flourish.db'}")
+    coach_email = f"coach{coach_number:02d}@demo.flourish.example"
+    try:
+        with Session(engine) as session, session.begin():
+            demo_hash = session.scalar(select(User.password_hash).where(User.email == COACH_EMAIL))
+            session.execute(
+                update(User).where(User.email == coach_email).values(password_hash=demo_hash)
+            )
+    finally:
+        engine.dispose()
+    return coach_email
+
+
 # Each test takes a coach of its own (coachNN), so that their open sessions never overlap:
-# test_room 1-3, test_chat 4-5, test_countdown 6, test_resources 7.
+# test_room 1-3, test_chat 4-5, test_countdown 6, test_resources 7, test_schedule 10.
 def open_session(
     server_dir: Path,
     session_type: str,
@@ -42,14 +57,10 @@ def open_session(
     a minute ago and ends `ends_in` from now (30 minutes in all); a positive `starts_in` is one
     about to start (still cancelable)."""
     engine = create_engine(f"sqlite:///{server_dir / 'var' / 'flourish.db'}")
-    coach_email = f"coach{coach_number:02d}@demo.flourish.example"
+    coach_email = demo_coach_login(server_dir, coach_number)
     now = datetime.now(UTC).replace(microsecond=0)  # noqa: TID251 (the server runs on real time)
     try:
         with Session(engine) as session, session.begin():
-            demo_hash = session.scalar(select(User.password_hash).where(User.email == COACH_EMAIL))
-            session.execute(
-                update(User).where(User.email == coach_email).values(password_hash=demo_hash)
-            )
             client_id = session.scalar(select(User.id).where(User.email == CLIENT_EMAIL))
             coach = session.scalars(
                 select(Coach).join(User, User.id == Coach.user_id).where(User.email == coach_email)

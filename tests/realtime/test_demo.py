@@ -13,8 +13,10 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
+from booking.storage.calendar_imports import ImportedBusy
 from booking.storage.coaches import Coach
 from realtime.app import SERVICES
+from realtime.auth.models import User
 from realtime.demo import (
     ADMIN_EMAIL,
     CLIENT_EMAIL,
@@ -287,3 +289,53 @@ async def test_the_demo_coach_has_a_library_and_the_live_session_a_shared_worksh
     await refresh_open(services)
     listed = await client.get(f"/api/bookings/{live['id']}/resources", headers=member)
     assert len((await listed.json())["items"]) == 1
+
+
+async def test_the_demo_coachs_personal_calendar_blocks_slots(
+    services: Services, client: Client
+) -> None:
+    await seed(services)
+    coach = await bearer(client, COACH_EMAIL)
+    (calendar,) = (await (await client.get("/api/coaches/me/calendars", headers=coach)).json())[
+        "calendars"
+    ]
+    assert calendar["label"] == "Personal calendar"
+    assert calendar["status"] == "ok"
+    # Weekly and fortnightly recurrences over the 400-day read-ahead, and the one-off.
+    assert calendar["busy_count"] > 52 + 26
+    async with services.db.session() as session:
+        coach_id = await session.scalar(
+            select(Coach.id).join(User, User.id == Coach.user_id).where(User.email == COACH_EMAIL)
+        )
+        busy = list(
+            await session.execute(
+                select(ImportedBusy.starts_at, ImportedBusy.ends_at).where(
+                    ImportedBusy.coach_id == coach_id
+                )
+            )
+        )
+
+    async def overlapping() -> int:
+        now = services.clock.now()
+        offered = await client.get(
+            f"/api/coaches/{coach_id}/slots",
+            params={
+                "from": now.date().isoformat(),
+                "to": (now + timedelta(days=28)).date().isoformat(),
+                "session_type": "video",
+                "duration": 20,
+            },
+        )
+        assert offered.status == 200, await offered.text()
+        slots = [
+            (datetime.fromisoformat(s["start"]), datetime.fromisoformat(s["end"]))
+            for s in (await offered.json())["slots"]
+        ]
+        assert slots
+        return sum(1 for s, e in slots for b, f in busy if s < f and b < e)
+
+    assert await overlapping() == 0
+    # Without the calendar those hours are offered again: it was what blocked them.
+    gone = await client.delete(f"/api/coaches/me/calendars/{calendar['id']}", headers=coach)
+    assert gone.status == 204
+    assert await overlapping() > 0

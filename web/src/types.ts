@@ -154,10 +154,42 @@ export interface CoachSelf extends CoachCard {
   applications: Application[];
 }
 
+export interface ScheduleRules {
+  slot_interval: number;
+  buffer_before: number;
+  buffer_after: number;
+  min_notice: number;
+  max_advance_days: number | null;
+  bookable_until: string | null;
+}
+
+export interface ClockRange {
+  start: string;
+  end: string;
+}
+
 export interface Schedule {
   time_zone: string;
-  settings: Record<string, number>;
+  settings: ScheduleRules;
   weekly_hours: Hours[];
-  overrides: { date: string; ranges: { start: string; end: string }[] }[];
+  overrides: { date: string; ranges: ClockRange[] }[];
   time_off: { id: string; starts_at: string; ends_at: string; note: string }[];
+}
+
+export interface CalendarFeed {
+  active: boolean;
+  created_at: string | null;
+  url: string | null;
+}
+
+export interface ImportedCalendar {
+  id: string;
+  kind: "ical" | "caldav";
+  label: string;
+  host: string;
+  status: "ok" | "failing";
+  last_error: string | null;
+  last_success_at: string | null;
+  last_attempt_at: string;
+  busy_count: number;
 }

@@ -1,10 +1,13 @@
-// A coach's weekly hours and time off, in the coach's own time zone.
+// A coach's availability, in the coach's own time zone: weekly hours (several ranges a day),
+// booking rules, one-day changes, time off, and the calendars shared both ways.
 
 import { del, explain, get, post, put } from "../api";
 import { busy, errorBox, field, fill, h, spinner, status } from "../dom";
 import { zoneLabel } from "../format";
 import type { Hours, Schedule } from "../types";
 import { isoToZoned, zonedToIso } from "../zoned";
+import { calendarsPart } from "./calendars";
+import { overridesForm, rulesForm } from "./rules";
 
 export const WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
 
@@ -13,14 +16,37 @@ export interface HoursEditor {
   value(): Hours[];
 }
 
-/** One range per day (the common case); days without times are closed. */
+/** Up to this many ranges a day (a split day, an evening block): the API takes 70 in a week. */
+const RANGES_A_DAY = 4;
+
+interface DayRanges {
+  weekday: number;
+  open: HTMLInputElement;
+  list: HTMLElement;
+  ranges: { start: HTMLInputElement; end: HTMLInputElement }[];
+}
+
+/** Weekly hours: each open day has one or more ranges (overlapping ones are merged by the
+ * server); days without a tick are closed. */
 export function hoursEditor(hours: Hours[]): HoursEditor {
-  const rows = WEEKDAYS.map((day, weekday) => {
-    const existing = hours.find((h) => h.weekday === weekday);
-    const open = h("input", { type: "checkbox", name: `open-${weekday}`, checked: Boolean(existing), "aria-label": `Open on ${day}` });
-    const start = h("input", { type: "time", name: `start-${weekday}`, value: existing?.start ?? "09:00", "aria-label": `${day} from` });
-    const end = h("input", { type: "time", name: `end-${weekday}`, value: existing?.end ?? "17:00", "aria-label": `${day} until` });
-    return { weekday, open, start, end, row: h("tr", {}, h("th", { scope: "row" }, day), h("td", {}, open), h("td", {}, start), h("td", {}, end)) };
+  const days: DayRanges[] = WEEKDAYS.map((day, weekday) => {
+    const existing = hours.filter((h) => h.weekday === weekday);
+    const open = h("input", { type: "checkbox", name: `open-${weekday}`, checked: existing.length > 0, "aria-label": `Open on ${day}` });
+    const entry: DayRanges = { weekday, open, list: h("div", { class: "ranges" }), ranges: [] };
+    for (const range of existing.length ? existing : [{ start: "09:00", end: "17:00" }]) addRange(entry, day, range);
+    return entry;
+  });
+  const rows = days.map((entry) => {
+    const day = WEEKDAYS[entry.weekday];
+    const more = h("button", { type: "button", class: "link", "aria-label": `Add hours on ${day}` }, "Add hours");
+    more.addEventListener("click", () => {
+      if (entry.ranges.length >= RANGES_A_DAY) return;
+      const last = entry.ranges[entry.ranges.length - 1];
+      addRange(entry, day, { start: last?.end.value || "18:00", end: "20:00" });
+      entry.open.checked = true;
+      more.toggleAttribute("disabled", entry.ranges.length >= RANGES_A_DAY);
+    });
+    return h("tr", {}, h("th", { scope: "row" }, day), h("td", {}, entry.open), h("td", {}, entry.list), h("td", {}, more));
   });
   const element = h(
     "div",
@@ -28,14 +54,36 @@ export function hoursEditor(hours: Hours[]): HoursEditor {
     h(
       "table",
       { class: "weekly" },
-      h("thead", {}, h("tr", {}, h("th", {}, "Day"), h("th", {}, "Open"), h("th", {}, "From"), h("th", {}, "Until"))),
-      h("tbody", {}, rows.map((r) => r.row)),
+      h("thead", {}, h("tr", {}, h("th", {}, "Day"), h("th", {}, "Open"), h("th", {}, "Hours"), h("th", {}, h("span", { class: "visually-hidden" }, "Add")))),
+      h("tbody", {}, rows),
     ),
   );
   return {
     element,
-    value: () => rows.filter((r) => r.open.checked).map((r) => ({ weekday: r.weekday, start: r.start.value, end: r.end.value })),
+    value: () =>
+      days
+        .filter((d) => d.open.checked)
+        .flatMap((d) => d.ranges.map((r) => ({ weekday: d.weekday, start: r.start.value, end: r.end.value }))),
   };
+}
+
+function addRange(entry: DayRanges, day: string, range: { start: string; end: string }): void {
+  const n = entry.ranges.length + 1;
+  const suffix = n > 1 ? ` (${n})` : "";
+  const start = h("input", { type: "time", name: `start-${entry.weekday}-${n}`, value: range.start, "aria-label": `${day} from${suffix}` });
+  const end = h("input", { type: "time", name: `end-${entry.weekday}-${n}`, value: range.end, "aria-label": `${day} until${suffix}` });
+  const pair = { start, end };
+  const row = h("div", { class: "range" }, start, h("span", { "aria-hidden": "true" }, " – "), end);
+  if (n > 1) {
+    const remove = h("button", { type: "button", class: "link", "aria-label": `Remove ${day} hours${suffix}` }, "Remove");
+    remove.addEventListener("click", () => {
+      entry.ranges.splice(entry.ranges.indexOf(pair), 1);
+      row.remove();
+    });
+    row.append(" ", remove);
+  }
+  entry.ranges.push(pair);
+  entry.list.append(row);
 }
 
 export async function scheduleSection(section: HTMLElement): Promise<void> {
@@ -110,5 +158,13 @@ export async function scheduleSection(section: HTMLElement): Promise<void> {
       }
     });
   });
-  fill(section, h("h2", { id: "schedule-title" }, "Availability"), hoursForm, offForm);
+  fill(
+    section,
+    h("h2", { id: "schedule-title" }, "Availability"),
+    hoursForm,
+    rulesForm(schedule),
+    overridesForm(schedule),
+    offForm,
+    calendarsPart(),
+  );
 }
