@@ -215,6 +215,18 @@ VARIABLES: tuple[Variable, ...] = (
         "Minutes before a session's start from which its participants may join its room.",
     ),
     Variable(
+        "OUTCOME_TOGETHER_PERCENT",
+        "50",
+        "Percent of a session's booked time its coach and client must be in it together for "
+        "the session to count as completed (booking.policy.outcomes).",
+    ),
+    Variable(
+        "NO_SHOW_GRACE_MINUTES",
+        "15",
+        "Minutes after a session's start within which a participant must have joined; one "
+        "who did not, while the other did, is a no-show.",
+    ),
+    Variable(
         "RECONNECT_GRACE",
         "20",
         "Seconds a dropped participant keeps their place in a session room before the other "
@@ -407,6 +419,8 @@ class Settings:
     turn_secret: str = field(default="", repr=False)
     turn_ttl: int = 3600
     join_early_minutes: int = 10
+    outcome_together_percent: int = 50
+    no_show_grace_minutes: int = 15
     reconnect_grace: int = 20
     session_end_grace: int = 120
     session_warnings: tuple[int, ...] = (300, 60)
@@ -677,6 +691,12 @@ def load(environ: Mapping[str, str], *, var_dir: Path = Path("var")) -> Settings
         turn_secret=turn_secret,
         turn_ttl=_int("TURN_TTL", raw("TURN_TTL"), 60, 7 * 86400),
         join_early_minutes=_int("JOIN_EARLY_MINUTES", raw("JOIN_EARLY_MINUTES"), 0, 24 * 60),
+        outcome_together_percent=_int(
+            "OUTCOME_TOGETHER_PERCENT", raw("OUTCOME_TOGETHER_PERCENT"), 1, 100
+        ),
+        no_show_grace_minutes=_int(
+            "NO_SHOW_GRACE_MINUTES", raw("NO_SHOW_GRACE_MINUTES"), 0, 24 * 60
+        ),
         reconnect_grace=_int("RECONNECT_GRACE", raw("RECONNECT_GRACE"), 1, 3600),
         session_end_grace=_int("SESSION_END_GRACE", raw("SESSION_END_GRACE"), 0, 3600),
         session_warnings=_seconds("SESSION_WARNINGS", raw("SESSION_WARNINGS")),

@@ -32,6 +32,7 @@ StatusName = Literal[
     "no_show_client",
     "no_show_coach",
     "expired",
+    "interrupted",
 ]
 
 

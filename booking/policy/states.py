@@ -10,6 +10,12 @@
     confirmed ──no_show_client────▶ no_show_client
     confirmed ──no_show_coach─────▶ no_show_coach
     in_progress ──no_show_client / no_show_coach──▶ (the one who never joined)
+    confirmed / in_progress ──complete / interrupt──▶ completed / interrupted   (outcome rules)
+    interrupted ──complete / no_show_client / no_show_coach──▶ …   (an admin resolves it)
+
+When a session's end passes, the outcome rules (`booking.policy.outcomes`) decide from the
+attendance which of completed / no_show_client / no_show_coach / interrupted it became. Those
+decisions (`DECIDED_ONLY`) are the rules' or an admin's, never offered to a participant.
 
 Live states (`held`, `confirmed`, `in_progress`) occupy the coach's calendar; the others are
 final and never change again, with one exception: an expired hold whose payment succeeded at
@@ -34,6 +40,7 @@ class Status(StrEnum):
     NO_SHOW_CLIENT = "no_show_client"
     NO_SHOW_COACH = "no_show_coach"
     EXPIRED = "expired"
+    INTERRUPTED = "interrupted"
 
 
 class Event(StrEnum):
@@ -48,6 +55,7 @@ class Event(StrEnum):
     CANCEL_BY_COACH = "cancel_by_coach"
     NO_SHOW_CLIENT = "no_show_client"
     NO_SHOW_COACH = "no_show_coach"
+    INTERRUPT = "interrupt"
 
 
 LIVE: frozenset[Status] = frozenset({Status.HELD, Status.CONFIRMED, Status.IN_PROGRESS})
@@ -66,7 +74,25 @@ _TABLE: dict[tuple[Status, Event], Status] = {
     (Status.IN_PROGRESS, Event.COMPLETE): Status.COMPLETED,
     (Status.IN_PROGRESS, Event.NO_SHOW_CLIENT): Status.NO_SHOW_CLIENT,
     (Status.IN_PROGRESS, Event.NO_SHOW_COACH): Status.NO_SHOW_COACH,
+    (Status.CONFIRMED, Event.COMPLETE): Status.COMPLETED,
+    (Status.CONFIRMED, Event.INTERRUPT): Status.INTERRUPTED,
+    (Status.IN_PROGRESS, Event.INTERRUPT): Status.INTERRUPTED,
+    (Status.INTERRUPTED, Event.COMPLETE): Status.COMPLETED,
+    (Status.INTERRUPTED, Event.NO_SHOW_CLIENT): Status.NO_SHOW_CLIENT,
+    (Status.INTERRUPTED, Event.NO_SHOW_COACH): Status.NO_SHOW_COACH,
 }
+
+# (state, event) pairs only the outcome rules or an admin bring about: never offered.
+DECIDED_ONLY: frozenset[tuple[Status, Event]] = frozenset(
+    {
+        (Status.CONFIRMED, Event.COMPLETE),
+        (Status.CONFIRMED, Event.INTERRUPT),
+        (Status.IN_PROGRESS, Event.INTERRUPT),
+        (Status.INTERRUPTED, Event.COMPLETE),
+        (Status.INTERRUPTED, Event.NO_SHOW_CLIENT),
+        (Status.INTERRUPTED, Event.NO_SHOW_COACH),
+    }
+)
 
 
 class IllegalTransition(Exception):
@@ -105,5 +131,7 @@ def offered(status: Status, *, started: bool) -> frozenset[Event]:
 def accepts(status: Status) -> frozenset[Event]:
     """The events a booking in `status` accepts (what the client may offer as actions)."""
     return frozenset(
-        event for (state, event) in _TABLE if state is status and event not in PROVIDER_ONLY
+        event
+        for (state, event) in _TABLE
+        if state is status and event not in PROVIDER_ONLY and (state, event) not in DECIDED_ONLY
     )
