@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from booking.storage import (
     applications,
+    attendance,
     badges,
     bookings,
     calendar_imports,
@@ -33,6 +34,7 @@ MODULES = (
     vault,
     audit,
     applications,
+    attendance,
     badges,
     bookings,
     calendar_imports,

@@ -46,6 +46,7 @@ from realtime.live import LiveState, MemoryLiveState, RedisLiveState
 from realtime.metrics import CLOCK, METRICS, Metrics
 from realtime.settings import Settings, SettingsError
 from realtime.tasks import running
+from signalling.attendance import Attendance
 from signalling.availability import WATCH_REFRESH, Availability, SocketFeed, Watched
 from signalling.chat import Chat
 from signalling.countdown import Countdown
@@ -58,6 +59,8 @@ from signalling.session import SessionSignalling
 
 # How often each process looks for holds whose time is up.
 HOLD_SWEEP_SECONDS = 15
+# Sessions whose hard stop passed undecided (their timer process died, or nobody joined).
+OUTCOME_SWEEP_SECONDS = 60
 # How often each process looks for emails to send.
 EMAIL_POLL_SECONDS = 5
 # How often pending refunds (whose provider call failed) are tried again.
@@ -163,6 +166,7 @@ async def services(
                 "send-email": (EMAIL_POLL_SECONDS, outbox.send_due),
                 "next-free-slots": (OPENINGS_POLL_SECONDS, openings.run),
                 "refresh-calendars": (60, scheduling.imports.refresh_due),
+                "decide-outcomes": (OUTCOME_SWEEP_SECONDS, scheduling.attendance.decide_overdue),
             }
             if watched is not None:
                 jobs["mark-watched-coaches"] = (WATCH_REFRESH, watched.refresh)
@@ -191,6 +195,7 @@ async def services(
                     sio, settings, clock, scheduling.sessions, signalling, rights, store, metrics
                 )
                 rights.on_close(countdown.following(signalling.close_room))
+                Attendance(signalling, countdown, scheduling.attendance).register()
             resources = Resources(
                 db,
                 clock,

@@ -35,8 +35,11 @@ from realtime.errors import Code, Forbidden
 
 Period = Literal["month", "week"]
 
-# Bookings whose money is settled: the coach's share of them can be paid out.
-SETTLED = tuple(s.value for s in states.Status if s not in states.LIVE)
+# Bookings whose money is settled: the coach's share of them can be paid out. An interrupted
+# session waits for an admin's resolution (booking.services.attendance).
+SETTLED = tuple(
+    s.value for s in states.Status if s not in states.LIVE and s is not states.Status.INTERRUPTED
+)
 
 
 async def post_charge(

@@ -8,7 +8,9 @@ from datetime import timedelta
 from booking.payments.connect import Transfers
 from booking.payments.provider import PaymentProvider
 from booking.policy.holds import HoldLimits
+from booking.policy.outcomes import Rules as OutcomeRules
 from booking.policy.refunds import RefundPolicy
+from booking.services.attendance import AttendanceBook
 from booking.services.availability import Availability
 from booking.services.bookings import Bookings
 from booking.services.calendar import Calendar
@@ -50,6 +52,7 @@ class Scheduling:
     ledger: Ledger
     messages: Messages
     webhooks: StripeWebhooks
+    attendance: AttendanceBook
 
     @classmethod
     def build(
@@ -125,4 +128,14 @@ class Scheduling:
             ledger=Ledger(db, clock),
             messages=Messages(db, clock, sealer, audit),
             webhooks=StripeWebhooks(db, clock, payments, refunds, webhook_secret),
+            attendance=AttendanceBook(
+                db,
+                clock,
+                refunds,
+                OutcomeRules(
+                    together=settings.outcome_together_percent / 100,
+                    grace=timedelta(minutes=settings.no_show_grace_minutes),
+                ),
+                end_grace=settings.session_end_grace,
+            ),
         )
