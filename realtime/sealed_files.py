@@ -11,7 +11,7 @@ the scope and item, never content).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator
 
 from realtime.vault import NONCE_BYTES, Box, SealBroken
 
@@ -37,17 +37,22 @@ async def seal(box: Box, item: str, plaintext: AsyncIterable[bytes]) -> AsyncIte
     yield box.seal(_item(item, index, True), bytes(buffer))
 
 
-async def open_(box: Box, item: str, sealed: AsyncIterable[bytes]) -> AsyncIterator[bytes]:
+async def open_(box: Box, item: str, sealed: AsyncIterable[bytes]) -> AsyncGenerator[bytes, None]:
     """The plaintext chunks of a sealed file, each checked; `SealBroken` at the first bad one."""
     buffer = bytearray()
     index = 0
-    async for piece in sealed:
-        buffer += piece
-        while len(buffer) > FRAME:
-            yield box.open(_item(item, index, False), bytes(buffer[:FRAME]))
-            del buffer[:FRAME]
-            index += 1
-    yield box.open(_item(item, index, True), bytes(buffer))
+    try:
+        async for piece in sealed:
+            buffer += piece
+            while len(buffer) > FRAME:
+                yield box.open(_item(item, index, False), bytes(buffer[:FRAME]))
+                del buffer[:FRAME]
+                index += 1
+        yield box.open(_item(item, index, True), bytes(buffer))
+    finally:
+        close = getattr(sealed, "aclose", None)
+        if close is not None:  # the source's own file or connection, when we stop early
+            await close()
 
 
 def sealed_size(size: int) -> int:

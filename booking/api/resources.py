@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from datetime import datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import quote, unquote, urlencode, urlsplit
@@ -246,8 +247,10 @@ async def download(request: web.Request, query: DownloadIn) -> web.StreamRespons
     )
     response.content_length = found.size
     await response.prepare(request)
-    async for piece in found.chunks:
-        await response.write(piece)
+    # Closed however the writing ends (a reader who hangs up midway), so the stored file is too.
+    async with aclosing(found.chunks) as chunks:
+        async for piece in chunks:
+            await response.write(piece)
     await response.write_eof()
     return response
 

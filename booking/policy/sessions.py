@@ -33,6 +33,11 @@ class Entry(StrEnum):
     OVER = "over"
 
 
+DECIDED = frozenset(
+    {Status.COMPLETED, Status.NO_SHOW_CLIENT, Status.NO_SHOW_COACH, Status.INTERRUPTED}
+)
+
+
 def entry(
     status: str,
     starts_at: datetime,
@@ -41,7 +46,10 @@ def entry(
     early: timedelta,
     grace: timedelta = timedelta(0),
 ) -> Entry:
-    """Whether a participant may enter the room now (until `grace` after the end)."""
+    """Whether a participant may enter the room now (until `grace` after the end). A session
+    already decided (completed, a no-show, interrupted) is over, whatever the time."""
+    if Status(status) in DECIDED:
+        return Entry.OVER
     if Status(status) not in JOINABLE:
         return Entry.NOT_CONFIRMED
     if now >= ends_at + grace:

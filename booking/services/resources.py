@@ -19,7 +19,7 @@ import hashlib
 import hmac
 import logging
 import uuid
-from collections.abc import AsyncIterable, AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -81,7 +81,7 @@ class Download:
     file_name: str
     content_type: str
     size: int
-    chunks: AsyncIterator[bytes]
+    chunks: AsyncGenerator[bytes, None]
 
 
 @dataclass(frozen=True)

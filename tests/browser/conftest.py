@@ -86,8 +86,10 @@ def server(
     short = {"SESSION_WARNINGS": "300,60,8", "SESSION_END_GRACE": "3"}
     # The coach's calendar import reads a calendar served on loopback (test_schedule.py).
     calendars = {"CALENDAR_ALLOW_PRIVATE_ADDRESSES": "true"}
+    # Every test's logins come from 127.0.0.1: the per-address limit is for the whole folder.
+    logins = {"LOGIN_MAX_ATTEMPTS_PER_ADDRESS": "1000"}
     with serving(
-        where, "--demo", LOG_LEVEL="INFO", **turn_settings, **short, **calendars
+        where, "--demo", LOG_LEVEL="INFO", **turn_settings, **short, **calendars, **logins
     ) as running:
         yield running
         running.process.terminate()

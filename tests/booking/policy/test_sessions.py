@@ -31,9 +31,12 @@ EARLY = timedelta(minutes=10)
         ("held", START, Entry.NOT_CONFIRMED),
         ("canceled_by_client", START, Entry.NOT_CONFIRMED),
         ("canceled_by_coach", START, Entry.NOT_CONFIRMED),
-        ("completed", START, Entry.NOT_CONFIRMED),
         ("expired", START, Entry.NOT_CONFIRMED),
-        ("no_show_client", START, Entry.NOT_CONFIRMED),
+        # A decided session is over, even inside its booked time.
+        ("completed", START, Entry.OVER),
+        ("no_show_client", START, Entry.OVER),
+        ("no_show_coach", START, Entry.OVER),
+        ("interrupted", START + timedelta(minutes=5), Entry.OVER),
     ],
 )
 def test_the_room_is_open_to_a_confirmed_booking_inside_its_window(
