@@ -8,6 +8,7 @@ from pathlib import Path
 from aiohttp import web
 
 from booking import api as booking_api
+from booking.api import attendance as attendance_api
 from booking.api import availability as availability_api
 from booking.api import bookings as bookings_api
 from booking.api import calendar as calendar_api
@@ -46,6 +47,7 @@ ROUTE_TABLES: tuple[ApiRoutes, ...] = (
     resources_api.library_routes,
     payments_api.routes,
     changes_api.routes,
+    attendance_api.routes,
     money_api.routes,
     calendar_api.routes,
     availability_api.routes,

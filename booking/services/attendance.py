@@ -18,6 +18,7 @@ resolves it.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,12 +27,17 @@ from sqlalchemy import select
 
 from booking.policy import outcomes, states
 from booking.policy.states import Event, Status
+from booking.services.bookings import Party, participant_booking
 from booking.services.refunds import Refunds
 from booking.storage import attendance as store
 from booking.storage import bookings as booking_store
 from booking.storage.bookings import Booking
+from realtime.audit import Audit
 from realtime.clock import Clock
 from realtime.db import Database
+from realtime.errors import BadRequest, Code, Conflict
+
+log = logging.getLogger(__name__)
 
 EVENT_OF: dict[Status, Event] = {
     Status.COMPLETED: Event.COMPLETE,
@@ -40,6 +46,7 @@ EVENT_OF: dict[Status, Event] = {
     Status.INTERRUPTED: Event.INTERRUPT,
 }
 UNDECIDED = (Status.CONFIRMED.value, Status.IN_PROGRESS.value)
+DECIDED = frozenset(s.value for s in EVENT_OF)
 
 
 @dataclass(frozen=True)
@@ -50,18 +57,34 @@ class StayView:
     left_at: datetime | None
 
 
+@dataclass(frozen=True)
+class AttendanceView:
+    """A session's stays and, once decided, its outcome (with the time both were there)."""
+
+    booking_id: uuid.UUID
+    status: str
+    outcome: str | None
+    together_seconds: int
+    stays: list[StayView]
+
+
+RESOLUTIONS = (Status.COMPLETED, Status.NO_SHOW_CLIENT, Status.NO_SHOW_COACH)
+
+
 class AttendanceBook:
     def __init__(
         self,
         db: Database,
         clock: Clock,
         refunds: Refunds,
+        audit: Audit,
         rules: outcomes.Rules,
         end_grace: int,
     ) -> None:
         self.db = db
         self.clock = clock
         self.refunds = refunds
+        self.audit = audit
         self.rules = rules
         self.end_grace = timedelta(seconds=end_grace)
 
@@ -89,6 +112,78 @@ class AttendanceBook:
         async with self.db.session() as session:
             rows = await store.of_booking(session, booking_id)
         return [StayView(r.role, r.via, r.joined_at, r.left_at) for r in rows]
+
+    async def view(self, party: Party, booking_id: uuid.UUID) -> AttendanceView:
+        """What the participants and admins see: 404 for anyone else."""
+        now = self.clock.now()
+        async with self.db.session() as session:
+            booking, _ = await participant_booking(session, party, booking_id)
+            rows = await store.of_booking(session, booking_id)
+        seen = _attendance(booking, rows)
+        together = _together(seen, min(now, booking.ends_at))
+        decided = booking.status in DECIDED
+        return AttendanceView(
+            booking_id=booking_id,
+            status=booking.status,
+            outcome=booking.status if decided else None,
+            together_seconds=int(together.total_seconds()),
+            stays=[StayView(r.role, r.via, r.joined_at, r.left_at) for r in rows],
+        )
+
+    async def resolve(
+        self,
+        admin_id: uuid.UUID,
+        booking_id: uuid.UUID,
+        outcome: Status,
+        *,
+        address: str | None,
+    ) -> AttendanceView:
+        """An admin's resolution of an interrupted session: one of `RESOLUTIONS`, with the
+        money that outcome moves; 409 for a booking that is not interrupted."""
+        if outcome not in RESOLUTIONS:
+            raise BadRequest(
+                Code.VALIDATION_FAILED, "An outcome is completed, no_show_client or no_show_coach."
+            )
+        now = self.clock.now()
+        refund_id = None
+        async with self.db.session() as session:
+            booking, _ = await participant_booking(
+                session, Party(admin_id, is_admin=True), booking_id, lock=True
+            )
+            if booking.status != Status.INTERRUPTED.value:
+                raise Conflict(
+                    Code.ILLEGAL_TRANSITION,
+                    f"Only an interrupted session is resolved; this one is {booking.status}.",
+                )
+            event = EVENT_OF[outcome]
+            after = states.transition(Status.INTERRUPTED, event)
+            if not await booking_store.set_status(
+                session, booking, after.value, expected=Status.INTERRUPTED.value
+            ):
+                raise Conflict(Code.ILLEGAL_TRANSITION, "Another admin resolved it first.")
+            booking.updated_at = now
+            booking_store.record(
+                session,
+                booking,
+                at=now,
+                event=event.value,
+                from_status=Status.INTERRUPTED.value,
+                actor_id=admin_id,
+                facts="resolved by an admin",
+            )
+            if outcome is not Status.COMPLETED:
+                refund_id = await self.refunds.owe(session, booking, event, now)
+        await self.audit.record(
+            actor_id=admin_id,
+            action="booking.outcome.resolve",
+            booking_id=booking_id,
+            item_id=f"outcome:{outcome.value}",
+            address=address,
+        )
+        log.info("admin %s resolved booking %s: %s", admin_id, booking_id, outcome.value)
+        if refund_id is not None:
+            await self.refunds.made_or_pending(refund_id)
+        return await self.view(Party(admin_id, is_admin=True), booking_id)
 
     async def decide(self, booking_id: uuid.UUID) -> Status | None:
         """The booking's outcome, written once; None when it was not live (canceled, or
@@ -118,10 +213,7 @@ class AttendanceBook:
             ):
                 return None
             booking.updated_at = now
-            together = outcomes.overlap(
-                outcomes.merged(seen.coach, seen.start, seen.end, now),
-                outcomes.merged(seen.client, seen.start, seen.end, now),
-            )
+            together = _together(seen, now)
             booking_store.record(
                 session,
                 booking,
@@ -156,3 +248,19 @@ class AttendanceBook:
         for booking_id in due:
             decided += await self.decide(booking_id) is not None
         return decided
+
+
+def _attendance(booking: Booking, rows: list[store.Stay]) -> outcomes.Attendance:
+    return outcomes.Attendance(
+        start=booking.starts_at,
+        end=booking.ends_at,
+        coach=[outcomes.Interval(r.joined_at, r.left_at) for r in rows if r.role == "coach"],
+        client=[outcomes.Interval(r.joined_at, r.left_at) for r in rows if r.role == "client"],
+    )
+
+
+def _together(seen: outcomes.Attendance, now: datetime) -> timedelta:
+    return outcomes.overlap(
+        outcomes.merged(seen.coach, seen.start, seen.end, now),
+        outcomes.merged(seen.client, seen.start, seen.end, now),
+    )

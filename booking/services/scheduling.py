@@ -132,6 +132,7 @@ class Scheduling:
                 db,
                 clock,
                 refunds,
+                audit,
                 OutcomeRules(
                     together=settings.outcome_together_percent / 100,
                     grace=timedelta(minutes=settings.no_show_grace_minutes),

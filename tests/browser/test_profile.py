@@ -93,6 +93,12 @@ def test_past_and_canceled_sessions_offer_book_again(open_page: OpenPage) -> Non
     for status in page.locator("li.booking").evaluate_all("els => els.map(e => e.dataset.status)"):
         assert status in ("held", "confirmed", "in_progress"), status  # nothing canceled here
     page.get_by_role("link", name="Past").click()
+    # A completed session tells its outcome and, opened, the attendance it was decided from.
+    completed = page.locator('li.booking[data-status="completed"]').first
+    attendance = completed.locator("details.attendance")
+    expect(attendance).to_contain_text("Completed: you were both there.")
+    attendance.locator("summary").click()
+    expect(attendance).to_contain_text("Together for")
     canceled = page.locator('li.booking[data-status="canceled_by_client"]').first
     expect(canceled).to_be_visible()
     again = canceled.get_by_role("link", name="Book again")

@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from booking.storage.bookings import Booking, BookingEvent
 from booking.storage.refunds import PaymentRefund
+from realtime.auth.models import Role
 from realtime.wiring import Services
-from tests.booking.support import Client
+from tests.booking.support import Client, make_user
 from tests.signalling.conftest import Joiner
 from tests.signalling.sessions import START, book, open_window
 from tests.signalling.test_countdown import END, ended_sessions, settings, settled  # noqa: F401
@@ -81,6 +82,26 @@ async def test_both_there_with_a_reconnect_is_completed_once(
     stays = await services.scheduling.attendance.stays(uuid.UUID(booked.booking_id))
     assert all(s.left_at == HARD_STOP for s in stays if s.joined_at > START)
 
+    # Both participants see it with the attendance it was decided from; nobody else does.
+    seen = await client.get(
+        f"/api/bookings/{booked.booking_id}/attendance", headers=booked.member.headers
+    )
+    assert seen.status == 200
+    body = await seen.json()
+    assert body["outcome"] == "completed"
+    assert body["together_seconds"] == (50 - 2) * 60  # all but the coach's two minutes away
+    assert [(s["role"], s["left_at"]) for s in body["stays"]] == [
+        ("client", "2026-03-10T13:52:00Z"),
+        ("coach", "2026-03-10T13:10:00Z"),
+        ("coach", "2026-03-10T13:52:00Z"),
+    ]
+    stranger = await make_user(services, Role.CLIENT, "Sam Stranger")
+    hidden = await client.get(
+        f"/api/bookings/{booked.booking_id}/attendance", headers=stranger.headers
+    )
+    assert hidden.status == 404
+    assert hidden.content_type == "application/problem+json"
+
 
 async def test_a_coach_alone_makes_a_client_no_show(
     client: Client, services: Services, clock: FakeClock, peers: Joiner
@@ -107,6 +128,27 @@ async def test_a_session_nobody_joined_is_decided_by_the_sweep(
     await services.scheduling.attendance.decide_overdue()
     # Nobody came: an admin resolves it (and it is not paid out meanwhile).
     assert await status_of(services, booked.booking_id) == "interrupted"
+    path = f"/api/admin/bookings/{booked.booking_id}/outcome"
+    refused = await client.post(path, json={"outcome": "completed"}, headers=booked.coach.headers)
+    assert refused.status == 403
+    admin = await make_user(services, Role.ADMIN, "Ada Admin")
+    wrong = await client.post(path, json={"outcome": "interrupted"}, headers=admin.headers)
+    assert wrong.status == 422
+    resolved = await client.post(path, json={"outcome": "no_show_coach"}, headers=admin.headers)
+    assert resolved.status == 200, await resolved.text()
+    assert (await resolved.json())["outcome"] == "no_show_coach"
+    again = await client.post(path, json={"outcome": "completed"}, headers=admin.headers)
+    assert again.status == 409
+    assert await status_of(services, booked.booking_id) == "no_show_coach"
+    async with services.db.session() as session:
+        refunds = list(
+            await session.scalars(
+                select(PaymentRefund.status).where(
+                    PaymentRefund.booking_id == uuid.UUID(booked.booking_id)
+                )
+            )
+        )
+    assert refunds == ["succeeded"]
 
 
 async def test_a_coach_who_never_came_refunds_the_client_in_full(

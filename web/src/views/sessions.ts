@@ -234,6 +234,7 @@ export function bookingItem(booking: Booking, refresh: () => void): HTMLElement 
     booking.unread_messages ? h("p", { class: "unread" }, `${booking.unread_messages} unread message${booking.unread_messages === 1 ? "" : "s"}`) : null,
     actions,
   );
+  if (DECIDED[booking.status]) item.append(attendanceDetails(booking, role ?? ""));
   if (booking.actions.includes("reschedule")) {
     const button = h("button", { type: "button", "aria-expanded": "false" }, "Reschedule");
     button.addEventListener("click", () => {
@@ -258,6 +259,44 @@ export function bookingItem(booking: Booking, refresh: () => void): HTMLElement 
     actions.append(button);
   }
   return item;
+}
+
+/** What each decided outcome means, in the reader's words. */
+const DECIDED: Record<string, string> = {
+  completed: "Completed: you were both there.",
+  no_show_client: "The client did not join within 15 minutes of the start (no-show).",
+  no_show_coach: "The coach did not join: the client is refunded in full.",
+  interrupted: "Interrupted: the session did not go as booked. Our team will resolve it.",
+};
+
+interface Attendance {
+  outcome: string | null;
+  together_seconds: number;
+  stays: { role: string; via: string; joined_at: string; left_at: string | null }[];
+}
+
+/** The outcome of a decided session and the attendance it was decided from, on demand. */
+function attendanceDetails(booking: Booking, role: string): HTMLElement {
+  const details = h("details", { class: "attendance" }, h("summary", {}, "Attendance"), h("p", {}, DECIDED[booking.status]));
+  details.addEventListener("toggle", () => {
+    if (!details.open || details.dataset.loaded) return;
+    details.dataset.loaded = "1";
+    void (async () => {
+      try {
+        const seen = await get<Attendance>(`/api/bookings/${booking.id}/attendance`);
+        const who = (r: string) => (r === role ? "You" : r === "coach" ? "Coach" : "Client");
+        details.append(
+          h("p", {}, `Together for ${Math.round(seen.together_seconds / 60)} of ${booking.duration} minutes.`),
+          seen.stays.length
+            ? h("ul", {}, seen.stays.map((s) => h("li", {}, `${who(s.role)}${s.via === "phone" ? " (by phone)" : ""}: ${clock(s.joined_at)} – ${s.left_at ? clock(s.left_at) : "end"}`)))
+            : h("p", {}, "Nobody joined the room."),
+        );
+      } catch (error) {
+        details.append(errorBox(explain(error)));
+      }
+    })();
+  });
+  return details;
 }
 
 export async function sessions(main: HTMLElement, _: string[], query: URLSearchParams): Promise<() => void> {
