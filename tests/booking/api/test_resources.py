@@ -216,6 +216,7 @@ async def test_the_download_names_the_file_exactly_and_safely(
     assert got.headers["Content-Disposition"] == (
         "attachment; filename=\"_bung Werte.exe.pdf\"; filename*=UTF-8''%C3%9Cbung%20Werte.exe.pdf"
     )
+    assert (await got.read()).startswith(b"%PDF")  # read to its end: the download completes
 
 
 @pytest.mark.parametrize(
