@@ -185,6 +185,7 @@ async def services(
                 )
                 chat = Chat(sio, settings, clock, scheduling.messages, signalling)
             countdown = None
+            attendance = None
             if rights is not None and signalling is not None:
                 store: Store = (
                     RedisStore(settings.redis_url, settings.redis_prefix)
@@ -195,7 +196,8 @@ async def services(
                     sio, settings, clock, scheduling.sessions, signalling, rights, store, metrics
                 )
                 rights.on_close(countdown.following(signalling.close_room))
-                Attendance(signalling, countdown, scheduling.attendance).register()
+                attendance = Attendance(signalling, countdown, scheduling.attendance)
+                attendance.register()
             resources = Resources(
                 db,
                 clock,
@@ -212,6 +214,7 @@ async def services(
             )
             async with (
                 running(clock, jobs),
+                _running(attendance),  # after the sockets close: their leaves are written
                 _running(signalling),
                 _running(rights),
                 _running(countdown),

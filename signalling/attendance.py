@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from booking.services.attendance import AttendanceBook
@@ -17,6 +19,7 @@ from signalling.countdown import Countdown
 from signalling.session import SessionSignalling
 
 log = logging.getLogger(__name__)
+LEAVE_WRITE_WAIT = 5.0
 
 
 class Attendance:
@@ -28,6 +31,16 @@ class Attendance:
         self.book = book
         self.stays: dict[str, int] = {}  # sid -> its open stay
         self.writing: set[asyncio.Task[None]] = set()
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """On the way out, after the room's sockets are closed, wait (a few seconds at most)
+        for their leaves to be written, before the database closes."""
+        try:
+            yield
+        finally:
+            if self.writing:
+                await asyncio.wait(set(self.writing), timeout=LEAVE_WRITE_WAIT)
 
     def register(self) -> None:
         self.session.on_join(self.joined)
