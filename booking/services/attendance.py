@@ -25,10 +25,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from booking.policy import outcomes, states
+from booking.policy import outcomes
 from booking.policy.states import Event, Status
 from booking.services.bookings import Party, participant_booking
 from booking.services.refunds import Refunds
+from booking.services.statuses import move
 from booking.storage import attendance as store
 from booking.storage import bookings as booking_store
 from booking.storage.bookings import Booking
@@ -156,21 +157,11 @@ class AttendanceBook:
                     f"Only an interrupted session is resolved; this one is {booking.status}.",
                 )
             event = EVENT_OF[outcome]
-            after = states.transition(Status.INTERRUPTED, event)
-            if not await booking_store.set_status(
-                session, booking, after.value, expected=Status.INTERRUPTED.value
-            ):
-                raise Conflict(Code.ILLEGAL_TRANSITION, "Another admin resolved it first.")
-            booking.updated_at = now
-            booking_store.record(
-                session,
-                booking,
-                at=now,
-                event=event.value,
-                from_status=Status.INTERRUPTED.value,
-                actor_id=admin_id,
-                facts="resolved by an admin",
+            moved = await move(
+                session, booking, event, now, actor_id=admin_id, facts="resolved by an admin"
             )
+            if not moved:
+                raise Conflict(Code.ILLEGAL_TRANSITION, "Another admin resolved it first.")
             if outcome is not Status.COMPLETED:
                 refund_id = await self.refunds.owe(session, booking, event, now)
         await self.audit.record(
@@ -206,24 +197,11 @@ class AttendanceBook:
                 ],
             )
             outcome = outcomes.decide(seen, now, self.rules)
-            before = Status(booking.status)
-            after = states.transition(before, EVENT_OF[outcome])
-            if not await booking_store.set_status(
-                session, booking, after.value, expected=before.value
-            ):
+            together = int(_together(seen, now).total_seconds())
+            booked = int((seen.end - seen.start).total_seconds())
+            facts = f"together {together} s of {booked} s; stays {len(rows)}"
+            if not await move(session, booking, EVENT_OF[outcome], now, actor_id=None, facts=facts):
                 return None
-            booking.updated_at = now
-            together = _together(seen, now)
-            booking_store.record(
-                session,
-                booking,
-                at=now,
-                event=EVENT_OF[outcome].value,
-                from_status=before.value,
-                actor_id=None,
-                facts=f"together {int(together.total_seconds())} s of "
-                f"{int((seen.end - seen.start).total_seconds())} s; stays {len(rows)}",
-            )
             if outcome in (Status.NO_SHOW_CLIENT, Status.NO_SHOW_COACH):
                 refund_id = await self.refunds.owe(session, booking, EVENT_OF[outcome], now)
         if refund_id is not None:

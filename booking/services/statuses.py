@@ -60,7 +60,7 @@ async def release(
     """held -> expired because the payment was canceled; the freed booking."""
     if booking.status != states.Status.HELD:
         return []
-    if not await _move(
+    if not await move(
         session, booking, states.Event.EXPIRE, now, actor_id=None, facts=f"payment {why}"
     ):
         return []
@@ -89,13 +89,13 @@ async def confirm(
 ) -> bool:
     """held -> confirmed (`pay`), or expired -> confirmed (`pay_in_time`); False if another
     request moved it first."""
-    if not await _move(session, booking, event, now, actor_id=booking.client_id):
+    if not await move(session, booking, event, now, actor_id=booking.client_id):
         return False
     booking.confirmed_at = now
     return True
 
 
-async def _move(
+async def move(
     session: AsyncSession,
     booking: Booking,
     event: states.Event,
@@ -104,8 +104,8 @@ async def _move(
     actor_id: uuid.UUID | None,
     facts: str = "",
 ) -> bool:
-    """The booking's hold ends by `event` from its current status, recorded; False if another
-    request moved it first."""
+    """The booking moves by `event` from its current status (any hold ends), recorded as a
+    booking event; False if another request moved it first."""
     before = states.Status(booking.status)
     after = checked_transition(before, event)
     if not await store.set_status(session, booking, after.value, expected=before.value):
