@@ -7,6 +7,7 @@ through `realtime.clock.utc`.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, MetaData, event, text
+from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_connection
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
@@ -65,6 +67,32 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 def new_id() -> uuid.UUID:
     return uuid.uuid4()
+
+
+# How long the pool waits for a SQLite connection being thrown away to close.
+SQLITE_CLOSE_WAIT = 2.0
+
+
+async def _close_sqlite_connection(self: AsyncAdapt_aiosqlite_connection) -> None:
+    """SQLAlchemy's graceful close of an aiosqlite connection it throws away (a task was
+    cancelled while it held the connection), without aiosqlite's `close()`: when the task is
+    cancelled again during that close, aiosqlite (0.22) stops its worker thread and then waits
+    for the thread once more, forever, after the thread has gone (a task pending for ever, so a
+    shutdown that waits for its tasks hangs; seen as a test server stopped during a session's
+    leave writes, and as sqlalchemy#13039 and wapiti-scanner/wapiti#802 elsewhere). `stop()`
+    closes the sqlite3 connection (an open transaction rolls back) and ends the thread; the
+    wait for it is bounded and, being `asyncio.wait`, a cancellation leaves nothing behind."""
+    driver = self._connection
+    if driver._connection is None:  # closed already, its thread ended or ending
+        return
+    stopped = driver.stop()
+    if stopped is not None:
+        await asyncio.wait({stopped}, timeout=SQLITE_CLOSE_WAIT)
+
+
+AsyncAdapt_aiosqlite_connection._terminate_graceful_close = (  # type: ignore[method-assign]
+    _close_sqlite_connection
+)
 
 
 class Database:

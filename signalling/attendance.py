@@ -79,7 +79,9 @@ class Attendance:
             log.exception("attendance: a leave not written (stay %s)", stay)
 
     async def ended(self, booking_id: Any) -> None:
-        await asyncio.gather(*self.writing, return_exceptions=True)
+        # `wait`, not `gather`: the hook cancelled (a shutdown) leaves the leave writes running.
+        if self.writing:
+            await asyncio.wait(set(self.writing))
         outcome = await self.book.decide(booking_id)
         if outcome is not None:
             log.info("session %s decided: %s", booking_id, outcome.value)
