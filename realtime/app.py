@@ -18,6 +18,7 @@ from booking.api import details as details_api
 from booking.api import messages as messages_api
 from booking.api import money as money_api
 from booking.api import notes as notes_api
+from booking.api import notifications as notifications_api
 from booking.api import payments as payments_api
 from booking.api import resources as resources_api
 from booking.api import subscriptions as subscriptions_api
@@ -48,6 +49,7 @@ ROUTE_TABLES: tuple[ApiRoutes, ...] = (
     payments_api.routes,
     changes_api.routes,
     attendance_api.routes,
+    notifications_api.routes,
     money_api.routes,
     calendar_api.routes,
     availability_api.routes,

@@ -87,6 +87,12 @@ class Code(StrEnum):
     PAYMENT_NOT_FOUND = "payment_not_found"
     BOOKING_NOT_CONFIRMED = "booking_not_confirmed"
     TIME_OFF_NOT_FOUND = "time_off_not_found"
+    # reviews
+    REVIEW_NOT_FOUND = "review_not_found"
+    REVIEW_NOT_ALLOWED = "review_not_allowed"
+    ALREADY_REVIEWED = "already_reviewed"
+    ALREADY_RESPONDED = "already_responded"
+    ALREADY_HIDDEN = "already_hidden"
     # imported calendars
     CALENDAR_NOT_FOUND = "calendar_not_found"
     CALENDAR_UNREACHABLE = "calendar_unreachable"

@@ -24,6 +24,7 @@ from booking.payments.demo import DemoProvider
 from booking.payments.provider import PaymentProvider
 from booking.services.calendars import CalendarFeed, NoFeed
 from booking.services.coaching import Coaching
+from booking.services.notifications import nobody_listening
 from booking.services.openings import POLL_SECONDS as OPENINGS_POLL_SECONDS
 from booking.services.openings import Openings, TellingOpenings
 from booking.services.resources import Caps, Resources
@@ -52,6 +53,7 @@ from signalling.chat import Chat
 from signalling.countdown import Countdown
 from signalling.deadlines import MemoryStore, RedisStore, Store
 from signalling.limits import SocketLimits
+from signalling.notifications import NotificationPush
 from signalling.presence import MemoryPresence, OnlineCoaches, Presence, RedisPresence
 from signalling.resources import RoomAnnouncer
 from signalling.rights import Bus, LocalBus, RedisBus, SocketRights
@@ -63,6 +65,7 @@ HOLD_SWEEP_SECONDS = 15
 OUTCOME_SWEEP_SECONDS = 60
 # How often each process looks for emails to send.
 EMAIL_POLL_SECONDS = 5
+REMINDER_POLL_SECONDS = 30
 # How often pending refunds (whose provider call failed) are tried again.
 REFUND_RETRY_SECONDS = 300
 
@@ -156,7 +159,16 @@ async def services(
             await resealing.reseal(settings, db, sealer)
         async with payment_providers(settings) as (provider, transfers):
             scheduling = Scheduling.build(
-                settings, db, clock, feed, provider, transfers, sealer, audit, rooms=rights
+                settings,
+                db,
+                clock,
+                feed,
+                provider,
+                transfers,
+                sealer,
+                audit,
+                rooms=rights,
+                push=NotificationPush(sio) if sio is not None else nobody_listening,
             )
             jobs = {
                 "expire-holds": (HOLD_SWEEP_SECONDS, scheduling.bookings.expire_holds),
@@ -167,6 +179,7 @@ async def services(
                 "next-free-slots": (OPENINGS_POLL_SECONDS, openings.run),
                 "refresh-calendars": (60, scheduling.imports.refresh_due),
                 "decide-outcomes": (OUTCOME_SWEEP_SECONDS, scheduling.attendance.decide_overdue),
+                "send-reminders": (REMINDER_POLL_SECONDS, scheduling.reminders.send_due),
             }
             if watched is not None:
                 jobs["mark-watched-coaches"] = (WATCH_REFRESH, watched.refresh)
@@ -241,7 +254,7 @@ async def services(
                         revocations=rights,
                     ),
                     outbox=outbox,
-                    coaching=Coaching.build(db, clock, settings.secret_key, online),
+                    coaching=Coaching.build(db, clock, settings.secret_key, online, audit),
                     scheduling=scheduling,
                     socket_limits=socket_limits,
                     sealer=sealer,

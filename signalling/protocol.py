@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from realtime.errors import Code
 from signalling.chat_protocol import ChatJoin
 from signalling.countdown_protocol import IceServer, TimerSync
+from signalling.notifications_protocol import NOTIFICATION_EVENT
 from signalling.protodoc import ClientEvent, Doc, Namespace, ServerEvent, document
 from signalling.room_protocol import ROOM_CLIENT_EVENTS, ROOM_SERVER_EVENTS
 
@@ -163,6 +164,7 @@ socket.on("connect", async () => {
                 "reason": "held",
             },
         ),
+        NOTIFICATION_EVENT,
     ),
 )
 
@@ -439,6 +441,7 @@ socket.on("peer-reconnected", () => pc.restartIce());
             example={"code": "rate_limited", "message": "Slow down.", "event": "signal"},
         ),
         *ROOM_SERVER_EVENTS,
+        NOTIFICATION_EVENT,
     ),
 )
 

@@ -71,6 +71,9 @@ class BookingOut(Output):
         description="Chat messages from the other participant you have not marked read "
         "(`chat:read`); counted in listings, 0 elsewhere.",
     )
+    reviewed: bool = Field(
+        False, description="The session has its client's review (in listings; false elsewhere)."
+    )
 
     @classmethod
     def of(cls, booking: BookingView) -> BookingOut:
@@ -90,6 +93,7 @@ class BookingOut(Output):
             created_at=booking.created_at,
             actions=booking.actions,
             unread_messages=booking.unread_messages,
+            reviewed=booking.reviewed,
         )
 
 

@@ -74,8 +74,11 @@ class ReviewOut(Output):
     rating: int
     text: str
     anonymous: bool
-    client_name: str | None = Field(description="null on anonymous reviews")
-    coach_response: str | None
+    client_name: str | None = Field(
+        description="The author's first name and initial; null on anonymous reviews."
+    )
+    coach_response: str | None = Field(description="The coach's one public answer.")
+    responded_at: datetime | None
     created_at: datetime
 
 

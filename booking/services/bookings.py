@@ -27,6 +27,7 @@ from booking.services.calendars import CalendarFeed, calendar_near
 from booking.storage import bookings as store
 from booking.storage import calendars as calendar_store
 from booking.storage import messages as message_store
+from booking.storage import reviews as review_store
 from booking.storage.bookings import Booking
 from booking.storage.calendars import CoachFacts
 from booking.storage.coaches import Coach
@@ -73,6 +74,8 @@ class BookingView:
     client_name: str | None = None
     # Chat messages the other participant sent that the caller has not read (listings only).
     unread_messages: int = 0
+    # Whether the session has its client's review (listings only).
+    reviewed: bool = False
 
 
 @dataclass(frozen=True)
@@ -290,11 +293,15 @@ class Bookings:
             else:
                 query = query.order_by(Booking.starts_at.desc())
             rows = (await session.execute(query.limit(limit))).all()
-            unread = await message_store.unread(
-                await session.connection(), [b.id for b, _, _ in rows], party.user_id
-            )
+            ids = [b.id for b, _, _ in rows]
+            unread = await message_store.unread(await session.connection(), ids, party.user_id)
+            reviewed = await review_store.reviewed(session, ids)
             return [
-                replace(view(booking, coach, name, now), unread_messages=unread.get(booking.id, 0))
+                replace(
+                    view(booking, coach, name, now),
+                    unread_messages=unread.get(booking.id, 0),
+                    reviewed=booking.id in reviewed,
+                )
                 for booking, coach, name in rows
             ]
 

@@ -35,6 +35,7 @@ from booking.policy import refunds as refund_rules
 from booking.policy import slots, states
 from booking.policy.reschedules import Verdict, may_reschedule
 from booking.policy.slots import Interval
+from booking.services import reminders
 from booking.services.bookings import (
     BookingView,
     Party,
@@ -169,6 +170,7 @@ class Changes:
                     actor_id=party.user_id,
                     facts=f"from {old.start.isoformat()} to {start.isoformat()}",
                 )
+                await reminders.follow(session, booking, now)
                 name = await client_name(session, booking)
                 return Moved(view(booking, coach, name, now), old, released)
         except IntegrityError as exc:
@@ -226,6 +228,7 @@ class Changes:
                 from_status=status.value,
                 actor_id=party.user_id,
             )
+            await reminders.follow(session, booking, now)
             refund_id = await self.refunds.owe(session, booking, event, now)
             result = view(booking, coach, await client_name(session, booking), now)
         await self.audit.record(

@@ -12,6 +12,7 @@ from booking.services.directory import Directory
 from booking.services.favourites import Favourites
 from booking.services.reviews import Reviews
 from booking.services.specialties import Specialties
+from realtime.audit import Audit
 from realtime.clock import Clock
 from realtime.db import Database
 from realtime.keys import derive
@@ -30,7 +31,12 @@ class Coaching:
 
     @classmethod
     def build(
-        cls, db: Database, clock: Clock, secret_key: str, presence: OnlineStatus | None = None
+        cls,
+        db: Database,
+        clock: Clock,
+        secret_key: str,
+        presence: OnlineStatus | None = None,
+        audit: Audit | None = None,
     ) -> Coaching:
         cursor_key = derive(secret_key, "list-cursor")
         presence = presence or NobodyOnline()
@@ -42,5 +48,5 @@ class Coaching:
             directory=Directory(db, clock, cursor_key, presence),
             badges=Badges(db, clock),
             favourites=Favourites(db, clock, presence),
-            reviews=Reviews(db, clock, cursor_key),
+            reviews=Reviews(db, clock, cursor_key, audit),
         )

@@ -22,9 +22,11 @@ from booking.services.details import Details
 from booking.services.ledger import Ledger
 from booking.services.messages import Messages
 from booking.services.notes import Notes
+from booking.services.notifications import Notifications, Push, nobody_listening
 from booking.services.payments import Payments
 from booking.services.payouts import Payouts
 from booking.services.refunds import Refunds
+from booking.services.reminders import Reminders
 from booking.services.sessions import SessionGate, Sessions
 from booking.services.subscriptions import Subscriptions
 from booking.services.webhooks import StripeWebhooks
@@ -53,6 +55,8 @@ class Scheduling:
     messages: Messages
     webhooks: StripeWebhooks
     attendance: AttendanceBook
+    reminders: Reminders
+    notifications: Notifications
 
     @classmethod
     def build(
@@ -66,6 +70,7 @@ class Scheduling:
         sealer: Sealer,
         audit: Audit,
         rooms: SessionGate | None = None,
+        push: Push = nobody_listening,
     ) -> Scheduling:
         rules = RefundPolicy(
             full_notice_hours=settings.refund_full_notice_hours,
@@ -139,4 +144,6 @@ class Scheduling:
                 ),
                 end_grace=settings.session_end_grace,
             ),
+            reminders=Reminders(db, clock, push),
+            notifications=Notifications(db, clock),
         )

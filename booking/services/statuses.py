@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.policy import states
+from booking.services import reminders
 from booking.storage import bookings as store
 from booking.storage.bookings import Booking
 from realtime.errors import Code, Conflict
@@ -121,4 +122,5 @@ async def move(
         actor_id=actor_id,
         facts=facts,
     )
+    await reminders.follow(session, booking, now)
     return True

@@ -1,4 +1,6 @@
-"""Client reviews of coaches (1-5 stars), optionally anonymous, with the coach's response."""
+"""Client reviews of coaches (1-5 stars), one per completed session, anonymous or under the
+name the client chose to show (first name and initial), with the coach's one response; a
+review an admin hid stays, with why, and counts nowhere."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     SmallInteger,
+    String,
     Text,
     Uuid,
     func,
@@ -20,7 +23,6 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from realtime.auth.models import User
 from realtime.db import Base, UtcDateTime, new_id
 
 
@@ -29,6 +31,7 @@ class Review(Base):
     __table_args__ = (
         CheckConstraint("rating BETWEEN 1 AND 5", name="rating"),
         Index("ix_reviews_coach", "coach_id", "created_at", "id"),
+        Index("uq_reviews_booking", "booking_id", unique=True),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
@@ -36,13 +39,24 @@ class Review(Base):
     client_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), default=None
     )
-    # The completed session this review is about (required once bookings exist, issue 3).
+    # The completed session this review is about: one review each (None on reviews imported
+    # without a session, as the demo's older ones).
     booking_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
     rating: Mapped[int] = mapped_column(SmallInteger)
     text: Mapped[str] = mapped_column(Text, default="")
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The name shown on a review that is not anonymous, fixed when it was written (a first
+    # name and an initial, `policy.reviews.public_name`); None on anonymous ones.
+    author_name: Mapped[str | None] = mapped_column(String(60), default=None)
     coach_response: Mapped[str | None] = mapped_column(Text, default=None)
+    responded_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    hidden_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    hidden_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    hidden_reason: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+SHOWN = Review.hidden_at.is_(None)
 
 
 async def totals(session: AsyncSession, coach_id: uuid.UUID) -> tuple[int, int]:
@@ -50,7 +64,7 @@ async def totals(session: AsyncSession, coach_id: uuid.UUID) -> tuple[int, int]:
     row = (
         await session.execute(
             select(func.coalesce(func.sum(Review.rating), 0), func.count()).where(
-                Review.coach_id == coach_id
+                Review.coach_id == coach_id, SHOWN
             )
         )
     ).one()
@@ -62,7 +76,7 @@ async def by_star(session: AsyncSession, coach_id: uuid.UUID) -> dict[int, int]:
     counts = dict.fromkeys(range(1, 6), 0)
     rows = await session.execute(
         select(Review.rating, func.count())
-        .where(Review.coach_id == coach_id)
+        .where(Review.coach_id == coach_id, SHOWN)
         .group_by(Review.rating)
     )
     for rating, count in rows:
@@ -75,16 +89,38 @@ async def newest(
     coach_id: uuid.UUID,
     limit: int,
     before: tuple[datetime, uuid.UUID] | None = None,
-) -> list[tuple[Review, str | None]]:
-    """The coach's reviews, newest first, each with its author's display name; `before` is
-    the (created_at, id) of the last review already shown."""
+) -> list[Review]:
+    """The coach's shown reviews, newest first; `before` is the (created_at, id) of the last
+    review already shown."""
     query = (
-        select(Review, User.display_name)
-        .outerjoin(User, User.id == Review.client_id)
-        .where(Review.coach_id == coach_id)
+        select(Review)
+        .where(Review.coach_id == coach_id, SHOWN)
         .order_by(Review.created_at.desc(), Review.id.desc())
         .limit(limit)
     )
     if before is not None:
         query = query.where(tuple_(Review.created_at, Review.id) < tuple_(*before))
-    return list(await session.execute(query))
+    return list(await session.scalars(query))
+
+
+async def by_id(
+    session: AsyncSession, review_id: uuid.UUID, *, lock: bool = False
+) -> Review | None:
+    return await session.get(Review, review_id, with_for_update=lock)
+
+
+async def of_booking(session: AsyncSession, booking_id: uuid.UUID) -> Review | None:
+    review: Review | None = await session.scalar(
+        select(Review).where(Review.booking_id == booking_id)
+    )
+    return review
+
+
+async def reviewed(session: AsyncSession, booking_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of the bookings have a review."""
+    if not booking_ids:
+        return set()
+    found = await session.scalars(
+        select(Review.booking_id).where(Review.booking_id.in_(booking_ids))
+    )
+    return {booking_id for booking_id in found if booking_id is not None}

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from booking.money import Money
 from booking.policy import slots
 from booking.policy.pricing import session_price
+from booking.policy.reviews import public_name
 from booking.policy.slots import Interval
 from booking.services.calendars import calendar_near
 from booking.storage.applications import ApplicationEvent, ProfessionalReference
@@ -234,18 +235,23 @@ def _reviews(
     now: datetime,
 ) -> None:
     for rating in ratings:
+        reviewer = rng.randrange(len(reviewers))
+        anonymous = rng.random() < 0.6
+        written = now - timedelta(days=rng.randint(3, 300), minutes=rng.randint(0, 1439))
+        responded = rng.random() < 0.15
         rows[Review].append(
             {
                 "id": uuid.uuid4(),
                 "coach_id": coach_id,
-                "client_id": rng.choice(reviewers),
+                "client_id": reviewers[reviewer],
                 "booking_id": None,
                 "rating": rating,
                 "text": rng.choice(texts.REVIEWS[rating]),
-                "anonymous": rng.random() < 0.3,
-                "coach_response": rng.choice(texts.RESPONSES) if rng.random() < 0.15 else None,
-                "created_at": now
-                - timedelta(days=rng.randint(3, 300), minutes=rng.randint(0, 1439)),
+                "anonymous": anonymous,
+                "author_name": None if anonymous else public_name(texts.REVIEWERS[reviewer]),
+                "coach_response": rng.choice(texts.RESPONSES) if responded else None,
+                "responded_at": written + timedelta(days=1) if responded else None,
+                "created_at": written,
             }
         )
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import socketio
 
+from signalling.notifications_protocol import NOTIFICATION
 from signalling.protocol import AVAILABILITY, SLOTS_CHANGED
 
 # Long enough for a loaded machine; a passing test waits only as long as the event takes.
@@ -17,8 +18,10 @@ class Viewer:
     def __init__(self) -> None:
         self.sio = socketio.AsyncClient(reconnection=False)
         self.changes: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.notifications: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.refusals: list[Any] = []
         self.sio.on(SLOTS_CHANGED, handler=self.changes.put_nowait, namespace=AVAILABILITY)
+        self.sio.on(NOTIFICATION, handler=self.notifications.put_nowait, namespace=AVAILABILITY)
         self.sio.on("connect_error", handler=self.refusals.append, namespace=AVAILABILITY)
 
     async def connect(
@@ -45,6 +48,9 @@ class Viewer:
 
     async def next_change(self) -> dict[str, Any]:
         return await asyncio.wait_for(self.changes.get(), WAIT)
+
+    async def next_notification(self) -> dict[str, Any]:
+        return await asyncio.wait_for(self.notifications.get(), WAIT)
 
     async def close(self) -> None:
         await self.sio.disconnect()
