@@ -69,8 +69,8 @@ def new_id() -> uuid.UUID:
     return uuid.uuid4()
 
 
-# How long the pool waits for a SQLite connection being thrown away to close.
-SQLITE_CLOSE_WAIT = 2.0
+# How often a close of a thrown-away SQLite connection looks whether its thread still runs.
+SQLITE_CLOSE_POLL = 0.25
 
 
 async def _close_sqlite_connection(self: AsyncAdapt_aiosqlite_connection) -> None:
@@ -80,14 +80,21 @@ async def _close_sqlite_connection(self: AsyncAdapt_aiosqlite_connection) -> Non
     for the thread once more, forever, after the thread has gone (a task pending for ever, so a
     shutdown that waits for its tasks hangs; seen as a test server stopped during a session's
     leave writes, and as sqlalchemy#13039 and wapiti-scanner/wapiti#802 elsewhere). `stop()`
-    closes the sqlite3 connection (an open transaction rolls back) and ends the thread; the
-    wait for it is bounded and, being `asyncio.wait`, a cancellation leaves nothing behind."""
+    closes the sqlite3 connection (an open transaction rolls back) and ends the thread; this
+    waits until it has (at most the busy timeout, if the thread waits for a lock), or until
+    the thread is found gone without answering. `asyncio.wait` leaves nothing behind when
+    the wait itself is cancelled."""
     driver = self._connection
     if driver._connection is None:  # closed already, its thread ended or ending
         return
     stopped = driver.stop()
-    if stopped is not None:
-        await asyncio.wait({stopped}, timeout=SQLITE_CLOSE_WAIT)
+    if stopped is None:
+        return
+    while not stopped.done():
+        await asyncio.wait({stopped}, timeout=SQLITE_CLOSE_POLL)
+        if not stopped.done() and not driver._thread.is_alive():
+            stopped.cancel()  # the thread ended before it took our request: nothing to wait for
+            return
 
 
 AsyncAdapt_aiosqlite_connection._terminate_graceful_close = (  # type: ignore[method-assign]

@@ -31,6 +31,7 @@ from booking.policy import slots
 from booking.policy.pricing import session_price
 from booking.policy.reviews import public_name
 from booking.policy.slots import Interval
+from booking.services import notifications, reminders
 from booking.services.calendars import calendar_near
 from booking.storage.applications import ApplicationEvent, ProfessionalReference
 from booking.storage.bookings import Booking
@@ -152,10 +153,11 @@ async def _demo_sessions(session: AsyncSession, now: datetime, taken: list[Inter
     ]
     plan = [(s.start, "confirmed") for s in upcoming] + past
     price = session_price(Money(offering.rate_minor, coach.currency), duration)
+    added: list[Booking] = []
     for start, status in plan:
         end = start + timedelta(minutes=duration)
         guard = slots.blocked(start, end, schedule)
-        session.add(
+        added.append(
             Booking(
                 coach_id=coach.id,
                 client_id=client_id,
@@ -175,11 +177,33 @@ async def _demo_sessions(session: AsyncSession, now: datetime, taken: list[Inter
                 updated_at=min(now, end),
             )
         )
+    session.add_all(added)
     await session.flush()
+    await _reminders(session, [b for b in added if b.status == "confirmed"], client_id, now)
     others = await session.scalars(
         select(User.id).where(User.email.like("reviewer%@demo.flourish.example")).limit(4)
     )
     await seed_money(session, coach, schedule, list(others), price, duration, now)
+
+
+async def _reminders(
+    session: AsyncSession, upcoming: list[Booking], client_id: uuid.UUID, now: datetime
+) -> None:
+    """The upcoming sessions' reminders, as confirming them wrote them, and the client's
+    notification of the next one (as its reminder would have told it), unread."""
+    for booking in upcoming:
+        await reminders.follow(session, booking, now)
+    if upcoming:
+        client_zone = await session.scalar(select(User.time_zone).where(User.id == client_id))
+        first = min(upcoming, key=lambda b: b.starts_at)
+        notifications.add(
+            session,
+            client_id,
+            kind=reminders.KIND,
+            text=reminders.reminder_text(first.starts_at, client_zone or "UTC"),
+            booking_id=first.id,
+            at=now - timedelta(minutes=5),
+        )
 
 
 def demo_rows(now: datetime, password_hash: str) -> Rows:

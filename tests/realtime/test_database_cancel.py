@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from realtime.db import SQLITE_CLOSE_WAIT, Database
+from realtime.db import Database
 
 
 def closing_connections() -> list[asyncio.Task[object]]:
@@ -47,7 +47,7 @@ async def test_writers_cancelled_twice_leave_no_connection_closing_for_ever(
             assert not running
         closing = closing_connections()
         if closing:
-            await asyncio.wait(closing, timeout=SQLITE_CLOSE_WAIT + 3)
+            await asyncio.wait(closing, timeout=5)
         assert [task for task in closing if not task.done()] == []
         async with db.transaction() as conn:  # the database is still there to use
             assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar_one() > 0

@@ -12,6 +12,7 @@ import { coachProfile } from "./views/coach";
 import { coachHome } from "./views/coachside";
 import { directory } from "./views/directory";
 import { favourites } from "./views/favourites";
+import { followNotifications, notifications, onUnreadChange, unreadCount } from "./views/notifications";
 import { room } from "./views/room";
 import { sessions } from "./views/sessions";
 import { twoFactorSetup } from "./views/twofactor";
@@ -24,6 +25,15 @@ function nav(): void {
     if (user.role === "client") links.push(h("a", { href: "/favourites" }, "Saved coaches"));
     if (user.role === "coach") links.push(h("a", { href: "/coach" }, "Coach dashboard"));
     if (user.role === "admin") links.push(h("a", { href: "/admin" }, "Admin"));
+    const count = unreadCount();
+    links.push(
+      h(
+        "a",
+        { href: "/notifications", class: "notifications-link", "aria-label": count ? `Notifications, ${count} unread` : "Notifications" },
+        "Notifications",
+        count ? h("span", { class: "count", "aria-hidden": "true" }, String(count)) : "",
+      ),
+    );
     const out = h("button", { type: "button", class: "link" }, "Log out");
     out.addEventListener("click", () => {
       void signOut().then(() => navigate("/"));
@@ -67,11 +77,15 @@ route(/^\/sessions\/([0-9a-f-]{36})$/, signedIn(room));
 route(/^\/coach$/, signedIn(coachHome, "coach"));
 route(/^\/admin$/, signedIn(admin, "admin"));
 route(/^\/two-factor$/, signedIn(twoFactorSetup));
+route(/^\/notifications$/, signedIn(notifications));
 
 onAuthChange(nav);
+onAuthChange(followNotifications);
+onUnreadChange(nav);
 nav();
 const main = document.getElementById("main");
 // A login from another tab, a reload or an emailed link: the refresh cookie signs in first.
 void restore().finally(() => {
+  followNotifications();
   if (main) start(main);
 });

@@ -40,6 +40,7 @@ export interface Review {
   anonymous: boolean;
   client_name: string | null;
   coach_response: string | null;
+  responded_at?: string | null;
   created_at: string;
 }
 
@@ -94,6 +95,17 @@ export interface Booking {
   client_name?: string | null;
   /** Chat messages from the other participant not marked read (in listings). */
   unread_messages?: number;
+  /** The session has its client's review (in listings). */
+  reviewed?: boolean;
+}
+
+export interface AppNotification {
+  id: string;
+  kind: string;
+  text: string;
+  booking_id: string | null;
+  created_at: string;
+  read_at?: string | null;
 }
 
 export interface PaymentStart {

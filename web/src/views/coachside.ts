@@ -5,7 +5,7 @@ import { ApiError, explain, get, has, me, patch, post } from "../api";
 import { append, busy, errorBox, field, fill, h, spinner, status } from "../dom";
 import { longDate, money } from "../format";
 import { focusHeading } from "../router";
-import type { Booking, CoachSelf, Price } from "../types";
+import type { Booking, CoachSelf, Price, Review } from "../types";
 import { profileForm } from "./profileform";
 import { hoursEditor, scheduleSection } from "./schedule";
 import { bookingItem } from "./sessions";
@@ -41,14 +41,63 @@ export async function coachHome(main: HTMLElement): Promise<void> {
   const earnings = h("section", { class: "card", "aria-labelledby": "earnings-title" });
   const schedule = h("section", { class: "card", "aria-labelledby": "schedule-title" });
   const profile = h("section", { class: "card", "aria-labelledby": "profile-title" });
+  const reviews = h("section", { class: "card", "aria-labelledby": "reviews-title" });
   main.append(
     h("p", { class: `verification ${v.status}`, role: "status" }, banner, ` Commission: ${self.commission_bps / 100}%.`),
     sessions,
     earnings,
+    reviews,
     schedule,
     profile,
   );
-  await Promise.all([upcoming(sessions), earningsSection(earnings), scheduleSection(schedule), profileSection(profile, self)]);
+  await Promise.all([
+    upcoming(sessions),
+    earningsSection(earnings),
+    reviewsSection(reviews, self.id),
+    scheduleSection(schedule),
+    profileSection(profile, self),
+  ]);
+}
+
+/** The coach's newest reviews, each answerable once, in public under the review. */
+async function reviewsSection(section: HTMLElement, coachId: string): Promise<void> {
+  fill(section, h("h2", { id: "reviews-title" }, "Reviews of you"), spinner("Loading reviews…"));
+  try {
+    const page = await get<{ items: Review[] }>(`/api/coaches/${coachId}/reviews`, { limit: 20 });
+    const items = page.items.map((review) => {
+      const li = h(
+        "li",
+        { class: "review", "data-id": review.id },
+        h("p", { class: "stars", "aria-label": `${review.rating} out of 5 stars` }, "★".repeat(review.rating) + "☆".repeat(5 - review.rating)),
+        review.text ? h("blockquote", {}, review.text) : null,
+        h("p", { class: "meta" }, review.anonymous ? "Anonymous" : (review.client_name ?? "A client")),
+      );
+      if (review.coach_response) {
+        li.append(h("p", { class: "response" }, h("strong", {}, "Your reply: "), review.coach_response));
+        return li;
+      }
+      const text = h("textarea", { maxlength: 2000, rows: 2, required: true });
+      const said = status();
+      const send = h("button", { type: "submit" }, "Reply");
+      const form = h("form", { class: "review-response" }, field("Your public reply (once)", text), send, said);
+      form.addEventListener("submit", (event) => {
+        event.preventDefault();
+        void busy(send, "Replying…", async () => {
+          try {
+            const answered = await post<Review>(`/api/reviews/${review.id}/response`, { text: text.value });
+            form.replaceWith(h("p", { class: "response" }, h("strong", {}, "Your reply: "), answered.coach_response ?? ""));
+          } catch (error) {
+            said.textContent = explain(error);
+          }
+        });
+      });
+      li.append(form);
+      return li;
+    });
+    fill(section, h("h2", { id: "reviews-title" }, "Reviews of you"), items.length ? h("ul", { class: "reviews" }, items) : h("p", {}, "No reviews yet."));
+  } catch (error) {
+    fill(section, h("h2", { id: "reviews-title" }, "Reviews of you"), errorBox(explain(error)));
+  }
 }
 
 async function upcoming(section: HTMLElement): Promise<void> {

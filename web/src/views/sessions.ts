@@ -235,6 +235,7 @@ export function bookingItem(booking: Booking, refresh: () => void): HTMLElement 
     actions,
   );
   if (DECIDED[booking.status]) item.append(attendanceDetails(booking, role ?? ""));
+  if (role !== "coach" && booking.status === "completed" && !booking.reviewed) item.append(reviewForm(booking));
   if (booking.actions.includes("reschedule")) {
     const button = h("button", { type: "button", "aria-expanded": "false" }, "Reschedule");
     button.addEventListener("click", () => {
@@ -259,6 +260,51 @@ export function bookingItem(booking: Booking, refresh: () => void): HTMLElement 
     actions.append(button);
   }
   return item;
+}
+
+/** The client's review of a completed session: stars, words, and whether to show a name. */
+function reviewForm(booking: Booking): HTMLElement {
+  const legend = h("legend", {}, "Your rating");
+  const stars = h(
+    "fieldset",
+    { class: "stars-input" },
+    legend,
+    ...[5, 4, 3, 2, 1].map((n) => {
+      const input = h("input", { type: "radio", name: `stars-${booking.id}`, value: String(n), required: true });
+      return h("label", {}, input, ` ${n} star${n === 1 ? "" : "s"}`);
+    }),
+  );
+  const text = h("textarea", { maxlength: 2000, rows: 3 });
+  const named = h("input", { type: "checkbox" });
+  const said = status();
+  const send = h("button", { type: "submit", class: "primary" }, "Post review");
+  const form = h(
+    "form",
+    { class: "review-form" },
+    h("h3", {}, `Review your session with ${booking.coach_name}`),
+    stars,
+    field("What would you tell someone considering this coach? (optional)", text),
+    h("label", { class: "check" }, named, " Show my first name and initial (otherwise the review is anonymous)"),
+    send,
+    said,
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const picked = form.querySelector<HTMLInputElement>(`input[name="stars-${booking.id}"]:checked`);
+    if (!picked) {
+      said.textContent = "Choose 1 to 5 stars.";
+      return;
+    }
+    void busy(send, "Posting…", async () => {
+      try {
+        await post(`/api/bookings/${booking.id}/review`, { rating: Number(picked.value), text: text.value, anonymous: !named.checked });
+        form.replaceChildren(h("p", { class: "done", role: "status" }, `Thank you. Your review is on ${booking.coach_name}’s profile.`));
+      } catch (error) {
+        said.textContent = explain(error);
+      }
+    });
+  });
+  return h("details", { class: "review" }, h("summary", {}, "Review this session"), form);
 }
 
 /** What each decided outcome means, in the reader's words. */
