@@ -18,6 +18,7 @@ from booking.services.calendar_imports import CalendarImports
 from booking.services.calendar_sources import FetchRules
 from booking.services.calendars import CalendarFeed
 from booking.services.changes import Changes
+from booking.services.dashboard import Dashboards
 from booking.services.details import Details
 from booking.services.ledger import Ledger
 from booking.services.messages import Messages
@@ -53,6 +54,7 @@ class Scheduling:
     messages: Messages
     webhooks: StripeWebhooks
     attendance: AttendanceBook
+    dashboards: Dashboards
 
     @classmethod
     def build(
@@ -139,4 +141,5 @@ class Scheduling:
                 ),
                 end_grace=settings.session_end_grace,
             ),
+            dashboards=Dashboards(db, clock),
         )
