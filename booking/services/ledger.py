@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -188,16 +189,12 @@ def summarise(
     lines: list[store.CoachLine], period: Period
 ) -> tuple[list[Balance], list[PeriodEarnings]]:
     """Balances per currency and figures per period, from a coach's ledger lines."""
-    by_period: dict[tuple[str, str], Figures] = defaultdict(Figures)
+    by_period = tally(lines, lambda at: period_of(at, period))
     totals: dict[str, Figures] = defaultdict(Figures)
     owed: dict[str, int] = defaultdict(int)
     pending: dict[str, int] = defaultdict(int)
     for line in lines:
-        for figures in (
-            by_period[(period_of(line.at, period), line.currency)],
-            totals[line.currency],
-        ):
-            _count(figures, line)
+        _count(totals[line.currency], line)
         if line.account == ledger.Account.COACH_PAYABLE:
             owed[line.currency] -= line.amount_minor
             if line.booking_status is not None and line.booking_status not in SETTLED:
@@ -207,6 +204,17 @@ def summarise(
     ]
     periods = [PeriodEarnings(p, cur, f) for (p, cur), f in sorted(by_period.items())]
     return balances, periods
+
+
+def tally(
+    lines: list[store.CoachLine], label: Callable[[datetime], str]
+) -> dict[tuple[str, str], Figures]:
+    """Figures per (label of the line's time, currency): by UTC period here, by month in the
+    coach's zone on the dashboard (booking.services.dashboard)."""
+    figures: dict[tuple[str, str], Figures] = defaultdict(Figures)
+    for line in lines:
+        _count(figures[(label(line.at), line.currency)], line)
+    return figures
 
 
 def _count(figures: Figures, line: store.CoachLine) -> None:

@@ -18,6 +18,7 @@ from booking.services.calendar_imports import CalendarImports
 from booking.services.calendar_sources import FetchRules
 from booking.services.calendars import CalendarFeed
 from booking.services.changes import Changes
+from booking.services.dashboard import Dashboards
 from booking.services.details import Details
 from booking.services.ledger import Ledger
 from booking.services.messages import Messages
@@ -57,6 +58,7 @@ class Scheduling:
     attendance: AttendanceBook
     reminders: Reminders
     notifications: Notifications
+    dashboards: Dashboards
 
     @classmethod
     def build(
@@ -146,4 +148,5 @@ class Scheduling:
             ),
             reminders=Reminders(db, clock, push),
             notifications=Notifications(db, clock),
+            dashboards=Dashboards(db, clock),
         )

@@ -140,9 +140,11 @@ class CoachLine:
     booking_status: str | None
 
 
-async def coach_lines(session: AsyncSession, coach_id: uuid.UUID) -> list[CoachLine]:
-    """Every entry of the coach's transactions, oldest first."""
-    rows = await session.execute(
+async def coach_lines(
+    session: AsyncSession, coach_id: uuid.UUID, since: datetime | None = None
+) -> list[CoachLine]:
+    """Every entry of the coach's transactions (from `since` on), oldest first."""
+    query = (
         select(
             LedgerTransaction.kind,
             LedgerEntry.account,
@@ -156,7 +158,9 @@ async def coach_lines(session: AsyncSession, coach_id: uuid.UUID) -> list[CoachL
         .where(LedgerTransaction.coach_id == coach_id)
         .order_by(LedgerTransaction.created_at, LedgerTransaction.id)
     )
-    return [CoachLine(*row) for row in rows]
+    if since is not None:
+        query = query.where(LedgerTransaction.created_at >= since)
+    return [CoachLine(*row) for row in await session.execute(query)]
 
 
 async def payable_by_coach(
