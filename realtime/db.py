@@ -82,19 +82,29 @@ async def _close_sqlite_connection(self: AsyncAdapt_aiosqlite_connection) -> Non
     leave writes, and as sqlalchemy#13039 and wapiti-scanner/wapiti#802 elsewhere). `stop()`
     closes the sqlite3 connection (an open transaction rolls back) and ends the thread; this
     waits until it has (at most the busy timeout, if the thread waits for a lock), or until
-    the thread is found gone without answering. `asyncio.wait` leaves nothing behind when
-    the wait itself is cancelled."""
+    the thread is found gone without answering."""
     driver = self._connection
     if driver._connection is None:  # closed already, its thread ended or ending
         return
     stopped = driver.stop()
     if stopped is None:
         return
+    cancelled = False
     while not stopped.done():
-        await asyncio.wait({stopped}, timeout=SQLITE_CLOSE_POLL)
+        try:
+            await asyncio.wait({stopped}, timeout=SQLITE_CLOSE_POLL)
+        except asyncio.CancelledError:
+            # Waited for all the same, as aiosqlite's own close does: a thread still at work
+            # would otherwise answer into an event loop that may be closed by then.
+            cancelled = True
         if not stopped.done() and not driver._thread.is_alive():
-            stopped.cancel()  # the thread ended before it took our request: nothing to wait for
-            return
+            # The thread ended before it took our request: nothing will answer it, and the
+            # sqlite3 connection is finalized by its own `__del__`.
+            stopped.cancel()
+            driver._connection = None
+            break
+    if cancelled:
+        raise asyncio.CancelledError
 
 
 AsyncAdapt_aiosqlite_connection._terminate_graceful_close = (  # type: ignore[method-assign]

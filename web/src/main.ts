@@ -29,9 +29,10 @@ function nav(): void {
     links.push(
       h(
         "a",
-        { href: "/notifications", class: "notifications-link", "aria-label": count ? `Notifications, ${count} unread` : "Notifications" },
+        { href: "/notifications", class: "notifications-link" },
         "Notifications",
-        count ? h("span", { class: "count", "aria-hidden": "true" }, String(count)) : "",
+        count ? h("span", { class: "count" }, ` ${count}`) : "",
+        count ? h("span", { class: "visually-hidden" }, " unread") : "",
       ),
     );
     const out = h("button", { type: "button", class: "link" }, "Log out");

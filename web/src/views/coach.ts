@@ -102,7 +102,10 @@ function reviewList(coach: CoachProfile): HTMLElement {
     void busy(more, "Loading…", async () => {
       try {
         // The first page repeats the five shown with the profile: skip those.
-        const page = await get<{ items: Review[]; next_cursor: string | null }>(`/api/coaches/${coach.id}/reviews`, { limit: 20, cursor });
+        const page = await get<{ items: Review[]; next_cursor: string | null }>(`/api/coaches/${coach.id}/reviews`, {
+          limit: cursor ? 20 : 20 + coach.reviews.length,
+          cursor,
+        });
         const shown = new Set([...list.querySelectorAll<HTMLElement>("li.review")].map((li) => li.dataset.id));
         list.append(...page.items.filter((r) => !shown.has(r.id)).map(review));
         cursor = page.next_cursor;

@@ -14,6 +14,7 @@ interface InboxAnswer {
 }
 
 let live: Live | null = null;
+let following: string | null = null;
 let unread = 0;
 const seen = new Set<string>();
 const listeners = new Set<() => void>();
@@ -42,10 +43,14 @@ function toast(text: string): void {
 
 /** Follow the logged-in user's notifications (or stop, after a logout). */
 export function followNotifications(): void {
+  const user = me();
+  // A token refresh signs the same user in again: the socket reads the new token itself.
+  if (user && live && following === user.id) return;
   live?.close();
   live = null;
   seen.clear();
-  if (!me()) {
+  following = user?.id ?? null;
+  if (!user) {
     setUnread(0);
     return;
   }

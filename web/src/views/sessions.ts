@@ -270,7 +270,7 @@ function reviewForm(booking: Booking): HTMLElement {
     { class: "stars-input" },
     legend,
     ...[5, 4, 3, 2, 1].map((n) => {
-      const input = h("input", { type: "radio", name: `stars-${booking.id}`, value: String(n), required: true });
+      const input = h("input", { type: "radio", name: `stars-${booking.id}`, value: String(n) });
       return h("label", {}, input, ` ${n} star${n === 1 ? "" : "s"}`);
     }),
   );
