@@ -53,6 +53,7 @@ from signalling.chat import Chat
 from signalling.countdown import Countdown
 from signalling.deadlines import MemoryStore, RedisStore, Store
 from signalling.limits import SocketLimits
+from signalling.media_state import MediaState
 from signalling.notifications import NotificationPush
 from signalling.presence import MemoryPresence, OnlineCoaches, Presence, RedisPresence
 from signalling.resources import RoomAnnouncer
@@ -349,6 +350,7 @@ def serve_sockets(sio: socketio.AsyncServer, s: Services) -> None:
     ).register()
     if s.signalling is not None:
         s.signalling.register()
+        MediaState(sio, s.signalling).register()
     if s.chat is not None:
         s.chat.register()
     if s.countdown is not None:

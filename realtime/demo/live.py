@@ -48,8 +48,10 @@ async def add_open_sessions(
     if client_id is None or demo_coach is None:
         return []
     blocked = []
-    start = now.replace(second=0, microsecond=0)
-    for kind in KINDS:
+    first = now.replace(second=0, microsecond=0)
+    for order, kind in enumerate(KINDS):
+        # A minute apart, so the client's sessions list them in this order on any database.
+        start = first + timedelta(minutes=order)
         coach = demo_coach if kind == "video" else await _chat_coach(session, demo_coach.id)
         offering = None if coach is None else await session.get(CoachOffering, (coach.id, kind))
         if coach is None or offering is None or await _open(session, client_id, kind, now):

@@ -111,6 +111,17 @@ def test_video_call_both_ways_and_recovers_after_going_offline(
 
     coach.get_by_role("button", name="Mute").click()
     expect(coach.get_by_role("button", name="Unmute")).to_have_attribute("aria-pressed", "true")
+    # The other side sees it: a muted microphone said, a camera off shown as initials.
+    expect(client.locator(".stage .mic-off")).to_be_visible()
+    expect(client.locator(".stage .mic-off")).to_contain_text("microphone is off")
+    client.get_by_role("button", name="Camera off").click()
+    expect(coach.locator(".stage .camera-off")).to_be_visible()
+    expect(coach.locator(".stage .camera-off")).to_contain_text("camera is off")
+    shot(coach, "room-peer-camera-off")
+    client.get_by_role("button", name="Camera on").click()
+    expect(coach.locator(".stage .camera-off")).to_be_hidden()
+    coach.get_by_role("button", name="Unmute").click()
+    expect(client.locator(".stage .mic-off")).to_be_hidden()
     client.get_by_role("button", name="Leave").click()
     expect(client.get_by_role("heading", name="The session has ended")).to_be_visible()
     shot(client, "room-ended-phone")

@@ -9,6 +9,7 @@ import socketio
 
 from signalling.chat_protocol import CHAT_MESSAGE, CHAT_READ, CHAT_TYPING
 from signalling.countdown_protocol import SESSION_ENDED, TIMER_SYNC, TIMER_WARNING
+from signalling.media_state_protocol import PEER_MEDIA
 from signalling.protocol import (
     ERROR,
     PEER_JOINED,
@@ -35,6 +36,7 @@ EVENTS = (
     TIMER_WARNING,
     SESSION_ENDED,
     RESOURCE_SHARED,
+    PEER_MEDIA,
 )
 
 

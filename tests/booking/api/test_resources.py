@@ -314,7 +314,9 @@ async def test_logs_during_an_upload_and_a_download_hold_no_file_name_or_title(
     with caplog.at_level(logging.DEBUG):
         assert (await upload(client, pro[0], booking["id"])).status == 201
         (item,) = await listing(client, member, booking["id"])
-        assert (await client.get(item["download_url"], headers=member.headers)).status == 200
+        downloaded = await client.get(item["download_url"], headers=member.headers)
+        assert downloaded.status == 200
+        await downloaded.read()  # read to the end: the stored file is closed with the stream
     text = "\n".join(r.getMessage() for r in caplog.records)
     assert "resource" in text  # the share was logged, by ids
     assert FILE_NAME not in text

@@ -75,6 +75,8 @@ export interface CallEvents {
   timer(sync: TimerSync): void;
   /** The server warns: the session ends in `remainingS` seconds. */
   warning(remainingS: number): void;
+  /** The other side's microphone and camera (`peer-media`). */
+  peerMedia?(state: { audio: boolean; video: boolean }): void;
 }
 
 export class Call {
@@ -127,15 +129,18 @@ export class Call {
       if (code && code !== "token_expired") this.setState("refused", error.data?.message ?? error.message);
       else if (this.state !== "joining") this.setState("reconnecting", "Reconnecting…");
     });
+    socket.on("peer-media", (state: { audio: boolean; video: boolean }) => this.events.peerMedia?.(state));
     socket.on("peer-joined", (peer: PeerInfo) => {
       this.trace(`peer-joined ${peer.peer_id}`);
       this.remote = peer;
       this.events.peer(peer);
+      this.tellMedia();
       this.newConnection(true);
     });
     socket.on("peer-reconnected", (peer: PeerInfo) => {
       this.remote = peer;
       this.events.peer(peer);
+      this.tellMedia();
       if (this.pc) {
         this.setState("connecting", `${peer.display_name} is back. Reconnecting the call…`);
         // If they reloaded, their new connection offers first; else we restart ICE.
@@ -241,6 +246,7 @@ export class Call {
     const rejoined = this.joined !== null;
     this.joined = answer;
     this.events.joined(answer);
+    this.tellMedia();
     this.events.timer(answer.timer);
     this.planIceRefresh(answer.timer);
     const peer = answer.peers[0] ?? null;
@@ -446,10 +452,25 @@ export class Call {
 
   setMuted(muted: boolean): void {
     for (const track of this.local?.getAudioTracks() ?? []) track.enabled = !muted;
+    this.muted = muted;
+    this.tellMedia();
   }
 
   setCameraOff(off: boolean): void {
     for (const track of this.local?.getVideoTracks() ?? []) track.enabled = !off;
+    this.cameraOff = off;
+    this.tellMedia();
+  }
+
+  private muted = false;
+  private cameraOff = false;
+
+  /** Tell the room whether our microphone and camera are on (a muted track still flows, so
+   * the other side cannot see it): on every change, after joining, and to whoever (re)joins. */
+  private tellMedia(): void {
+    if (!this.local || !this.live?.socket.connected) return;
+    const video = this.local.getVideoTracks().length > 0 && !this.cameraOff;
+    this.live.socket.emit("media:state", { audio: !this.muted, video });
   }
 
   /** Send `track` instead of the camera (screen share), or the camera again with null. */

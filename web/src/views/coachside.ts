@@ -8,6 +8,7 @@ import { focusHeading } from "../router";
 import type { Booking, CoachSelf, Price, Review } from "../types";
 import { profileForm } from "./profileform";
 import { hoursEditor, scheduleSection } from "./schedule";
+import { practiceSection } from "./dashboard";
 import { bookingItem } from "./sessions";
 
 export async function coachHome(main: HTMLElement): Promise<void> {
@@ -37,6 +38,7 @@ export async function coachHome(main: HTMLElement): Promise<void> {
         : v.listed
           ? `You are verified and listed in the directory${v.reverify_by ? ` until ${longDate(v.reverify_by)}` : ""}.`
           : "You are verified but not listed (verification lapsed or no hours).";
+  const practice = h("section", { class: "card", "aria-labelledby": "practice-title" });
   const sessions = h("section", { class: "card", "aria-labelledby": "upcoming-title" });
   const earnings = h("section", { class: "card", "aria-labelledby": "earnings-title" });
   const schedule = h("section", { class: "card", "aria-labelledby": "schedule-title" });
@@ -44,6 +46,7 @@ export async function coachHome(main: HTMLElement): Promise<void> {
   const reviews = h("section", { class: "card", "aria-labelledby": "reviews-title" });
   main.append(
     h("p", { class: `verification ${v.status}`, role: "status" }, banner, ` Commission: ${self.commission_bps / 100}%.`),
+    practice,
     sessions,
     earnings,
     reviews,
@@ -51,6 +54,7 @@ export async function coachHome(main: HTMLElement): Promise<void> {
     profile,
   );
   await Promise.all([
+    practiceSection(practice),
     upcoming(sessions),
     earningsSection(earnings),
     reviewsSection(reviews, self.id),

@@ -134,7 +134,16 @@ export async function room(main: HTMLElement, [bookingId]: string[]): Promise<()
   const localVideo = h("video", { class: "local", autoplay: true, playsinline: true, muted: true, "aria-label": "Your video" });
   localVideo.muted = true;
   const overlay = h("div", { class: "overlay", role: "status", "aria-live": "polite" });
-  const stage = h("div", { class: video ? "stage" : "stage audio" }, video ? [remoteVideo, localVideo] : [avatar(otherName, "lg"), remoteAudio], overlay);
+  // The other side's camera off: their initials where their video was; their microphone off: said.
+  const cameraOffCard = h("div", { class: "camera-off", hidden: true }, avatar(otherName, "lg"), h("p", {}, `${otherName}’s camera is off`));
+  const micOff = h("p", { class: "mic-off", hidden: true, role: "status" }, `${otherName}’s microphone is off`);
+  const stage = h(
+    "div",
+    { class: video ? "stage" : "stage audio" },
+    video ? [remoteVideo, cameraOffCard, localVideo] : [avatar(otherName, "lg"), remoteAudio],
+    micOff,
+    overlay,
+  );
   const quality = h("p", { class: "quality", "data-level": "unknown", "aria-live": "off" }, "Connection: waiting");
   const mute = h("button", { type: "button", "aria-pressed": "false" }, "Mute");
   const cameraOff = h("button", { type: "button", "aria-pressed": "false" }, "Camera off");
@@ -228,8 +237,18 @@ export async function room(main: HTMLElement, [bookingId]: string[]): Promise<()
           warned.hidden = false;
           warned.textContent = remainingS >= 60 ? `${Math.round(remainingS / 60)} minute${remainingS >= 120 ? "s" : ""} left in this session.` : `${remainingS} seconds left in this session.`;
         },
-        peer(_: PeerInfo | null) {
-          // Names come from the booking; nothing else to show.
+        peer(peer: PeerInfo | null) {
+          // Names come from the booking; a peer who left takes their media state along.
+          if (!peer) {
+            cameraOffCard.hidden = true;
+            micOff.hidden = true;
+          }
+        },
+        peerMedia(state) {
+          micOff.hidden = state.audio;
+          cameraOffCard.hidden = !video || state.video;
+          stage.dataset.peerAudio = String(state.audio);
+          stage.dataset.peerVideo = String(state.video);
         },
         remoteStream(stream) {
           if (video) {
