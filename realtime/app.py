@@ -14,6 +14,7 @@ from booking.api import bookings as bookings_api
 from booking.api import calendar as calendar_api
 from booking.api import calendar_imports as calendar_imports_api
 from booking.api import changes as changes_api
+from booking.api import credential_documents as credential_documents_api
 from booking.api import details as details_api
 from booking.api import messages as messages_api
 from booking.api import money as money_api
@@ -46,6 +47,7 @@ ROUTE_TABLES: tuple[ApiRoutes, ...] = (
     notes_api.routes,
     resources_api.routes,
     resources_api.library_routes,
+    credential_documents_api.routes,
     payments_api.routes,
     changes_api.routes,
     attendance_api.routes,

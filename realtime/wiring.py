@@ -16,6 +16,7 @@ import socketio
 from aiohttp import web
 
 from booking.api.coaching import COACHING
+from booking.api.credential_documents import CREDENTIAL_DOCUMENTS
 from booking.api.resources import RESOURCES
 from booking.api.scheduling import SCHEDULING
 from booking.payments import stripe as stripe_payments
@@ -24,6 +25,7 @@ from booking.payments.demo import DemoProvider
 from booking.payments.provider import PaymentProvider
 from booking.services.calendars import CalendarFeed, NoFeed
 from booking.services.coaching import Coaching
+from booking.services.credential_documents import CredentialDocuments
 from booking.services.notifications import nobody_listening
 from booking.services.openings import POLL_SECONDS as OPENINGS_POLL_SECONDS
 from booking.services.openings import Openings, TellingOpenings
@@ -91,6 +93,7 @@ class Services:
     audit: Audit
     openings: Openings
     resources: Resources
+    credential_documents: CredentialDocuments
     signalling: SessionSignalling | None = None
     chat: Chat | None = None
     watched: Watched | None = None
@@ -212,12 +215,14 @@ async def services(
                 rights.on_close(countdown.following(signalling.close_room))
                 attendance = Attendance(signalling, countdown, scheduling.attendance)
                 attendance.register()
+            files = await blob_store(settings, stack)
+            credential_documents = CredentialDocuments(db, clock, sealer, audit, files)
             resources = Resources(
                 db,
                 clock,
                 sealer,
                 audit,
-                await blob_store(settings, stack),
+                files,
                 settings.secret_key,
                 Caps(
                     files_per_session=settings.resource_files_per_session,
@@ -262,6 +267,7 @@ async def services(
                     audit=audit,
                     openings=openings,
                     resources=resources,
+                    credential_documents=credential_documents,
                     signalling=signalling,
                     chat=chat,
                     watched=watched,
@@ -369,4 +375,5 @@ def provide(app: web.Application, s: Services) -> None:
     app[COACHING] = s.coaching
     app[SCHEDULING] = s.scheduling
     app[RESOURCES] = s.resources
+    app[CREDENTIAL_DOCUMENTS] = s.credential_documents
     app[AUDIT] = AuditAccess(s.audit, proxies=s.settings.trusted_proxies)

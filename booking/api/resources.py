@@ -18,7 +18,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from booking.api.bookings import party
 from booking.policy import resources as rules
-from booking.services.resources import TOO_LARGE, Resources, Shared, Upload
+from booking.services.resources import TOO_LARGE, Download, Resources, Shared, Upload
 from realtime.audit_api import request_address
 from realtime.auth.access import require
 from realtime.auth.models import Role
@@ -237,6 +237,11 @@ async def download(request: web.Request, query: DownloadIn) -> web.StreamRespons
         query.sig,
         address=request_address(request),
     )
+    return await send_file(request, found)
+
+
+async def send_file(request: web.Request, found: Download) -> web.StreamResponse:
+    """A sealed file as an attachment, opened chunk by chunk as it is written."""
     response = web.StreamResponse(
         headers={
             "Content-Type": found.content_type,

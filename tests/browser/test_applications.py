@@ -1,7 +1,10 @@
-"""A new coach applies with credentials in the UI; an admin approves the application in the
-UI; the coach then appears in the directory."""
+"""A new coach applies with credentials and a licence document in the UI; an admin downloads
+the document and approves the application (with a confirming click) in the UI; the coach then
+appears in the directory."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pyotp
 import pytest
@@ -9,6 +12,7 @@ from playwright.sync_api import Page, expect
 
 from realtime.demo import ADMIN_EMAIL
 from tests.browser.conftest import PHONE, OpenPage, log_in, shot
+from tests.support import files
 
 NAME = "Dr Hana Sato"
 
@@ -20,7 +24,9 @@ def directory_in_japanese(page: Page) -> None:
 
 
 @pytest.mark.timeout(90)
-def test_coach_applies_admin_approves_and_the_coach_is_listed(open_page: OpenPage) -> None:
+def test_coach_applies_admin_approves_and_the_coach_is_listed(
+    open_page: OpenPage, tmp_path: Path
+) -> None:
     coach = open_page("coach")
     coach.goto("/register?role=coach")
     coach.get_by_label("Your name").fill(NAME)
@@ -50,10 +56,15 @@ def test_coach_applies_admin_approves_and_the_coach_is_listed(open_page: OpenPag
         reference.get_by_label("Name").fill(name)
         reference.get_by_label("Email").fill(email)
         reference.get_by_label("How they know your work").fill("Clinical supervisor")
+    licence = tmp_path / "lmft-licence.pdf"
+    licence.write_bytes(files.PDF)
+    apply.get_by_label("Licence or certificate documents").set_input_files(licence)
     apply.get_by_label("I accept the professional agreement", exact=False).check()
     shot(coach, "coach-apply")
     apply.get_by_role("button", name="Submit application").click()
     expect(coach.get_by_text("Your application is waiting for review")).to_be_visible()
+    documents = coach.get_by_role("region", name="Credential documents")
+    expect(documents).to_contain_text("lmft-licence.pdf")
 
     visitor = open_page("visitor", viewport=PHONE)
     directory_in_japanese(visitor)
@@ -64,8 +75,15 @@ def test_coach_applies_admin_approves_and_the_coach_is_listed(open_page: OpenPag
     card = admin.locator("li.application", has_text=NAME)
     expect(card).to_contain_text("LMFT no. LMFT-88231")
     expect(card).to_contain_text("Mia Park (Clinical supervisor)")
+    expect(card).to_contain_text("lmft-licence.pdf (application/pdf")
+    with admin.expect_download() as downloading:
+        card.get_by_role("button", name="Download lmft-licence.pdf").click()
+    saved = downloading.value.path()
+    assert saved.read_bytes() == files.PDF  # the file as uploaded, opened for the admin only
     shot(admin, "admin-applications")
-    card.get_by_role("button", name="Approve").click()
+    card.get_by_role("button", name="Approve").click()  # then a confirming click
+    expect(card.get_by_role("status")).to_contain_text("Click again to confirm")
+    card.get_by_role("button", name="Confirm approval").click()
     expect(card.get_by_role("status")).to_contain_text("now verified and listed")
 
     commission = admin.locator("section", has=admin.get_by_role("heading", name="Commission tiers"))

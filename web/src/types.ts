@@ -205,3 +205,12 @@ export interface ImportedCalendar {
   last_attempt_at: string;
   busy_count: number;
 }
+
+export interface CredentialDocument {
+  id: string;
+  title: string;
+  file_name: string;
+  content_type: string;
+  size: number;
+  created_at: string;
+}

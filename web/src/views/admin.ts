@@ -5,7 +5,8 @@ import { explain, get, post, put } from "../api";
 import { busy, errorBox, field, fill, h, select, spinner, status } from "../dom";
 import { dateTime } from "../format";
 import { focusHeading } from "../router";
-import type { Application, CoachCard } from "../types";
+import type { Application, CoachCard, CredentialDocument } from "../types";
+import { saveDownload } from "./resourcespanel";
 
 const TIERS = [
   { value: "2500", label: "Starter: 25%" },
@@ -30,6 +31,8 @@ function applicationCard(app: Application, decided: () => void): HTMLElement {
       : null,
     h("h3", {}, "Credentials"),
     h("ul", {}, app.credentials.map((c) => h("li", {}, `${c.license_type} no. ${c.license_number}, ${c.issuing_region ? `${c.issuing_region}, ` : ""}${c.issuing_country}, valid until ${c.expires_on}`))),
+    h("h3", {}, "Documents"),
+    documentsList(app.id),
     h("h3", {}, "References"),
     h("ul", {}, (app.references ?? []).map((r) => h("li", {}, `${r.name} (${r.relationship}), ${r.email}${r.phone ? `, ${r.phone}` : ""}`))),
     h("div", { class: "actions" }, approve),
@@ -37,7 +40,15 @@ function applicationCard(app: Application, decided: () => void): HTMLElement {
     h("div", { class: "actions" }, reject),
     note,
   );
-  approve.addEventListener("click", () =>
+  // Each decision takes a second, confirming click.
+  let approving = false;
+  approve.addEventListener("click", () => {
+    if (!approving) {
+      approving = true;
+      approve.textContent = "Confirm approval";
+      fill(note, `Approve ${app.coach_display_name ?? "this coach"}? Click again to confirm.`);
+      return;
+    }
     void busy(approve, "Approving…", async () => {
       try {
         await post(`/api/admin/applications/${app.id}/approve`, {});
@@ -51,12 +62,19 @@ function applicationCard(app: Application, decided: () => void): HTMLElement {
       } catch (error) {
         fill(note, errorBox(explain(error)));
       }
-    }),
-  );
+    });
+  });
+  let rejecting = false;
   reject.addEventListener("click", () => {
     if (!reason.value.trim()) {
       fill(note, errorBox("Give a reason: the applicant sees it."));
       reason.focus();
+      return;
+    }
+    if (!rejecting) {
+      rejecting = true;
+      reject.textContent = "Confirm rejection";
+      fill(note, "Reject with this reason? Click again to confirm.");
       return;
     }
     void busy(reject, "Rejecting…", async () => {
@@ -70,6 +88,27 @@ function applicationCard(app: Application, decided: () => void): HTMLElement {
     });
   });
   return card;
+}
+
+/** The application's credential documents, each downloadable (admins only; audited). */
+function documentsList(applicationId: string): HTMLElement {
+  const list = h("ul", { class: "documents" }, h("li", {}, "Loading documents…"));
+  void get<{ items: CredentialDocument[] }>(`/api/admin/applications/${applicationId}/documents`)
+    .then((found) => {
+      fill(
+        list,
+        found.items.length
+          ? found.items.map((d) => {
+              const open = h("button", { type: "button", class: "link" }, `Download ${d.file_name}`);
+              const item = h("li", {}, `${d.title} (${d.content_type}, ${Math.max(1, Math.round(d.size / 1024))} KB) `, open);
+              open.addEventListener("click", () => void saveDownload(`/api/admin/applications/${applicationId}/documents/${d.id}`, d.file_name).catch((e: unknown) => item.append(errorBox(explain(e)))));
+              return item;
+            })
+          : h("li", {}, "No documents attached."),
+      );
+    })
+    .catch((error: unknown) => fill(list, errorBox(explain(error))));
+  return list;
 }
 
 async function commission(section: HTMLElement): Promise<void> {

@@ -5,10 +5,11 @@ import { ApiError, explain, get, has, me, patch, post } from "../api";
 import { append, busy, errorBox, field, fill, h, spinner, status } from "../dom";
 import { longDate, money } from "../format";
 import { focusHeading } from "../router";
-import type { Booking, CoachSelf, Price, Review } from "../types";
+import type { Booking, CoachSelf, CredentialDocument, Price, Review } from "../types";
 import { profileForm } from "./profileform";
 import { hoursEditor, scheduleSection } from "./schedule";
 import { practiceSection } from "./dashboard";
+import { upload } from "./resourcespanel";
 import { bookingItem } from "./sessions";
 
 export async function coachHome(main: HTMLElement): Promise<void> {
@@ -39,6 +40,7 @@ export async function coachHome(main: HTMLElement): Promise<void> {
           ? `You are verified and listed in the directory${v.reverify_by ? ` until ${longDate(v.reverify_by)}` : ""}.`
           : "You are verified but not listed (verification lapsed or no hours).";
   const practice = h("section", { class: "card", "aria-labelledby": "practice-title" });
+  const evidence = h("section", { class: "card", "aria-labelledby": "documents-title" });
   const sessions = h("section", { class: "card", "aria-labelledby": "upcoming-title" });
   const earnings = h("section", { class: "card", "aria-labelledby": "earnings-title" });
   const schedule = h("section", { class: "card", "aria-labelledby": "schedule-title" });
@@ -46,6 +48,7 @@ export async function coachHome(main: HTMLElement): Promise<void> {
   const reviews = h("section", { class: "card", "aria-labelledby": "reviews-title" });
   main.append(
     h("p", { class: `verification ${v.status}`, role: "status" }, banner, ` Commission: ${self.commission_bps / 100}%.`),
+    ...(v.status === "pending" ? [evidence] : []),
     practice,
     sessions,
     earnings,
@@ -53,6 +56,7 @@ export async function coachHome(main: HTMLElement): Promise<void> {
     schedule,
     profile,
   );
+  if (v.status === "pending") await documentsSection(evidence);
   await Promise.all([
     practiceSection(practice),
     upcoming(sessions),
@@ -61,6 +65,49 @@ export async function coachHome(main: HTMLElement): Promise<void> {
     scheduleSection(schedule),
     profileSection(profile, self),
   ]);
+}
+
+/** The credential documents of a pending application: listed, and more added (up to 6). */
+async function documentsSection(section: HTMLElement): Promise<void> {
+  const list = h("ul", { class: "documents" });
+  const file = h("input", { type: "file", accept: ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg" });
+  const title = h("input", { maxlength: 200, placeholder: "Texas LPC licence" });
+  const add = h("button", { type: "submit" }, "Add document");
+  const progress = h("progress", { max: 1, value: 0, hidden: true, "aria-label": "Uploading" });
+  const note = status();
+  const form = h("form", { class: "document-form" }, field("What it is", title), field("Document (PDF, PNG or JPEG)", file), add, progress, note);
+  async function load(): Promise<void> {
+    try {
+      const found = await get<{ items: CredentialDocument[] }>("/api/coaches/me/application/documents");
+      fill(list, found.items.length ? found.items.map((d) => h("li", {}, `${d.title} (${d.file_name}, ${Math.max(1, Math.round(d.size / 1024))} KB)`)) : h("li", {}, "No documents yet."));
+    } catch (error) {
+      fill(list, errorBox(explain(error)));
+    }
+  }
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const chosen = file.files?.[0];
+    if (!chosen) {
+      fill(note, "Choose a file first.");
+      return;
+    }
+    void busy(add, "Uploading…", async () => {
+      progress.hidden = false;
+      try {
+        await upload<CredentialDocument>("/api/coaches/me/application/documents", title.value.trim() || chosen.name, chosen, progress);
+        fill(note, "Document added.");
+        file.value = "";
+        title.value = "";
+        await load();
+      } catch (error) {
+        fill(note, errorBox(explain(error)));
+      } finally {
+        progress.hidden = true;
+      }
+    });
+  });
+  fill(section, h("h2", { id: "documents-title" }, "Credential documents"), h("p", { class: "hint" }, "Encrypted, and seen only by the admins who check your application."), list, form);
+  await load();
 }
 
 /** The coach's newest reviews, each answerable once, in public under the review. */
@@ -248,6 +295,7 @@ async function applyForm(main: HTMLElement): Promise<void> {
   const hours = hoursEditor([0, 1, 2, 3, 4].map((weekday) => ({ weekday, start: "09:00", end: "17:00" })));
   const credentials = [credentialFields(1), credentialFields(2)];
   const references = [referenceFields(1), referenceFields(2)];
+  const documents = h("input", { type: "file", name: "documents", multiple: true, accept: ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg" });
   const accept = h("input", { type: "checkbox", name: "agreement", required: true });
   const submit = h("button", { type: "submit", class: "primary" }, "Submit application");
   const note = status();
@@ -261,6 +309,7 @@ async function applyForm(main: HTMLElement): Promise<void> {
     hours.element,
     h("h3", {}, "Credentials"),
     credentials.map((c) => c.element),
+    field("Licence or certificate documents", documents, "PDF, PNG or JPEG scans, up to 6. Encrypted, and seen only by the admins who check your application."),
     h("h3", {}, "References"),
     references.map((r) => r.element),
     h("h3", {}, agreement.title),
@@ -280,6 +329,12 @@ async function applyForm(main: HTMLElement): Promise<void> {
           references: references.map((r) => r.value()),
           agreement_version: agreement.version,
         });
+        const progress = h("progress", { max: 1, value: 0, "aria-label": "Uploading documents" });
+        fill(note, progress);
+        for (const file of documents.files ?? []) {
+          progress.value = 0;
+          await upload<CredentialDocument>("/api/coaches/me/application/documents", file.name, file, progress);
+        }
         await coachHomeAgain(main);
       } catch (error) {
         fill(note, errorBox(explain(error)));

@@ -36,13 +36,18 @@ function size(bytes: number | null): string {
 /** The file, fetched with the bearer token and handed to the browser as a download. */
 async function download(item: Resource): Promise<void> {
   // A fresh listing gives a fresh URL (they last 5 minutes).
-  const response = await fetch(item.download_url ?? "", { headers: { Authorization: `Bearer ${accessToken() ?? ""}` } });
+  await saveDownload(item.download_url ?? "", item.file_name ?? "file");
+}
+
+/** Fetch `path` with the bearer token and save it as `fileName`. */
+export async function saveDownload(path: string, fileName: string): Promise<void> {
+  const response = await fetch(path, { headers: { Authorization: `Bearer ${accessToken() ?? ""}` } });
   if (!response.ok) {
     const problem = (await response.json().catch(() => ({}))) as { detail?: string };
     throw new Error(problem.detail ?? "The file could not be downloaded.");
   }
   const url = URL.createObjectURL(await response.blob());
-  const link = h("a", { href: url, download: item.file_name ?? "file" });
+  const link = h("a", { href: url, download: fileName });
   document.body.append(link);
   link.click();
   link.remove();
@@ -50,7 +55,7 @@ async function download(item: Resource): Promise<void> {
 }
 
 /** Upload with progress (fetch cannot report upload progress): multipart, `title` first. */
-function upload(path: string, title: string, file: File, progress: HTMLProgressElement): Promise<Resource> {
+export function upload<T = Resource>(path: string, title: string, file: File, progress: HTMLProgressElement): Promise<T> {
   return new Promise((resolve, reject) => {
     const request = new XMLHttpRequest();
     request.open("POST", path);
@@ -59,7 +64,7 @@ function upload(path: string, title: string, file: File, progress: HTMLProgressE
       if (event.lengthComputable) progress.value = event.loaded / event.total;
     };
     request.onload = () => {
-      const body = JSON.parse(request.responseText || "{}") as Resource & { detail?: string };
+      const body = JSON.parse(request.responseText || "{}") as T & { detail?: string };
       if (request.status === 201) resolve(body);
       else reject(new Error(body.detail ?? `Upload refused (${request.status}).`));
     };
