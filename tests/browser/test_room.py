@@ -122,6 +122,12 @@ def test_video_call_both_ways_and_recovers_after_going_offline(
     expect(coach.locator(".stage .camera-off")).to_be_hidden()
     coach.get_by_role("button", name="Unmute").click()
     expect(client.locator(".stage .mic-off")).to_be_hidden()
+    # The tab was in the call: a reload rejoins by itself, with no check to click.
+    client.reload()
+    expect(client.get_by_role("button", name="Check camera and microphone")).to_be_hidden()
+    for page in (client, coach):
+        connected(page)
+        rising(page, "video")
     client.get_by_role("button", name="Leave").click()
     expect(client.get_by_role("heading", name="The session has ended")).to_be_visible()
     shot(client, "room-ended-phone")

@@ -45,6 +45,8 @@ export async function room(main: HTMLElement, [bookingId]: string[]): Promise<()
     return () => undefined;
   }
   const chatOnly = booking.session_type === "chat";
+  // Set while this tab is in the call: a reload rejoins by itself.
+  const inRoomKey = `flourish.in-room.${bookingId}`;
   // Beside the call (a chat session: the chat alone, no camera or microphone asked for).
   const chat = chatPanel(bookingId, user?.id ?? "", otherName, !chatOnly);
   // Between the chat and the notes: what the coach shares (links, files, library items).
@@ -271,10 +273,21 @@ export async function room(main: HTMLElement, [bookingId]: string[]): Promise<()
     if (!local) return;
     stopMeter();
     localVideo.srcObject = local;
+    sessionStorage.setItem(inRoomKey, "1");
     enter(local);
     mute.focus();
   });
   if (chatOnly) enter(null);
+  else if (sessionStorage.getItem(inRoomKey)) {
+    // This tab was in the call (a reload, a crash of the page): back in without the check,
+    // on the devices the browser already allows; the check stays if they cannot be opened.
+    void startDevices()
+      .then(() => {
+        join.disabled = false;
+        join.click();
+      })
+      .catch(() => sessionStorage.removeItem(inRoomKey));
+  }
 
   mute.addEventListener("click", () => {
     const on = mute.getAttribute("aria-pressed") !== "true";
@@ -319,6 +332,7 @@ export async function room(main: HTMLElement, [bookingId]: string[]): Promise<()
   function finish(detail: string, refused: boolean): void {
     if (finished) return;
     finished = true;
+    sessionStorage.removeItem(inRoomKey);
     clearInterval(endTimer);
     void call?.leave();
     chat.close();
