@@ -114,7 +114,11 @@ class Chat:
             ends_at=admission.closes_at.timestamp(),
             address=self._address(sid),
         )
-        return {"chat": ChatJoin(last_seq=state.last_seq, read_seq=state.read_seq)}
+        return {
+            "chat": ChatJoin(
+                last_seq=state.last_seq, read_seq=state.read_seq, peer_read_seq=state.peer_read_seq
+            )
+        }
 
     def left(self, sid: str) -> None:
         self.seats.pop(sid, None)

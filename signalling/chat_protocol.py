@@ -60,6 +60,9 @@ class ChatReadIn(ChatIncoming):
 class ChatJoin(TypedDict):
     last_seq: Annotated[int, Doc("The room's last chat message (0: none yet).")]
     read_seq: Annotated[int, Doc("How far you have read (`chat:read`).")]
+    peer_read_seq: Annotated[
+        int, Doc("How far the other participant has read: your messages up to it are seen.")
+    ]
 
 
 class ChatSendAck(TypedDict):

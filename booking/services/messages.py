@@ -68,6 +68,7 @@ class Page:
 class ChatState:
     last_seq: int
     read_seq: int
+    peer_read_seq: int = 0  # the other participant's read mark
 
 
 def scope(booking_id: uuid.UUID) -> str:
@@ -185,7 +186,8 @@ class Messages:
         async with self.db.autocommit() as conn:
             last = await store.last_seq(conn, booking_id)
             read = await store.read_seq(conn, booking_id, user_id)
-        return ChatState(last_seq=last, read_seq=read)
+            peer = await store.peer_read_seq(conn, booking_id, user_id)
+        return ChatState(last_seq=last, read_seq=read, peer_read_seq=peer)
 
     async def mark_read(self, booking_id: uuid.UUID, user_id: uuid.UUID, seq: int) -> int:
         """Everything up to `seq` is read by `user_id`; the mark never moves back."""

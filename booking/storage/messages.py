@@ -208,6 +208,16 @@ async def read_seq(conn: AsyncConnection, booking_id: uuid.UUID, user_id: uuid.U
     return int(value or 0)
 
 
+async def peer_read_seq(conn: AsyncConnection, booking_id: uuid.UUID, user_id: uuid.UUID) -> int:
+    """How far the other participant has read (their mark), for "Seen" on a later visit."""
+    value = await conn.scalar(
+        select(func.max(ChatRead.read_seq)).where(
+            ChatRead.booking_id == booking_id, ChatRead.user_id != user_id
+        )
+    )
+    return int(value or 0)
+
+
 async def mark_read(
     conn: AsyncConnection, booking_id: uuid.UUID, user_id: uuid.UUID, seq: int
 ) -> int:

@@ -128,6 +128,8 @@ def test_video_call_both_ways_and_recovers_after_going_offline(
     for page in (client, coach):
         connected(page)
         rising(page, "video")
+    # "Seen" holds across visits: the coach read the client's message before the reload.
+    expect(client.locator(".chat [data-seq='3'] [data-receipt='seen']")).to_be_visible()
     client.get_by_role("button", name="Leave").click()
     expect(client.get_by_role("heading", name="The session has ended")).to_be_visible()
     shot(client, "room-ended-phone")

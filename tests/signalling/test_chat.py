@@ -93,7 +93,14 @@ async def test_coach_and_client_chat_both_ways_with_receipts(
     # A new socket of the client joins with the chat's state and catches up from its mark.
     again = await peers(booked.member)
     joined = await again.join(booked.booking_id)
-    assert joined["chat"] == {"last_seq": 2, "read_seq": 2}
+    assert joined["chat"] == {"last_seq": 2, "read_seq": 2, "peer_read_seq": 0}
+    # The coach, on a later visit, still sees that the client read both ("Seen").
+    later = await peers(booked.coach)
+    assert (await later.join(booked.booking_id))["chat"] == {
+        "last_seq": 2,
+        "read_seq": 0,
+        "peer_read_seq": 2,
+    }
 
 
 async def test_a_resend_is_acked_with_the_first_seq_and_delivered_once(

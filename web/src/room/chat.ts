@@ -27,6 +27,8 @@ export interface ChatMessage {
 export interface ChatJoin {
   last_seq: number;
   read_seq: number;
+  /** The other participant's read mark: "Seen" holds across visits. */
+  peer_read_seq?: number;
 }
 
 /** A message typed here and not acked yet (or refused: `error`). */
@@ -124,6 +126,7 @@ export class ChatLog {
   async joined(role: "coach" | "client", state: ChatJoin): Promise<void> {
     this.role = role;
     this.readSeq = Math.max(this.readSeq, state.read_seq);
+    this.peerReadSeq = Math.max(this.peerReadSeq, state.peer_read_seq ?? 0);
     this.readSending = Math.max(this.readSending, this.readSeq);
     this.ready = true;
     // A catch-up begun on the socket before (socket.io rejects its ack at the drop) ends first.

@@ -100,13 +100,14 @@ function stat(label: string, value: string, detail: string, figure: Covering): H
 }
 
 function table(caption: string, head: string[], rows: string[][]): HTMLElement {
-  return h(
+  // Scrolls sideways on its own on a narrow screen (focusable, so a keyboard can scroll it).
+  return h("div", { class: "table-scroll", tabindex: 0, role: "region", "aria-label": caption }, h(
     "table",
     { class: "figures" },
     h("caption", {}, caption),
     h("thead", {}, h("tr", {}, head.map((cell) => h("th", { scope: "col" }, cell)))),
     h("tbody", {}, rows.map((row) => h("tr", {}, row.map((cell, i) => (i === 0 ? h("th", { scope: "row" }, cell) : h("td", {}, cell)))))),
-  );
+  ));
 }
 
 function chart(label: string, draw: (canvas: HTMLCanvasElement) => Chart): HTMLElement {
