@@ -300,6 +300,22 @@ async def add_to_library(request: web.Request, body: LibraryLinkIn | None) -> we
     return respond(ResourceOut.of(added), status=201)
 
 
+@library_routes.get(
+    "/api/coaches/me/resources/{id}/download",
+    summary="Download a file of your library",
+    responses={200: "the file"},
+    access="coach",
+    errors=(403, 404),
+)
+async def library_download(request: web.Request, _: NoInput) -> web.StreamResponse:
+    """Your own library's files only (audited, `resources.library.download`); a link is 404."""
+    caller = await require(request, Role.COACH)
+    found = await request.app[RESOURCES].library_download(
+        party(caller), uuid_param(request), address=request_address(request)
+    )
+    return await send_file(request, found)
+
+
 @library_routes.delete(
     "/api/coaches/me/resources/{id}",
     summary="Remove an item from your library",

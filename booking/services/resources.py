@@ -258,7 +258,30 @@ class Resources:
             if row is None or row.booking_id is None or row.kind != "file":
                 raise NotFound(Code.NOT_FOUND, "No such shared file.")
             await participant_booking(session, Party(party.user_id), row.booking_id)
-        box = await self.sealer.box(booking_scope(row.booking_id))
+        found = await self._checked_file(await self.sealer.box(booking_scope(row.booking_id)), row)
+        await self._audit(
+            party, "resources.download", row.booking_id, store.item_id(row.id), address
+        )
+        log.info(
+            "booking %s resource %s downloaded by user %s", row.booking_id, row.id, party.user_id
+        )
+        return found
+
+    async def library_download(
+        self, party: Party, library_id: uuid.UUID, *, address: str | None
+    ) -> Download:
+        """A file of the coach's own library, for the coach (audited)."""
+        row = await self._library_row(party, library_id)
+        if row.kind != "file":
+            raise NotFound(Code.NOT_FOUND, "This library item is a link, not a file.")
+        found = await self._checked_file(await self.sealer.box(user_scope(party.user_id)), row)
+        item = store.item_id(row.id)
+        await self._audit(party, "resources.library.download", None, item, address)
+        return found
+
+    async def _checked_file(self, box: Box, row: store.Resource) -> Download:
+        """The stored file, checked whole before its first byte is sent (a damaged file is a
+        clear error, never part of one)."""
         meta = _meta(box, row)
         item = store.item_id(row.id)
         key = store.blob_key(row.id)
@@ -266,12 +289,8 @@ class Resources:
             async for _ in sealed_files.open_(box, item, self.blobs.get(key)):
                 pass
         except BlobMissing:
-            log.error("resource %s of booking %s: its file is missing", row.id, row.booking_id)
+            log.error("resource %s: its file is missing", row.id)
             raise NotFound(Code.NOT_FOUND, "This file is no longer stored.") from None
-        await self._audit(party, "resources.download", row.booking_id, item, address)
-        log.info(
-            "booking %s resource %s downloaded by user %s", row.booking_id, row.id, party.user_id
-        )
         return Download(
             file_name=meta["file_name"],
             content_type=row.content_type or "application/octet-stream",

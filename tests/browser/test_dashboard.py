@@ -1,6 +1,6 @@
 """The demo coach's practice in Chromium: figures with the period they cover, earnings by
 month and session outcomes drawn as charts (Chart.js) with their numbers in tables, and the
-latest sessions with first names only."""
+latest sessions with first names only; and the coach's own library, whose files download."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from realtime.demo import COACH_EMAIL
+from realtime.demo.resources import reflection_pdf
 from tests.browser.conftest import OpenPage, log_in, shot
 
 
@@ -36,3 +37,11 @@ def test_the_coach_sees_their_practice_in_figures_and_charts(open_page: OpenPage
     practice.get_by_label("Period").select_option("12")
     longer = practice.get_by_role("table", name="Earnings by month").locator("tbody tr")
     expect(longer).not_to_have_count(0)
+
+    # The coach's own library: a file of it downloads as it was added.
+    library = page.get_by_role("region", name="Your library")
+    expect(library).to_contain_text("weekly-reflection.pdf")
+    with page.expect_download() as downloading:
+        library.get_by_role("button", name="Download Weekly reflection worksheet").click()
+    assert downloading.value.path().read_bytes() == reflection_pdf()
+    assert downloading.value.suggested_filename == "weekly-reflection.pdf"

@@ -370,6 +370,16 @@ async def test_a_library_item_is_shared_into_a_session_in_one_step_resealed(
     library_id = (await added.json())["id"]
     mine = await client.get("/api/coaches/me/resources", headers=coach.headers)
     assert [i["id"] for i in (await mine.json())["items"]] == [library_id]
+    # The coach downloads their own library's file; nobody else can, not even another coach.
+    own = f"/api/coaches/me/resources/{library_id}/download"
+    got_own = await client.get(own, headers=coach.headers)
+    assert got_own.status == 200, await got_own.text()
+    assert await got_own.read() == worksheet
+    assert got_own.headers["Content-Disposition"].startswith("attachment")
+    assert "resources.library.download" in await actions(services)
+    someone = await make_user(services, Role.COACH, "Dr Someone")
+    assert (await client.get(own, headers=someone.headers)).status == 404
+    assert (await client.get(own, headers=member.headers)).status == 403
     shared = await client.post(
         f"/api/bookings/{booking['id']}/resources",
         json={"library_id": library_id},

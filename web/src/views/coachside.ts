@@ -9,6 +9,7 @@ import type { Booking, CoachSelf, CredentialDocument, Price, Review } from "../t
 import { profileForm } from "./profileform";
 import { hoursEditor, scheduleSection } from "./schedule";
 import { practiceSection } from "./dashboard";
+import { librarySection } from "./library";
 import { upload } from "./resourcespanel";
 import { bookingItem } from "./sessions";
 
@@ -46,6 +47,7 @@ export async function coachHome(main: HTMLElement): Promise<void> {
   const schedule = h("section", { class: "card", "aria-labelledby": "schedule-title" });
   const profile = h("section", { class: "card", "aria-labelledby": "profile-title" });
   const reviews = h("section", { class: "card", "aria-labelledby": "reviews-title" });
+  const library = h("section", { class: "card", "aria-labelledby": "library-title" });
   main.append(
     h("p", { class: `verification ${v.status}`, role: "status" }, banner, ` Commission: ${self.commission_bps / 100}%.`),
     ...(v.status === "pending" ? [evidence] : []),
@@ -53,6 +55,7 @@ export async function coachHome(main: HTMLElement): Promise<void> {
     sessions,
     earnings,
     reviews,
+    library,
     schedule,
     profile,
   );
@@ -62,6 +65,7 @@ export async function coachHome(main: HTMLElement): Promise<void> {
     upcoming(sessions),
     earningsSection(earnings),
     reviewsSection(reviews, self.id),
+    librarySection(library),
     scheduleSection(schedule),
     profileSection(profile, self),
   ]);

@@ -8,7 +8,7 @@ import { accessToken, explain, get, post } from "../api";
 import { busy, errorBox, field, fill, h, select, status } from "../dom";
 import { dateTime } from "../format";
 
-interface Resource {
+export interface Resource {
   id: string;
   kind: "link" | "file";
   title: string;
@@ -26,7 +26,7 @@ export interface ResourcesPanel {
   attach(socket: Socket): void;
 }
 
-function size(bytes: number | null): string {
+export function size(bytes: number | null): string {
   if (bytes === null) return "";
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
