@@ -56,6 +56,7 @@ from signalling.countdown import Countdown
 from signalling.deadlines import MemoryStore, RedisStore, Store
 from signalling.limits import SocketLimits
 from signalling.media_state import MediaState
+from signalling.notes import NoteAnnouncer
 from signalling.notifications import NotificationPush
 from signalling.presence import MemoryPresence, OnlineCoaches, Presence, RedisPresence
 from signalling.resources import RoomAnnouncer
@@ -173,6 +174,7 @@ async def services(
                 audit,
                 rooms=rights,
                 push=NotificationPush(sio) if sio is not None else nobody_listening,
+                note_announcer=NoteAnnouncer(sio) if sio is not None else None,
             )
             jobs = {
                 "expire-holds": (HOLD_SWEEP_SECONDS, scheduling.bookings.expire_holds),

@@ -13,6 +13,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from booking.policy import notes as rules
 from booking.policy.notes import Audience
@@ -48,12 +49,26 @@ class Note:
         return self.history[0] if self.history else None
 
 
+class NoteAnnouncer(Protocol):
+    """Tells a session's room that its shared note has a new version (signalling.notes)."""
+
+    async def shared_note(self, booking_id: uuid.UUID, version: int, at: datetime) -> None: ...
+
+
 class Notes:
-    def __init__(self, db: Database, clock: Clock, sealer: Sealer, audit: Audit) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        sealer: Sealer,
+        audit: Audit,
+        announcer: NoteAnnouncer | None = None,
+    ) -> None:
         self.db = db
         self.clock = clock
         self.sealer = sealer
         self.audit = audit
+        self.announcer = announcer
 
     async def write(
         self,
@@ -105,6 +120,8 @@ class Notes:
             number,
             party.user_id,
         )
+        if audience is Audience.SHARED and self.announcer is not None:
+            await self.announcer.shared_note(booking_id, number, now)
         return Version(number, text, party.user_id, now)
 
     async def read(

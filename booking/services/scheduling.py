@@ -22,7 +22,7 @@ from booking.services.dashboard import Dashboards
 from booking.services.details import Details
 from booking.services.ledger import Ledger
 from booking.services.messages import Messages
-from booking.services.notes import Notes
+from booking.services.notes import NoteAnnouncer, Notes
 from booking.services.notifications import Notifications, Push, nobody_listening
 from booking.services.payments import Payments
 from booking.services.payouts import Payouts
@@ -73,6 +73,7 @@ class Scheduling:
         audit: Audit,
         rooms: SessionGate | None = None,
         push: Push = nobody_listening,
+        note_announcer: NoteAnnouncer | None = None,
     ) -> Scheduling:
         rules = RefundPolicy(
             full_notice_hours=settings.refund_full_notice_hours,
@@ -95,7 +96,7 @@ class Scheduling:
                 ),
             ),
             details=Details(db, clock, sealer, audit),
-            notes=Notes(db, clock, sealer, audit),
+            notes=Notes(db, clock, sealer, audit, note_announcer),
             payments=payments,
             changes=Changes(
                 db,

@@ -216,6 +216,12 @@ def test_notes_shared_with_the_client_and_private_ones_not(
     expect(client.locator("textarea[name^='note-']")).to_have_count(0)
     expect(client.locator("body")).not_to_contain_text(PRIVATE)
     shot(client, "notes-client-phone")
+    # Live: with both in the room, the coach's next version reaches the client at once.
+    expect(client.locator(".presence")).to_contain_text("In the room with")
+    shared.fill("Homework: breathing, twice a day.")
+    notes.get_by_role("button", name="Save shared note").click()
+    expect(theirs.locator(".note-text").first).to_have_text("Homework: breathing, twice a day.")
+    expect(theirs.get_by_role("status").filter(has_text="updated the shared note")).to_be_visible()
 
 
 @pytest.mark.timeout(60)

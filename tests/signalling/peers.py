@@ -10,6 +10,7 @@ import socketio
 from signalling.chat_protocol import CHAT_MESSAGE, CHAT_READ, CHAT_TYPING
 from signalling.countdown_protocol import SESSION_ENDED, TIMER_SYNC, TIMER_WARNING
 from signalling.media_state_protocol import PEER_MEDIA
+from signalling.notes_protocol import NOTE_SHARED
 from signalling.protocol import (
     ERROR,
     PEER_JOINED,
@@ -37,6 +38,7 @@ EVENTS = (
     SESSION_ENDED,
     RESOURCE_SHARED,
     PEER_MEDIA,
+    NOTE_SHARED,
 )
 
 

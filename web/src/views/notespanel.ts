@@ -3,6 +3,7 @@
 // and the earlier ones are listed. The client reads the shared note and its versions.
 
 import { explain, get, post } from "../api";
+import type { Socket } from "socket.io-client";
 import { busy, errorBox, field, fill, h, status } from "../dom";
 import { dateTime } from "../format";
 
@@ -90,7 +91,13 @@ function reader(note: Note): HTMLElement {
   );
 }
 
-export function notesPanel(bookingId: string, coach: boolean): HTMLElement {
+export interface NotesPanel {
+  element: HTMLElement;
+  /** Read the shared note again when the room hears it has a new version (`note:shared`). */
+  attach(socket: Socket): void;
+}
+
+export function notesPanel(bookingId: string, coach: boolean): NotesPanel {
   const body = h("div", { class: "notes-body" }, h("p", { class: "loading", role: "status" }, "Loading notes…"));
   const refresh = h("button", { type: "button", class: "link" }, "Refresh");
   const panel = h(
@@ -110,5 +117,15 @@ export function notesPanel(bookingId: string, coach: boolean): HTMLElement {
   }
   refresh.addEventListener("click", () => void busy(refresh, "Refreshing…", load));
   void load();
-  return panel;
+  const told = status();
+  panel.append(told);
+  return {
+    element: panel,
+    attach(socket: Socket) {
+      if (coach) return; // the coach wrote it
+      socket.on("note:shared", () => {
+        void load().then(() => (told.textContent = "Your coach updated the shared note."));
+      });
+    },
+  };
 }

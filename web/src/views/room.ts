@@ -40,7 +40,7 @@ export async function room(main: HTMLElement, [bookingId]: string[]): Promise<()
     section.dataset.state = "over";
     section.append(
       h("p", { class: "hint" }, "This session is over; its chat, resources and notes stay here for you."),
-      h("div", { class: "room-body" }, transcript(bookingId, user?.id ?? "", otherName), h("div", { class: "side" }, resourcesPanel(bookingId, user?.role === "coach").element, notesPanel(bookingId, user?.role === "coach"))),
+      h("div", { class: "room-body" }, transcript(bookingId, user?.id ?? "", otherName), h("div", { class: "side" }, resourcesPanel(bookingId, user?.role === "coach").element, notesPanel(bookingId, user?.role === "coach").element)),
     );
     return () => undefined;
   }
@@ -51,7 +51,8 @@ export async function room(main: HTMLElement, [bookingId]: string[]): Promise<()
   const chat = chatPanel(bookingId, user?.id ?? "", otherName, !chatOnly);
   // Between the chat and the notes: what the coach shares (links, files, library items).
   const resources = resourcesPanel(bookingId, user?.role === "coach");
-  const side = h("div", { class: "side" }, chatOnly ? null : chat.element, resources.element, notesPanel(bookingId, user?.role === "coach"));
+  const notes = notesPanel(bookingId, user?.role === "coach");
+  const side = h("div", { class: "side" }, chatOnly ? null : chat.element, resources.element, notes.element);
 
   let local: MediaStream | null = null;
   let stopMeter: () => void = () => undefined;
@@ -267,6 +268,7 @@ export async function room(main: HTMLElement, [bookingId]: string[]): Promise<()
     if (call.socket) {
       chat.log.attach(call.socket);
       resources.attach(call.socket);
+      notes.attach(call.socket);
     }
   }
   join.addEventListener("click", () => {
