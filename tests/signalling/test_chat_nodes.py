@@ -60,7 +60,11 @@ async def test_chat_across_two_processes_loses_and_doubles_nothing_over_a_reconn
             await member.connect(f"http://127.0.0.1:{b.port}/", {"token": token(cast.member)})
             await asyncio.wait_for(until_subscribed(settings, 2), WAIT)
             await coach.join(booking_id)
-            assert (await member.join(booking_id))["chat"] == {"last_seq": 0, "read_seq": 0}
+            assert (await member.join(booking_id))["chat"] == {
+                "last_seq": 0,
+                "read_seq": 0,
+                "peer_read_seq": 0,
+            }
 
             coach_acks, member_acks = await asyncio.gather(
                 say(coach, "coach", range(EACH)), say(member, "client", range(EACH))
@@ -80,7 +84,7 @@ async def test_chat_across_two_processes_loses_and_doubles_nothing_over_a_reconn
             missed = await say(coach, "coach", range(EACH, EACH + 5))
             await back.connect(f"http://127.0.0.1:{a.port}/", {"token": token(cast.member)})
             joined = await back.join(booking_id)
-            assert joined["chat"] == {"last_seq": 2 * EACH + 5, "read_seq": 0}
+            assert joined["chat"] == {"last_seq": 2 * EACH + 5, "read_seq": 0, "peer_read_seq": 0}
             caught_up = await back.call("chat:history", {"after_seq": max(seen), "limit": 50})
 
             assert [m["seq"] for m in caught_up["messages"]] == [x["seq"] for x in missed]
