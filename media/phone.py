@@ -117,3 +117,31 @@ def caller_digest(salt: bytes, number: str) -> str:
 
 def is_pin(digits: str) -> bool:
     return len(digits) == PIN_DIGITS and digits.isascii() and digits.isdigit()
+
+
+# A stream ticket: what `<Connect><Stream>` carries as its `<Parameter>`, so that the media
+# stream names the participant the PIN admitted without the PIN itself, and cannot be forged or
+# replayed after a few minutes (the upgrade is checked with X-Twilio-Signature as well).
+TICKET_SECONDS = 120
+
+
+def ticket_key(secret_key: str) -> bytes:
+    return hmac.new(secret_key.encode(), b"flourish/phone-ticket/v1", hashlib.sha256).digest()
+
+
+def stream_ticket(key: bytes, booking_id: str, user_id: str, expires: int) -> str:
+    body = f"{booking_id}.{user_id}.{expires}"
+    mac = hmac.new(key, body.encode(), hashlib.sha256).hexdigest()
+    return f"{body}.{mac}"
+
+
+def read_ticket(key: bytes, ticket: str, now: float) -> tuple[str, str] | None:
+    """(booking id, user id) of a genuine, unexpired ticket; None for anything else."""
+    parts = ticket.split(".")
+    if len(parts) != 4 or not parts[2].isdigit():
+        return None
+    booking_id, user_id, expires, mac = parts
+    good = hmac.new(key, f"{booking_id}.{user_id}.{expires}".encode(), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(good, mac) or now > int(expires):
+        return None
+    return booking_id, user_id

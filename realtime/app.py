@@ -21,8 +21,10 @@ from booking.api import money as money_api
 from booking.api import notes as notes_api
 from booking.api import notifications as notifications_api
 from booking.api import payments as payments_api
+from booking.api import phone as phone_api
 from booking.api import resources as resources_api
 from booking.api import subscriptions as subscriptions_api
+from media import phone_api as phone_webhooks
 from realtime import audit_api, headers, health, idempotency, metrics, openapi, webclient, wiring
 from realtime.auth import api as auth_api
 from realtime.auth import recovery_api
@@ -49,6 +51,8 @@ ROUTE_TABLES: tuple[ApiRoutes, ...] = (
     resources_api.library_routes,
     credential_documents_api.routes,
     payments_api.routes,
+    phone_api.routes,
+    phone_webhooks.routes,
     changes_api.routes,
     attendance_api.routes,
     notifications_api.routes,

@@ -166,14 +166,15 @@ class ApiRoutes:
         idempotent: Idempotent = False,
         streamed: bool = False,
     ) -> Callable[[TypedHandler[In]], TypedHandler[In]]:
-        """`streamed`: a `multipart/form-data` body is left for the handler to read as a
-        stream (it gets None as its input); any other body is validated as usual."""
+        """`streamed`: a `multipart/form-data` body (or a form, which telephony webhooks post)
+        is left for the handler to read (it gets None as its input); any other body is
+        validated as usual."""
 
         def register(handler: TypedHandler[In]) -> TypedHandler[In]:
             location = "body" if method in ("POST", "PUT", "PATCH") else "query"
 
             async def run(request: web.Request) -> web.StreamResponse:
-                if streamed and request.content_type == "multipart/form-data":
+                if streamed and request.content_type in HANDLER_READS:
                     data = typing.cast(In, None)
                 elif location == "body":
                     data = await read_body(request, input)
@@ -251,6 +252,10 @@ def add_routes(app: web.Application, *tables: ApiRoutes) -> None:
         for op in table.operations:
             app.router.add_route(op.method, op.path, op.handler)
             app[OPERATIONS].append(op)
+
+
+# Bodies a `streamed` route's handler reads itself.
+HANDLER_READS = frozenset({"multipart/form-data", "application/x-www-form-urlencoded"})
 
 
 async def read_body(request: web.Request, model: type[In]) -> In:

@@ -31,6 +31,8 @@ from booking.services.openings import POLL_SECONDS as OPENINGS_POLL_SECONDS
 from booking.services.openings import Openings, TellingOpenings
 from booking.services.resources import Caps, Resources
 from booking.services.scheduling import Scheduling
+from media.phone import TwilioProvider, ticket_key
+from media.phone_api import TELEPHONY, Telephony
 from realtime import blobs, idempotency, limits, resealing, vault
 from realtime.audit import Audit
 from realtime.audit_api import AUDIT, AuditAccess
@@ -95,6 +97,7 @@ class Services:
     openings: Openings
     resources: Resources
     credential_documents: CredentialDocuments
+    telephony: Telephony
     signalling: SessionSignalling | None = None
     chat: Chat | None = None
     watched: Watched | None = None
@@ -270,6 +273,15 @@ async def services(
                     openings=openings,
                     resources=resources,
                     credential_documents=credential_documents,
+                    telephony=Telephony(
+                        TwilioProvider(settings.twilio_auth_token)
+                        if settings.phone_enabled
+                        else None,
+                        scheduling.phone_pins,
+                        settings.link_base,
+                        ticket_key(settings.secret_key),
+                        clock,
+                    ),
                     signalling=signalling,
                     chat=chat,
                     watched=watched,
@@ -378,4 +390,5 @@ def provide(app: web.Application, s: Services) -> None:
     app[SCHEDULING] = s.scheduling
     app[RESOURCES] = s.resources
     app[CREDENTIAL_DOCUMENTS] = s.credential_documents
+    app[TELEPHONY] = s.telephony
     app[AUDIT] = AuditAccess(s.audit, proxies=s.settings.trusted_proxies)

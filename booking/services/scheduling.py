@@ -26,6 +26,7 @@ from booking.services.notes import NoteAnnouncer, Notes
 from booking.services.notifications import Notifications, Push, nobody_listening
 from booking.services.payments import Payments
 from booking.services.payouts import Payouts
+from booking.services.phone_pins import PhonePins
 from booking.services.refunds import Refunds
 from booking.services.reminders import Reminders
 from booking.services.sessions import SessionGate, Sessions
@@ -58,6 +59,7 @@ class Scheduling:
     attendance: AttendanceBook
     reminders: Reminders
     notifications: Notifications
+    phone_pins: PhonePins
     dashboards: Dashboards
 
     @classmethod
@@ -82,6 +84,12 @@ class Scheduling:
         refunds = Refunds(db, clock, provider, rules)
         payments = Payments(db, clock, feed, provider, refunds)
         webhook_secret = settings.stripe_webhook_secret if provider.name == "stripe" else ""
+        sessions = Sessions(
+            db,
+            clock,
+            join_early_minutes=settings.join_early_minutes,
+            end_grace=settings.session_end_grace,
+        )
         return cls(
             bookings=Bookings(
                 db,
@@ -125,12 +133,7 @@ class Scheduling:
                 refresh_minutes=settings.calendar_refresh_minutes,
             ),
             availability=Availability(db, clock, feed),
-            sessions=Sessions(
-                db,
-                clock,
-                join_early_minutes=settings.join_early_minutes,
-                end_grace=settings.session_end_grace,
-            ),
+            sessions=sessions,
             refunds=refunds,
             payouts=Payouts(db, clock, transfers),
             ledger=Ledger(db, clock),
@@ -149,5 +152,13 @@ class Scheduling:
             ),
             reminders=Reminders(db, clock, push),
             notifications=Notifications(db, clock),
+            phone_pins=PhonePins(
+                db,
+                clock,
+                sealer,
+                settings.secret_key,
+                sessions,
+                number=settings.phone_number if settings.phone_enabled else "",
+            ),
             dashboards=Dashboards(db, clock),
         )
