@@ -134,6 +134,9 @@ def test_video_call_both_ways_and_recovers_after_going_offline(
     expect(client.get_by_role("heading", name="The session has ended")).to_be_visible()
     shot(client, "room-ended-phone")
     expect(coach.locator("section.room")).to_have_attribute("data-state", "waiting")
+    # With nobody there, the quality line judges no connection.
+    expect(coach.locator(".quality")).to_have_text("Connection: waiting")
+    expect(coach.locator(".quality")).to_have_attribute("data-level", "unknown")
     coach.get_by_role("button", name="Leave").click()
     expect(coach.get_by_role("heading", name="The session has ended")).to_be_visible()
 

@@ -245,6 +245,9 @@ export async function room(main: HTMLElement, [bookingId]: string[]): Promise<()
           if (!peer) {
             cameraOffCard.hidden = true;
             micOff.hidden = true;
+            // No peer, no connection to judge: the line waits for the next one.
+            quality.dataset.level = "unknown";
+            quality.textContent = "Connection: waiting";
           }
         },
         peerMedia(state) {
