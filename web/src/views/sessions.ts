@@ -235,6 +235,7 @@ export function bookingItem(booking: Booking, refresh: () => void): HTMLElement 
     actions,
   );
   if (DECIDED[booking.status]) item.append(attendanceDetails(booking, role ?? ""));
+  if (booking.session_type === "phone" && booking.status === "confirmed") item.append(dialInDetails(booking));
   if (role !== "coach" && booking.status === "completed" && !booking.reviewed) item.append(reviewForm(booking));
   if (booking.actions.includes("reschedule")) {
     const button = h("button", { type: "button", "aria-expanded": "false" }, "Reschedule");
@@ -260,6 +261,28 @@ export function bookingItem(booking: Booking, refresh: () => void): HTMLElement 
     actions.append(button);
   }
   return item;
+}
+
+/** A phone session's number and the reader's own PIN, asked for when opened (the server says
+ * 404 when dial-in is off: then the details say how to join from the browser instead). */
+function dialInDetails(booking: Booking): HTMLElement {
+  const details = h("details", { class: "dial-in" }, h("summary", {}, "Join by telephone"));
+  details.addEventListener("toggle", () => {
+    if (!details.open || details.dataset.loaded) return;
+    details.dataset.loaded = "1";
+    void get<{ number: string; pin: string }>(`/api/bookings/${booking.id}/phone`)
+      .then((dial) =>
+        details.append(
+          h("p", {}, "Call ", h("a", { href: `tel:${dial.number}` }, dial.number), ", then type your PIN and #:"),
+          h("p", { class: "pin", "aria-label": `PIN ${dial.pin.split("").join(" ")}` }, dial.pin),
+          h("p", { class: "hint" }, "It works from ten minutes before the start. Keep it to yourself."),
+        ),
+      )
+      .catch((error: unknown) =>
+        details.append(h("p", {}, error instanceof ApiError && error.status === 404 ? "Dial-in is not available here: join from this page in your browser." : explain(error))),
+      );
+  });
+  return details;
 }
 
 /** The client's review of a completed session: stars, words, and whether to show a name. */
