@@ -64,6 +64,7 @@ def built_client() -> Path:
 
 
 TURN_SECRET = "browser-tests-turn-secret"
+PHONE_NUMBER = "+14155550100"
 
 
 @pytest.fixture(scope="session")
@@ -88,8 +89,21 @@ def server(
     calendars = {"CALENDAR_ALLOW_PRIVATE_ADDRESSES": "true"}
     # Every test's logins come from 127.0.0.1: the per-address limit is for the whole folder.
     logins = {"LOGIN_MAX_ATTEMPTS_PER_ADDRESS": "1000"}
+    # Dial-in on, so phone sessions show their number and PIN (test_room.py).
+    phone = {
+        "PHONE_ENABLED": "true",
+        "TWILIO_AUTH_TOKEN": "browser-tests-twilio-auth-token",
+        "PHONE_NUMBER": PHONE_NUMBER,
+    }
     with serving(
-        where, "--demo", LOG_LEVEL="INFO", **turn_settings, **short, **calendars, **logins
+        where,
+        "--demo",
+        LOG_LEVEL="INFO",
+        **turn_settings,
+        **short,
+        **calendars,
+        **logins,
+        **phone,
     ) as running:
         yield running
         running.process.terminate()

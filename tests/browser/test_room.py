@@ -4,6 +4,7 @@ audio only for a phone session, and both put out when the session is canceled.""
 from __future__ import annotations
 
 import json
+import re
 import urllib.request
 from datetime import timedelta
 from typing import Any
@@ -12,7 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from realtime.demo import CLIENT_EMAIL, DEMO_PASSWORD
-from tests.browser.conftest import PHONE, OpenPage, assert_labelled, log_in, say, shot
+from tests.browser.conftest import PHONE, PHONE_NUMBER, OpenPage, assert_labelled, log_in, say, shot
 from tests.browser.sessions import open_session
 from tests.realtime.test_cli import Server
 
@@ -147,7 +148,14 @@ def test_phone_session_is_audio_only(open_page: OpenPage, server: Server) -> Non
     coach = open_page("coach")
     log_in(coach, session.coach_email, then="/coach")
     client = open_page("client")
-    log_in(client, CLIENT_EMAIL)
+    log_in(client, CLIENT_EMAIL, then="/sessions")
+    # The client can also call in: the number and their own PIN, on asking.
+    dial = client.locator(f'li.booking[data-booking="{session.booking_id}"] details.dial-in')
+    dial.locator("summary").click()
+    expect(dial.get_by_role("link", name=PHONE_NUMBER)).to_have_attribute(
+        "href", f"tel:{PHONE_NUMBER}"
+    )
+    expect(dial.locator(".pin")).to_have_text(re.compile(r"^\d{6}$"))
 
     for page in (coach, client):
         enter(page, session.booking_id, "Check microphone")
