@@ -27,6 +27,7 @@ from booking.services.availability import own_coach
 from booking.services.ledger import Figures, tally
 from booking.services.subscriptions import first_name
 from booking.storage import ledger as ledger_store
+from booking.storage import reviews as review_store
 from booking.storage.bookings import Booking
 from booking.storage.messages import Message
 from booking.storage.reviews import Review
@@ -224,7 +225,10 @@ async def _ratings(
 ) -> list[tuple[datetime, int]]:
     rows = await session.execute(
         select(Review.created_at, Review.rating).where(
-            Review.coach_id == coach_id, Review.created_at >= start, Review.created_at <= now
+            Review.coach_id == coach_id,
+            review_store.SHOWN,  # a review an admin hid counts nowhere, the trend included
+            Review.created_at >= start,
+            Review.created_at <= now,
         )
     )
     return [(at, int(stars)) for at, stars in rows]
