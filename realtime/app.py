@@ -25,6 +25,7 @@ from booking.api import phone as phone_api
 from booking.api import resources as resources_api
 from booking.api import subscriptions as subscriptions_api
 from media import phone_api as phone_webhooks
+from media import phone_stream
 from realtime import audit_api, headers, health, idempotency, metrics, openapi, webclient, wiring
 from realtime.auth import api as auth_api
 from realtime.auth import recovery_api
@@ -94,6 +95,8 @@ def create_app(
             yield
 
     async def close_sockets(app: web.Application) -> None:
+        if SERVICES in app:
+            await app[SERVICES].phone_calls.close()
         await signalling_server.disconnect_all(sio)
 
     app.cleanup_ctx.append(lifetime)
@@ -103,6 +106,8 @@ def create_app(
     app.router.add_get("/metrics", metrics.metrics_endpoint(settings.metrics_token))
     app.router.add_get("/api/openapi.json", openapi.openapi_endpoint)
     add_routes(app, *ROUTE_TABLES)
+    # Twilio's Media Streams WebSocket (docs/phone.md); not JSON over HTTP, so not in OpenAPI.
+    app.router.add_get("/phone/stream", phone_stream.stream)
     # Last: its fallback answers every GET that no route above claimed.
     webclient.add_routes(app, client_dist or webclient.dist_of(settings))
     return app

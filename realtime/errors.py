@@ -135,6 +135,7 @@ class Code(StrEnum):
     FILE_TYPE_REFUSED = "file_type_refused"
     DOCUMENT_LIMIT = "document_limit"
     PHONE_NOT_OFFERED = "phone_not_offered"
+    PHONE_BUSY = "phone_busy"
     RESOURCE_LIMIT = "resource_limit"
     DOWNLOAD_LINK_INVALID = "download_link_invalid"
     DOWNLOAD_LINK_EXPIRED = "download_link_expired"

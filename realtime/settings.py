@@ -362,6 +362,12 @@ VARIABLES: tuple[Variable, ...] = (
         secret=True,
     ),
     Variable("PHONE_NUMBER", "", "Dial-in number shown to clients (E.164, e.g. `+14155550100`)."),
+    Variable(
+        "PHONE_MAX_CALLS",
+        "100",
+        "Most bridged phone calls one server process carries at once; the next stream is "
+        "refused (503) and the caller hears Twilio's error. Measured: docs/benchmarks.md.",
+    ),
     Variable("LOG_LEVEL", "INFO", "`DEBUG`, `INFO`, `WARNING` or `ERROR`."),
     Variable("LOG_FORMAT", "json", "`json` (one object a line) or `text`."),
 )
@@ -461,6 +467,7 @@ class Settings:
     phone_enabled: bool = False
     twilio_auth_token: str = field(default="", repr=False)
     phone_number: str = ""
+    phone_max_calls: int = 100
     log_level: str = "INFO"
     log_format: str = "json"
 
@@ -759,6 +766,7 @@ def load(environ: Mapping[str, str], *, var_dir: Path = Path("var")) -> Settings
         phone_enabled=phone_enabled,
         twilio_auth_token=twilio_auth_token,
         phone_number=phone_number,
+        phone_max_calls=_int("PHONE_MAX_CALLS", raw("PHONE_MAX_CALLS"), 1, 10_000),
         log_level=log_level,
         log_format=log_format,
     )

@@ -33,12 +33,14 @@ from booking.services.resources import Caps, Resources
 from booking.services.scheduling import Scheduling
 from media.phone import TwilioProvider, ticket_key
 from media.phone_api import TELEPHONY, Telephony
+from media.phone_stream import PHONE_CALLS, PhoneCalls
 from realtime import blobs, idempotency, limits, resealing, vault
 from realtime.audit import Audit
 from realtime.audit_api import AUDIT, AuditAccess
 from realtime.auth.access import AUTHENTICATOR, Authenticator
 from realtime.auth.api import ACCOUNTS
 from realtime.auth.passwords import Passwords
+from realtime.auth.phone_logins import PhoneLogins
 from realtime.auth.service import Accounts
 from realtime.auth.tokens import TokenCodec
 from realtime.clock import Clock, SystemClock
@@ -98,6 +100,7 @@ class Services:
     resources: Resources
     credential_documents: CredentialDocuments
     telephony: Telephony
+    phone_calls: PhoneCalls
     signalling: SessionSignalling | None = None
     chat: Chat | None = None
     watched: Watched | None = None
@@ -282,6 +285,9 @@ async def services(
                         ticket_key(settings.secret_key),
                         clock,
                     ),
+                    phone_calls=PhoneCalls(
+                        PhoneLogins(db, clock, tokens), settings.phone_max_calls
+                    ),
                     signalling=signalling,
                     chat=chat,
                     watched=watched,
@@ -391,4 +397,5 @@ def provide(app: web.Application, s: Services) -> None:
     app[RESOURCES] = s.resources
     app[CREDENTIAL_DOCUMENTS] = s.credential_documents
     app[TELEPHONY] = s.telephony
+    app[PHONE_CALLS] = s.phone_calls
     app[AUDIT] = AuditAccess(s.audit, proxies=s.settings.trusted_proxies)

@@ -115,12 +115,15 @@ class SocketLimits:
         constant under aiohttp: the request is read instead)."""
         return client_address(environ["aiohttp.request"], self.proxies)
 
-    def admit(self, sid: str, environ: dict[str, Any], user: str | None = None) -> None:
+    def admit(
+        self, sid: str, environ: dict[str, Any], user: str | None = None, *, by_address: bool = True
+    ) -> None:
         """Record a connecting socket, or refuse it past a cap (`too_many_sockets`, an
         `AppError` the connect handler turns into a connect error). A connect handler that
-        refuses the socket after this must `release` it."""
-        address = self.address(environ)
-        if self.of_address[address] >= self.per_address:
+        refuses the socket after this must `release` it. Without `by_address` (the server's
+        own phone bridges), the address cap does not apply."""
+        address = self.address(environ) if by_address else ""
+        if by_address and self.of_address[address] >= self.per_address:
             raise AppError(
                 Code.TOO_MANY_SOCKETS,
                 f"At most {self.per_address} connections from one address (SOCKETS_PER_ADDRESS); "

@@ -43,6 +43,7 @@ class Member:
     sid: str | None  # None while away
     node: str
     away_since: float | None = None
+    via: str = "web"  # "phone": a dial-in call's bridge (media.bridge)
     # The stored JSON this was read from, for compare-and-set; not part of the value.
     raw: str = field(default="", compare=False, repr=False)
 

@@ -236,6 +236,10 @@ class PeerInfo(TypedDict):
     peer_id: Annotated[str, Doc("The peer's id in this room; it stays the same on reconnect.")]
     role: Annotated[Literal["coach", "client"], Doc("The peer's part in the session.")]
     display_name: Annotated[str, Doc("The name to show.")]
+    via: Annotated[
+        Literal["web", "phone"],
+        Doc("`phone`: the peer is a caller on a telephone, bridged by the server (audio only)."),
+    ]
 
 
 class JoinAck(TypedDict):
@@ -403,14 +407,24 @@ socket.on("peer-reconnected", () => pc.restartIce());
             name=PEER_JOINED,
             summary="Someone joined your room.",
             payload=PeerInfo,
-            example={"peer_id": "p-4fQx2", "role": "coach", "display_name": "Dr Ann Lee"},
+            example={
+                "peer_id": "p-4fQx2",
+                "role": "coach",
+                "display_name": "Dr Ann Lee",
+                "via": "web",
+            },
         ),
         ServerEvent(
             name=PEER_RECONNECTED,
             summary="A peer came back on a new socket within the grace period: renegotiate "
             "(browsers: `pc.restartIce()`; aiortc: a new `RTCPeerConnection`).",
             payload=PeerInfo,
-            example={"peer_id": "p-4fQx2", "role": "coach", "display_name": "Dr Ann Lee"},
+            example={
+                "peer_id": "p-4fQx2",
+                "role": "coach",
+                "display_name": "Dr Ann Lee",
+                "via": "web",
+            },
         ),
         ServerEvent(
             name=PEER_LEFT,

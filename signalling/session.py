@@ -80,6 +80,7 @@ def peer_info(member: Member) -> PeerInfo:
         "peer_id": member.peer_id,
         "role": "coach" if member.role == "coach" else "client",
         "display_name": member.display_name,
+        "via": "phone" if member.via == "phone" else "web",
     }
 
 
@@ -158,8 +159,11 @@ class SessionSignalling:
     async def connect(self, sid: str, environ: dict[str, Any], auth: object = None) -> None:
         try:
             token = SessionAuth.model_validate(auth or {}).token
-            principal = await self.authenticator.socket_principal(token)
-            self.limits.admit(sid, environ, str(principal.user_id))
+            principal = await self.authenticator.socket_principal(token, phone=True)
+            # A phone call's bridge connects from this server itself: its own address is not
+            # a client's (the per-user cap and the process's PHONE_MAX_CALLS still apply).
+            bridge = principal.scope == "phone"
+            self.limits.admit(sid, environ, str(principal.user_id), by_address=not bridge)
             try:
                 await enter_rights_rooms(self.sio, sid, SESSION, principal)
                 await self.presence.mark_online(
@@ -240,7 +244,7 @@ class SessionSignalling:
             raise BadRequest(Code.ALREADY_JOINED, "This socket is in a session room; leave first.")
         # What let the socket in must still hold: its login, its token's version and expiry,
         # the account, the scope.
-        caller = await self.authenticator.socket_principal(self.tokens[sid])
+        caller = await self.authenticator.socket_principal(self.tokens[sid], phone=True)
         self.callers[sid] = caller
         admission = await self.sessions.admit(caller.user_id, payload.booking_id)
         room, user = str(admission.booking_id), str(caller.user_id)
@@ -259,6 +263,7 @@ class SessionSignalling:
             display_name=caller.display_name,
             sid=sid,
             node=self.node,
+            via="phone" if caller.scope == "phone" else "web",
         )
         keep = admission.closes_at.timestamp() - now + self.grace
         before = await self.presence.swap(room, member, keep)

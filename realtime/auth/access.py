@@ -61,10 +61,12 @@ class Authenticator:
             email_verified=row.email_verified_at is not None,
         )
 
-    async def socket_principal(self, token: str) -> Principal:
-        """`principal`, for a socket: only a full-scope token may open one or join a room."""
+    async def socket_principal(self, token: str, *, phone: bool = False) -> Principal:
+        """`principal`, for a socket: only a full-scope token may open one or join a room;
+        with `phone` (the `/session` namespace), a phone call's bridge token as well."""
         principal = await self.principal(token)
-        _full_scope(principal)
+        if not (phone and principal.scope == "phone"):
+            _full_scope(principal)
         return principal
 
 
@@ -115,7 +117,7 @@ async def require(request: web.Request, *roles: Role, allow_setup_scope: bool = 
             "Log in first: send `Authorization: Bearer <access token>`.",
             headers={"WWW-Authenticate": 'Bearer realm="flourish"'},
         )
-    if not allow_setup_scope:
+    if not allow_setup_scope or principal.scope == "phone":
         _full_scope(principal)
     if roles and principal.role not in roles:
         needed = " or ".join(r.value for r in roles)
@@ -124,6 +126,8 @@ async def require(request: web.Request, *roles: Role, allow_setup_scope: bool = 
 
 
 def _full_scope(principal: Principal) -> None:
+    if principal.scope == "phone":
+        raise Forbidden(Code.FORBIDDEN, "A phone call's token opens its session room only.")
     if principal.scope == "two_factor_setup":
         raise Forbidden(
             Code.TWO_FACTOR_SETUP_REQUIRED,

@@ -22,7 +22,10 @@ from realtime.clock import Clock
 from realtime.errors import Code, Unauthorized
 from realtime.keys import derive
 
-Scope = Literal["full", "two_factor_setup"]
+# `phone`: a phone call's bridge (media.bridge) in its session room; nothing else (no HTTP route,
+# no other namespace). Issued only inside the server, never sent to a client.
+Scope = Literal["full", "two_factor_setup", "phone"]
+SCOPES: tuple[Scope, ...] = ("full", "two_factor_setup", "phone")
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,7 @@ class TokenCodec:
                 role=str(claims["role"]),
                 session_id=uuid.UUID(claims["sid"]),
                 version=int(claims["ver"]),
-                scope="two_factor_setup" if claims.get("scope") == "two_factor_setup" else "full",
+                scope=_scope(claims.get("scope")),
                 expires_at=datetime.fromtimestamp(int(claims["exp"]), tz=UTC),
             )
         except (KeyError, ValueError, TypeError):
@@ -128,3 +131,10 @@ def split_refresh_token(token: str) -> tuple[uuid.UUID, str]:
         return uuid.UUID(session_part), secret
     except ValueError:
         raise Unauthorized(Code.TOKEN_INVALID, "The refresh token is not valid.") from None
+
+
+def _scope(claimed: object) -> Scope:
+    for scope in SCOPES:
+        if claimed == scope:
+            return scope
+    return "full"

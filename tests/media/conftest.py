@@ -29,8 +29,14 @@ async def endpoints() -> AsyncIterator[MakeEndpoint]:
     """`endpoints(peer, ice_servers, relay=False)`: an aiortc endpoint, closed after the test."""
     made: list[Endpoint] = []
 
-    def make(peer: Peer, ice_servers: list[dict[str, Any]], *, relay: bool = False) -> Endpoint:
-        endpoint = Endpoint(peer, ice_servers, relay=relay)
+    def make(
+        peer: Peer,
+        ice_servers: list[dict[str, Any]],
+        *,
+        relay: bool = False,
+        frequency: float = 400,
+    ) -> Endpoint:
+        endpoint = Endpoint(peer, ice_servers, relay=relay, frequency=frequency)
         made.append(endpoint)
         return endpoint
 

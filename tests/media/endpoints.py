@@ -28,22 +28,31 @@ from aiortc.rtcconfiguration import RTCBundlePolicy, RTCIceTransportPolicy
 from aiortc.sdp import candidate_from_sdp
 from av import AudioFrame
 
+from media.audio import ToTelephone
 from tests.signalling.peers import Peer
 from tests.signalling.viewers import WAIT
 
 SAMPLE_RATE, SAMPLES = 8000, 160  # 20 ms
-TONE = array(
-    "h", (int(8000 * math.sin(2 * math.pi * 400 * n / SAMPLE_RATE)) for n in range(SAMPLES))
-)
 
 
 class ToneTrack(AudioStreamTrack):
-    """A 400 Hz tone, paced in real time as a microphone would be."""
+    """A tone of any frequency (its phase carried from frame to frame), paced in real time as
+    a microphone would be."""
+
+    def __init__(self, frequency: float = 400) -> None:
+        super().__init__()
+        self.frequency = frequency
+        self.sample = 0
 
     async def recv(self) -> AudioFrame:
         silence = await super().recv()  # keeps the pace and the timestamps
+        step = 2 * math.pi * self.frequency / SAMPLE_RATE
+        samples = array(
+            "h", (int(8000 * math.sin(step * (self.sample + n))) for n in range(SAMPLES))
+        )
+        self.sample += SAMPLES
         frame = AudioFrame(format="s16", layout="mono", samples=SAMPLES)
-        frame.planes[0].update(TONE.tobytes())
+        frame.planes[0].update(samples.tobytes())
         frame.pts, frame.sample_rate = silence.pts, SAMPLE_RATE
         frame.time_base = Fraction(1, SAMPLE_RATE)
         return frame
@@ -70,9 +79,16 @@ def split_candidates(sdp: str) -> tuple[str, list[dict[str, Any]]]:
 
 class Endpoint:
     def __init__(
-        self, peer: Peer, ice_servers: list[dict[str, Any]], *, relay: bool = False
+        self,
+        peer: Peer,
+        ice_servers: list[dict[str, Any]],
+        *,
+        relay: bool = False,
+        frequency: float = 400,
     ) -> None:
         self.peer = peer
+        self.ice_servers = ice_servers
+        self.bridge_peer = ""  # the phone caller's peer id, when the test needs it
         servers = [RTCIceServer(**server) for server in ice_servers]
         policy = RTCIceTransportPolicy.RELAY if relay else RTCIceTransportPolicy.ALL
         # One transport for audio and data (one TURN allocation), as browsers negotiate.
@@ -80,8 +96,9 @@ class Endpoint:
             iceServers=servers, iceTransportPolicy=policy, bundlePolicy=RTCBundlePolicy.MAX_BUNDLE
         )
         self.pc = RTCPeerConnection(configuration)
-        self.pc.addTrack(ToneTrack())
+        self.pc.addTrack(ToneTrack(frequency))
         self.loud_frames: asyncio.Queue[int] = asyncio.Queue()
+        self.received = bytearray()  # what was heard, as 8 kHz mono s16
         self.messages: asyncio.Queue[str] = asyncio.Queue()
         self.channel: RTCDataChannel | None = None
         self.opened = asyncio.Event()
@@ -94,10 +111,12 @@ class Endpoint:
         self.tasks.append(asyncio.create_task(self._listen(track)))
 
     async def _listen(self, track: MediaStreamTrack) -> None:
+        convert = ToTelephone()
         with contextlib.suppress(Exception):
             while True:
                 frame = await track.recv()
                 assert isinstance(frame, AudioFrame)
+                self.received += convert.samples(frame)
                 peak = max(abs(s) for s in array("h", bytes(frame.planes[0])))
                 if peak > 1000:
                     self.loud_frames.put_nowait(peak)
@@ -117,8 +136,9 @@ class Endpoint:
         while True:
             await self.handle(await self.peer.events["signal"].get())
 
-    async def offer(self, to: str) -> None:
-        self._channel(self.pc.createDataChannel("chat"))
+    async def offer(self, to: str, *, channel: bool = True) -> None:
+        if channel:
+            self._channel(self.pc.createDataChannel("chat"))
         await self.pc.setLocalDescription(await self.pc.createOffer())
         await self._send_description(to)
 
@@ -147,15 +167,16 @@ class Endpoint:
             await self.peer.send("signal", {"to": to, "candidate": candidate})
         await self.peer.send("signal", {"to": to, "candidate": {"candidate": "", "sdpMid": "0"}})
 
-    async def connected(self) -> None:
-        """Until ICE and DTLS are up and the data channel is open."""
+    async def connected(self, *, channel: bool = True) -> None:
+        """Until ICE and DTLS are up and (with `channel`) the data channel is open."""
 
         async def up() -> None:
             while self.pc.connectionState != "connected":
                 if self.pc.connectionState == "failed":
                     raise AssertionError("the peer connection failed")
                 await asyncio.sleep(0.02)
-            await self.opened.wait()
+            if channel:
+                await self.opened.wait()
 
         try:
             await asyncio.wait_for(up(), WAIT)

@@ -54,6 +54,7 @@ async def test_the_javascript_client_joins_and_relays(
         "peer_id": seen["member"]["peer_id"],
         "role": "client",
         "display_name": "Cleo Client",
+        "via": "web",
     }
     assert seen["signal"] == {
         "from": seen["member"]["peer_id"],

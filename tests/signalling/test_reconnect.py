@@ -56,6 +56,7 @@ async def test_a_client_who_returns_within_the_grace_period_takes_back_their_pla
         "peer_id": member.peer_id,
         "role": "client",
         "display_name": "Cleo Client",
+        "via": "web",
     }
     clock.advance(services.settings.reconnect_grace)  # the old grace period ends: nothing
     await coach.send("signal", {"to": back.peer_id, "candidate": CANDIDATE})

@@ -62,12 +62,13 @@ async def test_coach_and_client_meet_and_relay_signals(
     )
     second = await coach.join(booked.booking_id)
     assert second["peers"] == [
-        {"peer_id": member.peer_id, "role": "client", "display_name": "Cleo Client"}
+        {"peer_id": member.peer_id, "role": "client", "display_name": "Cleo Client", "via": "web"}
     ]
     assert await member.next("peer-joined") == {
         "peer_id": coach.peer_id,
         "role": "coach",
         "display_name": "Dr Ann Lee",
+        "via": "web",
     }
 
     assert await member.call(
