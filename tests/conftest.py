@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from realtime.auth.passwords import Passwords
 from realtime.settings import Settings
 from realtime.wiring import Services
 from tests.support.clock import FakeClock
+from tests.support.smtp import Inbox, smtp_server
 from tests.support.stacks import Stack, drop_production, make_embedded, make_production
 
 AiohttpClient = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
@@ -68,3 +69,10 @@ async def client(aiohttp_client: AiohttpClient, app: web.Application) -> TestCli
 def services(app: web.Application, client: TestClient[Any, Any]) -> Services:
     """The running app's services (the client fixture has started it)."""
     return app[SERVICES]
+
+
+@pytest.fixture
+async def inbox() -> AsyncIterator[Inbox]:
+    """A real SMTP server (aiosmtpd) on loopback, and every message it accepted."""
+    async with smtp_server() as server:
+        yield server

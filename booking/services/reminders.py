@@ -13,6 +13,10 @@ through the outbox and an in-app notification, each exactly once.
   outbox's; the notification is pushed to the user's sockets after the commit.
 - A day reminder found due within the last hour before the start is skipped (the hour one
   goes); one found after the start is withdrawn.
+- A phone session's reminder, with dial-in on, carries the number and the reader's own PIN
+  (`PhonePins.of`, made if not yet asked for): the issue's "shown in the app and in the
+  reminder". The PIN is in the outbox row's params only until the email is sent (emptied then,
+  as reset links' tokens are), never in the subject or the in-app notification.
 """
 
 from __future__ import annotations
@@ -25,7 +29,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.policy import reminders as policy
 from booking.policy.states import Status
+from booking.services.bookings import Party
 from booking.services.notifications import Push, add, nobody_listening
+from booking.services.phone_pins import PhonePins
 from booking.storage import reminders as store
 from booking.storage.bookings import Booking
 from booking.storage.coaches import Coach
@@ -69,10 +75,17 @@ def reminder_text(starts_at: datetime, zone: str) -> str:
 
 
 class Reminders:
-    def __init__(self, db: Database, clock: Clock, push: Push = nobody_listening) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        push: Push = nobody_listening,
+        pins: PhonePins | None = None,
+    ) -> None:
         self.db = db
         self.clock = clock
         self.push = push
+        self.pins = pins  # with dial-in on: phone sessions' reminders carry the PIN
 
     async def send_due(self) -> int:
         """Send every due reminder nobody else has taken; how many went."""
@@ -85,6 +98,7 @@ class Reminders:
         return sent
 
     async def _send(self, reminder_id: int) -> int:
+        dial_in = await self._dial_in(reminder_id)
         now = self.clock.now()
         async with self.db.session() as session:
             row = await session.get(ReminderRow, reminder_id)
@@ -105,17 +119,18 @@ class Reminders:
             # A coach reads times in the zone their calendar is kept in; a client in theirs.
             zone = coach.time_zone if coach and row.recipient == "coach" else user.time_zone
             when = policy.local_time(booking.starts_at, zone)
+            params = {
+                "name": user.display_name,
+                "when": when,
+                "zone": zone,
+                "booking_id": str(booking.id),
+            }
             await enqueue(
                 session,
                 now,
                 to=user.email,
-                template="session_reminder",
-                params={
-                    "name": user.display_name,
-                    "when": when,
-                    "zone": zone,
-                    "booking_id": str(booking.id),
-                },
+                template="session_reminder_phone" if dial_in else "session_reminder",
+                params=params | (dial_in or {}),
                 user_id=user.id,
             )
             notification = add(
@@ -133,6 +148,22 @@ class Reminders:
         except Exception:
             log.exception("reminder %s: not pushed (it waits in the inbox)", reminder_id)
         return 1
+
+    async def _dial_in(self, reminder_id: int) -> dict[str, str] | None:
+        """The number and the reader's PIN, for a phone session with dial-in on."""
+        if self.pins is None or not self.pins.number:
+            return None
+        async with self.db.session() as session:
+            row = await session.get(ReminderRow, reminder_id)
+            booking = None if row is None else await session.get(Booking, row.booking_id)
+        if row is None or booking is None or booking.session_type != "phone":
+            return None
+        try:
+            pin = await self.pins.of(Party(row.user_id), booking.id)
+        except Exception:
+            log.exception("reminder %s: no PIN for the reminder (sent without)", reminder_id)
+            return None
+        return {"number": self.pins.number, "pin": pin}
 
     @staticmethod
     def _still_useful(row: ReminderRow, booking: Booking, now: datetime) -> bool:

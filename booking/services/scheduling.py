@@ -90,6 +90,14 @@ class Scheduling:
             join_early_minutes=settings.join_early_minutes,
             end_grace=settings.session_end_grace,
         )
+        pins = PhonePins(
+            db,
+            clock,
+            sealer,
+            settings.secret_key,
+            sessions,
+            number=settings.phone_number if settings.phone_enabled else "",
+        )
         return cls(
             bookings=Bookings(
                 db,
@@ -150,15 +158,8 @@ class Scheduling:
                 ),
                 end_grace=settings.session_end_grace,
             ),
-            reminders=Reminders(db, clock, push),
+            reminders=Reminders(db, clock, push, pins),
             notifications=Notifications(db, clock),
-            phone_pins=PhonePins(
-                db,
-                clock,
-                sealer,
-                settings.secret_key,
-                sessions,
-                number=settings.phone_number if settings.phone_enabled else "",
-            ),
+            phone_pins=pins,
             dashboards=Dashboards(db, clock),
         )

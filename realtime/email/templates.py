@@ -92,6 +92,19 @@ TEMPLATES: Mapping[str, Template] = {
         ),
         links={"session": "/sessions/{booking_id}"},
     ),
+    # A phone session's reminder with dial-in on: the number and the reader's own PIN, which
+    # opens the room only inside its join window (docs/phone.md). Not in the subject.
+    "session_reminder_phone": Template(
+        subject="Your Flourish session starts {when}",
+        body=(
+            "Hello {name},\n\nA reminder: your session starts {when} ({zone}).\n\n"
+            "Join it here: {session}\n\nOr by telephone: call {number} and enter your PIN "
+            "{pin}, then press #. The PIN is yours alone and works from ten minutes before "
+            "the start.\n\nIf you need to reschedule or cancel, you can do it from the "
+            "session page."
+        ),
+        links={"session": "/sessions/{booking_id}"},
+    ),
 }
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,16 +23,10 @@ from tests.booking.support import Client, get_json
 from tests.signalling.conftest import Connect
 from tests.signalling.sessions import START, Booked, book, token
 from tests.support.clock import FakeClock
-from tests.support.smtp import Inbox, body, smtp_server
+from tests.support.smtp import Inbox, body
 from tests.support.stacks import Stack
 
 DAY, HOUR = timedelta(hours=24), timedelta(hours=1)
-
-
-@pytest.fixture
-async def inbox() -> AsyncIterator[Inbox]:
-    async with smtp_server() as server:
-        yield server
 
 
 @pytest.fixture

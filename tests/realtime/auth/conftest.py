@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from email.message import EmailMessage
 from typing import Any
@@ -15,7 +15,7 @@ from realtime.settings import Settings
 from realtime.wiring import Services
 from tests.conftest import FAST_PASSWORDS, AiohttpClient
 from tests.support.clock import FakeClock
-from tests.support.smtp import Inbox, smtp_server
+from tests.support.smtp import Inbox
 
 ClientWith = Callable[..., Awaitable[TestClient[Any, Any]]]
 
@@ -47,12 +47,6 @@ class Mailed:
 
 
 MailedWith = Callable[..., Awaitable[Mailed]]
-
-
-@pytest.fixture
-async def inbox() -> AsyncIterator[Inbox]:
-    async with smtp_server() as server:
-        yield server
 
 
 @pytest.fixture

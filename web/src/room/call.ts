@@ -18,6 +18,8 @@ export interface PeerInfo {
   peer_id: string;
   role: "coach" | "client";
   display_name: string;
+  /** `phone`: a caller on a telephone, bridged by the server (audio only, no chat). */
+  via: "web" | "phone";
 }
 
 /** The server's clock and the session's end (`timer:sync`, and `timer` in the join ack). */

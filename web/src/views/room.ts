@@ -140,10 +140,13 @@ export async function room(main: HTMLElement, [bookingId]: string[]): Promise<()
   // The other side's camera off: their initials where their video was; their microphone off: said.
   const cameraOffCard = h("div", { class: "camera-off", hidden: true }, avatar(otherName, "lg"), h("p", {}, `${otherName}’s camera is off`));
   const micOff = h("p", { class: "mic-off", hidden: true, role: "status" }, `${otherName}’s microphone is off`);
+  // A client who dialled in: the server bridges their telephone into the call.
+  const onPhone = h("p", { class: "via-phone", hidden: true, role: "status" }, `${otherName} is on the phone (audio only, no chat)`);
   const stage = h(
     "div",
     { class: video ? "stage" : "stage audio" },
     video ? [remoteVideo, cameraOffCard, localVideo] : [avatar(otherName, "lg"), remoteAudio],
+    onPhone,
     micOff,
     overlay,
   );
@@ -241,6 +244,8 @@ export async function room(main: HTMLElement, [bookingId]: string[]): Promise<()
           warned.textContent = remainingS >= 60 ? `${Math.round(remainingS / 60)} minute${remainingS >= 120 ? "s" : ""} left in this session.` : `${remainingS} seconds left in this session.`;
         },
         peer(peer: PeerInfo | null) {
+          onPhone.hidden = peer?.via !== "phone";
+          stage.dataset.peerVia = peer?.via ?? "";
           // Names come from the booking; a peer who left takes their media state along.
           if (!peer) {
             cameraOffCard.hidden = true;
