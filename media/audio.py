@@ -40,6 +40,19 @@ PROMPTS: dict[str, str] = {
 }
 
 
+# What the demo's telephone says when `flourish dial-in` calls (media.dialer), recorded with the
+# prompts.
+DEMO_CALLER = (
+    "Hello, this is your client, calling in from an ordinary telephone. "
+    "Can you hear me? I am on the phone today."
+)
+
+
+def recording(name: str) -> bytes:
+    """A recording of media/prompts/ as μ-law bytes."""
+    return resources.files("media").joinpath("prompts", f"{name}.ulaw").read_bytes()
+
+
 def ulaw_to_linear(payload: bytes) -> bytes:
     """μ-law bytes to signed 16-bit little-endian samples."""
     return audioop.ulaw2lin(payload, 2)
@@ -47,6 +60,11 @@ def ulaw_to_linear(payload: bytes) -> bytes:
 
 def linear_to_ulaw(samples: bytes) -> bytes:
     return audioop.lin2ulaw(samples, 2)
+
+
+def level(samples: bytes) -> float:
+    """The RMS level of s16 samples (0 to 32767)."""
+    return float(audioop.rms(samples, 2))
 
 
 def mix_ulaw(first: bytes, second: bytes) -> bytes:
@@ -83,7 +101,7 @@ class ToTelephone:
 @functools.cache
 def prompt(name: str) -> tuple[bytes, ...]:
     """A prompt as μ-law frames of 20 ms (the last padded with silence)."""
-    audio = resources.files("media").joinpath("prompts", f"{name}.ulaw").read_bytes()
+    audio = recording(name)
     frames = [audio[i : i + FRAME_BYTES] for i in range(0, len(audio), FRAME_BYTES)]
     if frames and len(frames[-1]) < FRAME_BYTES:
         frames[-1] = frames[-1] + SILENCE[len(frames[-1]) :]

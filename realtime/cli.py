@@ -1,4 +1,5 @@
-"""The `flourish` command: serve, migrate, create-admin, rotate-master-key, audit verify."""
+"""The `flourish` command: serve, migrate, create-admin, rotate-master-key, audit verify,
+dial-in."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 
 from realtime import edge, logs, migrate, resealing, vault
 from realtime import settings as settings_module
@@ -51,6 +53,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     admin.add_argument("--password", help="the password (asked for when not given)")
     admin.add_argument("--name", default="Administrator")
 
+    dial = commands.add_parser(
+        "dial-in",
+        help="call a session in by telephone without Twilio (a stand-in for Twilio's side: "
+        "the demo, trying a deployment)",
+    )
+    dial.add_argument("pin", help="the participant's 6-digit session PIN")
+    dial.add_argument("--url", help="the server (default: PUBLIC_URL, or HOST:PORT)")
+    dial.add_argument("--seconds", type=float, default=60.0, help="how long to stay on the line")
+    dial.add_argument("--record", type=Path, help="write what the caller heard to this WAV file")
+
     args = parser.parse_args(argv)
     try:
         settings = settings_module.load(os.environ)
@@ -75,6 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "audit":
             return asyncio.run(_verify_audit(settings))
+        if args.command == "dial-in":
+            return asyncio.run(_dial_in(settings, args.pin, args.url, args.seconds, args.record))
         password = args.password or getpass.getpass("Password for the new admin: ")
         return asyncio.run(_create_admin(settings, args.email, password, args.name))
     except SettingsError as exc:  # found at start: a master key that does not match, say
@@ -160,6 +174,27 @@ async def _create_admin(settings: Settings, email: str, password: str, name: str
         await db.close()
 
 
+async def _dial_in(
+    settings: Settings, pin: str, url: str | None, seconds: float, record: Path | None
+) -> int:
+    """The server's own TWILIO_AUTH_TOKEN signs the call, or the demo's when dial-in is off
+    here (`flourish serve --demo` turns it on with that token)."""
+    from media.audio import recording, ulaw_to_linear
+    from media.dialer import ring
+    from realtime.demo import with_dial_in
+
+    settings = with_dial_in(settings)
+    voice = ulaw_to_linear(recording("demo_caller")) + bytes(8000 * 2)  # a second's pause
+    return await ring(
+        url or settings.link_base,
+        settings.twilio_auth_token,
+        pin,
+        seconds=seconds,
+        voice=voice,
+        record=record,
+    )
+
+
 def _serve(settings: Settings, host: str | None, port: int | None, *, demo: bool) -> int:
     if demo and settings.production:
         print("flourish: --demo is refused in production", file=sys.stderr)
@@ -169,6 +204,10 @@ def _serve(settings: Settings, host: str | None, port: int | None, *, demo: bool
     settings = replace(settings, host=host or settings.host, port=port or settings.port)
     if settings.auto_migrate:
         asyncio.run(_migrate(settings))
+    if demo:
+        from realtime.demo import with_dial_in
+
+        settings = with_dial_in(settings)  # dial-in on, `flourish dial-in` as the telephone
     app = create_app(settings)
     if demo:
         from realtime.demo import seed_on_startup

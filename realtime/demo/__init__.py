@@ -32,6 +32,7 @@ from booking.policy.pricing import session_price
 from booking.policy.reviews import public_name
 from booking.policy.slots import Interval
 from booking.services import notifications, reminders
+from booking.services.bookings import Party
 from booking.services.calendars import calendar_near
 from booking.storage.applications import ApplicationEvent, ProfessionalReference
 from booking.storage.bookings import Booking
@@ -45,6 +46,7 @@ from realtime.demo.calendars import import_personal_calendar
 from realtime.demo.conversations import add_conversations
 from realtime.demo.money import seed_money
 from realtime.demo.profiles import TABLES, Added, Rows, add_coach, draft_coach, user_row
+from realtime.settings import Settings
 from realtime.wiring import Services
 
 DEMO_PASSWORD = "flourish-demo-2026"
@@ -52,6 +54,24 @@ CLIENT_EMAIL = "client@demo.flourish.example"
 COACH_EMAIL = "coach@demo.flourish.example"
 ADMIN_EMAIL = "admin@demo.flourish.example"
 LOGINS = ((Role.CLIENT, CLIENT_EMAIL), (Role.COACH, COACH_EMAIL), (Role.ADMIN, ADMIN_EMAIL))
+# The demo's dial-in (no Twilio account behind it): `flourish dial-in PIN` signs with the token
+# as Twilio would. 555-0100 to 555-0199 are fictional numbers in the North American plan.
+DEMO_TWILIO_AUTH_TOKEN = "flourish-demo-twilio-auth-token"
+DEMO_PHONE_NUMBER = "+15555550100"
+
+
+def with_dial_in(settings: Settings) -> Settings:
+    """The demo's settings: dial-in on with the demo's token, unless it is configured."""
+    if settings.phone_enabled:
+        return settings
+    return replace(
+        settings,
+        phone_enabled=True,
+        twilio_auth_token=DEMO_TWILIO_AUTH_TOKEN,
+        phone_number=DEMO_PHONE_NUMBER,
+    )
+
+
 # Not an Argon2 hash, so no password matches it.
 UNUSABLE_HASH = "!no-login"
 VERIFIED, LAPSED, APPLICANTS = 36, 1, 2
@@ -67,6 +87,34 @@ async def seed_on_startup(app: web.Application) -> None:
     await add_conversations(services, CLIENT_EMAIL, COACH_EMAIL, first_start=first_start)
     print(logins_banner(), flush=True)
     print(await feed_banner(services), flush=True)
+    print(await phone_banner(services), flush=True)
+
+
+async def phone_banner(services: Services) -> str:
+    """The demo client's PIN for the live phone session, and how to call it in."""
+    client_id = await _user_id(services, CLIENT_EMAIL)
+    if client_id is None or not services.scheduling.phone_pins.number:
+        return ""
+    async with services.db.session() as session:
+        booking_id = await session.scalar(
+            select(Booking.id)
+            .where(
+                Booking.client_id == client_id,
+                Booking.session_type == "phone",
+                Booking.status == "confirmed",
+                Booking.ends_at > services.clock.now(),
+            )
+            .order_by(Booking.starts_at)
+            .limit(1)
+        )
+    if booking_id is None:
+        return ""
+    pin = await services.scheduling.phone_pins.of(Party(client_id), booking_id)
+    return (
+        f"  The demo client's live phone session: call it in as the client with\n"
+        f"    flourish dial-in {pin} --record heard.wav\n"
+        f"  (a stand-in for Twilio's side; log in as the session's coach to talk to the caller)."
+    )
 
 
 async def feed_banner(services: Services) -> str:

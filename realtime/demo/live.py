@@ -1,14 +1,16 @@
 """The demo's live sessions: `flourish serve --demo` gives the demo client a confirmed video
-session with the demo coach and a confirmed chat session with another demo coach, both starting
-the minute the server starts, so their rooms are open at once and a person (or a test) can try a
-call by logging in as the client and as the coach. Their rooms count down to the bookings' ends
-on the server's clock (signalling/countdown.py): the warnings 5 and 1 minutes before, then
-`session:ended` at the hard stop.
+session with the demo coach, a confirmed chat session with another demo coach and a confirmed
+phone session with a third, all starting the minute the server starts, so their rooms are open
+at once and a person (or a test) can try a call by logging in as the client and as the coach,
+or call the phone session in with `flourish dial-in <PIN>` (docs/phone.md). Their rooms count
+down to the bookings' ends on the server's clock (signalling/countdown.py): the warnings 5 and
+1 minutes before, then `session:ended` at the hard stop.
 
-The chat session is with a second coach because one coach cannot have two sessions at the same
-time (the database refuses overlapping bookings), and both rooms must be open together. On every
-later start the sessions are added again unless one of each is still open; a start that finds
-the demo coach's calendar taken at that time skips the video session (logged).
+The chat and phone sessions are with other coaches because one coach cannot have two sessions
+at the same time (the database refuses overlapping bookings), and all rooms must be open
+together. On every later start the sessions are added again unless one of each is still open;
+a start that finds the demo coach's calendar taken at that time skips the video session
+(logged).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from realtime.db import Database
 
 log = logging.getLogger(__name__)
 
-KINDS = ("video", "chat")
+KINDS = ("video", "chat", "phone")
 
 
 async def add_open_sessions(
@@ -49,10 +51,13 @@ async def add_open_sessions(
         return []
     blocked = []
     first = now.replace(second=0, microsecond=0)
+    taken = [demo_coach.id]
     for order, kind in enumerate(KINDS):
         # A minute apart, so the client's sessions list them in this order on any database.
         start = first + timedelta(minutes=order)
-        coach = demo_coach if kind == "video" else await _chat_coach(session, demo_coach.id)
+        coach = demo_coach if kind == "video" else await _other_coach(session, kind, taken)
+        if coach is not None and coach is not demo_coach:
+            taken.append(coach.id)
         offering = None if coach is None else await session.get(CoachOffering, (coach.id, kind))
         if coach is None or offering is None or await _open(session, client_id, kind, now):
             continue
@@ -98,15 +103,17 @@ async def refresh_open_sessions(
         log.warning("demo live sessions not added: the coaches' calendars are taken now")
 
 
-async def _chat_coach(session: AsyncSession, not_this: uuid.UUID) -> Coach | None:
-    """The first verified demo coach, by name, other than the demo coach, who offers chat."""
+async def _other_coach(
+    session: AsyncSession, kind: str, not_these: list[uuid.UUID]
+) -> Coach | None:
+    """The first verified demo coach, by name, who offers `kind` and is none of `not_these`."""
     query = (
         select(Coach)
         .join(CoachOffering, CoachOffering.coach_id == Coach.id)
         .where(
-            Coach.id != not_this,
+            Coach.id.not_in(not_these),
             Coach.verification_status == "verified",
-            CoachOffering.session_type == "chat",
+            CoachOffering.session_type == kind,
         )
         .order_by(Coach.display_name)
         .limit(1)

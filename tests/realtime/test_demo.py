@@ -155,9 +155,16 @@ async def test_demo_client_has_sessions_and_can_book(services: Services, client:
     upcoming = await (
         await client.get("/api/bookings", params={"when": "upcoming"}, headers=headers)
     ).json()
-    # The two live sessions (video, chat) starting now, then two later video sessions.
-    assert [b["status"] for b in upcoming["items"]] == ["confirmed"] * 4
-    assert [b["session_type"] for b in upcoming["items"]][2:] == ["video", "video"]
+    # The three live sessions (video, chat, phone) starting now, then two later video sessions.
+    assert [b["status"] for b in upcoming["items"]] == ["confirmed"] * 5
+    assert [b["session_type"] for b in upcoming["items"]] == [
+        "video",
+        "chat",
+        "phone",
+        "video",
+        "video",
+    ]
+    assert len({b["coach_id"] for b in upcoming["items"][:3]}) == 3  # three coaches at once
     past = await (
         await client.get("/api/bookings", params={"when": "past"}, headers=headers)
     ).json()
