@@ -91,29 +91,41 @@ async def seed_on_startup(app: web.Application) -> None:
 
 
 async def phone_banner(services: Services) -> str:
-    """The demo client's PIN for the live phone session, and how to call it in."""
+    """The demo client's PIN for the live phone session, how to call it in, and its coach's
+    login (that coach is given the demo password, so a person can take the call)."""
     client_id = await _user_id(services, CLIENT_EMAIL)
     if client_id is None or not services.scheduling.phone_pins.number:
         return ""
     async with services.db.session() as session:
-        booking_id = await session.scalar(
-            select(Booking.id)
-            .where(
-                Booking.client_id == client_id,
-                Booking.session_type == "phone",
-                Booking.status == "confirmed",
-                Booking.ends_at > services.clock.now(),
+        found = (
+            await session.execute(
+                select(Booking.id, User.id.label("coach_user"), User.email)
+                .join(Coach, Coach.id == Booking.coach_id)
+                .join(User, User.id == Coach.user_id)
+                .where(
+                    Booking.client_id == client_id,
+                    Booking.session_type == "phone",
+                    Booking.status == "confirmed",
+                    Booking.ends_at > services.clock.now(),
+                )
+                .order_by(Booking.starts_at)
+                .limit(1)
             )
-            .order_by(Booking.starts_at)
-            .limit(1)
+        ).first()
+        if found is None:
+            return ""
+        demo_hash = await session.scalar(
+            select(User.password_hash).where(User.email == COACH_EMAIL)
         )
-    if booking_id is None:
-        return ""
-    pin = await services.scheduling.phone_pins.of(Party(client_id), booking_id)
+        coach = await session.get(User, found.coach_user)
+        if coach is not None and demo_hash is not None:
+            coach.password_hash = demo_hash
+    pin = await services.scheduling.phone_pins.of(Party(client_id), found.id)
     return (
-        f"  The demo client's live phone session: call it in as the client with\n"
-        f"    flourish dial-in {pin} --record heard.wav\n"
-        f"  (a stand-in for Twilio's side; log in as the session's coach to talk to the caller)."
+        f"  The demo client's live phone session: its coach logs in as {found.email}\n"
+        f"  (password {DEMO_PASSWORD}); call it in as the client with\n"
+        f"    .venv/bin/flourish dial-in {pin} --record heard.wav\n"
+        f"  (a stand-in for Twilio's side of the call: docs/phone.md)."
     )
 
 

@@ -46,7 +46,8 @@ def demo_coach_login(server_dir: Path, coach_number: int) -> str:
 
 # Each test takes a coach of its own (coachNN), so that their open sessions never overlap:
 # test_room 1-3, test_chat 4-5, test_countdown 6, test_resources 7, test_reschedule 8,
-# test_phone_call 9, test_schedule 10.
+# test_phone_call 9, test_schedule 10. The demo's own live sessions are with the demo coach
+# (video), coach22 (chat) and coach15 (phone): no test takes those.
 def open_session(
     server_dir: Path,
     session_type: str,

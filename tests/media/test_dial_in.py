@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from media.audio import prompt, ulaw_to_linear
+from realtime.demo import DEMO_PASSWORD
 from tests.realtime.test_cli import run, serving
 
 
@@ -19,6 +20,9 @@ def test_the_demo_prints_a_pin_that_dial_in_calls_in_with(tmp_path: Path) -> Non
     with serving(tmp_path, "--demo") as server:
         printed = server.output.read_text()
         [pin] = re.findall(r"flourish dial-in (\d{6})", printed)
+        [coach] = re.findall(r"its coach logs in as (\S+@demo\.flourish\.example)", printed)
+        status, _ = server.post("/api/auth/login", {"email": coach, "password": DEMO_PASSWORD})
+        assert status == 200  # the printed coach can take the call
         heard = tmp_path / "heard.wav"
         url = f"http://127.0.0.1:{server.port}"
         call = run(tmp_path, "dial-in", pin, "--url", url, "--seconds", "6", "--record", str(heard))
