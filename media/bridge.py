@@ -317,6 +317,11 @@ class Bridge:
             await self._close_pc()
             pc = self._new_pc()
             await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
+            for transceiver in pc.getTransceivers():
+                if transceiver.kind != "audio":
+                    # A telephone has no camera or screen: refused, so nothing is sent to be
+                    # decoded here (aiortc would queue every decoded frame nobody reads).
+                    transceiver.direction = "inactive"
             await pc.setLocalDescription(await pc.createAnswer())
             await self._send_description(pc)
         elif (

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiortc.mediastreams import VideoStreamTrack
 from sqlalchemy import select
 
 from media.audio import prompt, ulaw_to_linear
@@ -305,10 +306,16 @@ async def test_the_coach_leaving_and_a_logout_everywhere_reach_the_call(
     joined = await coach_peer.join(booking_id)
     bridge = next(p for p in joined["peers"] if p["via"] == "phone")
     coach_end = endpoints(coach_peer, joined["ice_servers"], frequency=880)
+    coach_end.pc.addTrack(VideoStreamTrack())  # a camera too, this time
     coach_end.follow()
     await coach_end.offer(bridge["peer_id"], channel=False)
     await coach_end.connected(channel=False)
     assert dominant(await call.hears(1.0)) == pytest.approx(880, abs=10)
+    # The telephone refuses the video: nothing is sent to the server to decode.
+    video = coach_end.pc.remoteDescription.sdp.split("m=video", 1)[1]
+    assert "a=inactive" in video
+    sending = next(t for t in coach_end.pc.getTransceivers() if t.kind == "video")
+    assert sending.currentDirection == "inactive"
 
     # The caller's phone-scope token opens nothing else.
     calls_of = client.app[PHONE_CALLS]
