@@ -49,7 +49,8 @@ class Attendance:
 
     async def joined(self, sid: str, caller: Principal, admission: Admission) -> dict[str, Any]:
         try:
-            stay = await self.book.joined(admission.booking_id, caller.user_id, admission.role)
+            via = "phone" if caller.scope == "phone" else "browser"  # a call's bridge
+            stay = await self.book.joined(admission.booking_id, caller.user_id, admission.role, via)
         except Exception:
             # The socket is in the room; a stay not written counts as absence, logged.
             log.exception(

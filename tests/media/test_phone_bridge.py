@@ -10,6 +10,7 @@ closes; bad upgrades and bad frames are refused with nothing left running."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
@@ -167,6 +168,11 @@ async def test_the_caller_and_the_coach_hear_each_other_through_the_bridge(
     # when the grace period is over, unless they call back.
     await call.stop()
     await nothing_running(services, client.app)
+    seen = await services.scheduling.attendance.stays(uuid.UUID(booking_id))
+    assert [(s.role, s.via, s.left_at is not None) for s in seen] == [
+        ("coach", "browser", False),
+        ("client", "phone", True),  # present while the call was in the room, then left
+    ]
     # aiortc cannot take a new connection's offer on its old one (a browser starts afresh).
     await coach_end.close()
     coach_end = endpoints(coach_peer, coach_ice, frequency=880)
