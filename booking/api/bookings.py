@@ -74,6 +74,12 @@ class BookingOut(Output):
     reviewed: bool = Field(
         False, description="The session has its client's review (in listings; false elsewhere)."
     )
+    dial_in: bool = Field(
+        False,
+        description="Its participants may also join by telephone (`GET /api/bookings/{id}/phone` "
+        "gives the number and your PIN): every phone session, and video sessions whose coach "
+        "allows dial-in, when the server has dial-in on.",
+    )
 
     @classmethod
     def of(cls, booking: BookingView) -> BookingOut:
@@ -94,6 +100,7 @@ class BookingOut(Output):
             actions=booking.actions,
             unread_messages=booking.unread_messages,
             reviewed=booking.reviewed,
+            dial_in=booking.dial_in,
         )
 
 

@@ -27,6 +27,11 @@ class OfferingOut(Output):
     session_type: str
     rate_minor: int = Field(description="Hourly rate in minor units of the coach's currency.")
     durations: list[int]
+    dial_in: bool = Field(
+        False,
+        description="Clients may join by telephone: always for phone, the coach's choice for "
+        "video (the server offers it only with dial-in on: PHONE_ENABLED).",
+    )
 
 
 class RatingOut(Output):

@@ -63,6 +63,17 @@ class OfferingIn(Input):
         gt=0, le=MAX_RATE_MINOR, description="Hourly rate in minor units of `currency`."
     )
     durations: list[Duration] = Field(min_length=1, max_length=8)
+    dial_in: bool = Field(
+        False,
+        description="Video only: clients may also join these sessions by telephone "
+        "(docs/phone.md). Phone sessions always may; chat sessions have no call.",
+    )
+
+    @model_validator(mode="after")
+    def _dial_in_on_video(self) -> OfferingIn:
+        if self.dial_in and self.session_type == "chat":
+            raise PydanticCustomError("dial_in", "a chat session has no call to join by telephone")
+        return self
 
 
 class HoursIn(Input):
@@ -174,7 +185,7 @@ class ProfilePatchIn(Input):
 
 
 def _offering(o: OfferingIn) -> OfferingDraft:
-    return OfferingDraft(o.session_type, o.rate_minor, tuple(o.durations))
+    return OfferingDraft(o.session_type, o.rate_minor, tuple(o.durations), o.dial_in)
 
 
 def _hours(h: HoursIn) -> HoursDraft:

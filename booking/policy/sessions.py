@@ -64,6 +64,12 @@ def room_has_space(session_type: str, others: int) -> bool:
     return others < ROOM_SIZE.get(session_type, 2)
 
 
+def dial_in(session_type: str, *, offered: bool) -> bool:
+    """Whether a session may be joined by telephone: a phone session always, a video session
+    when its coach's offering allows it (`offered`), a chat session never (docs/phone.md)."""
+    return session_type == "phone" or (session_type == "video" and offered)
+
+
 def has_media(session_type: str) -> bool:
     """Whether the session's room carries a call (a `chat` session is text only)."""
     return session_type != "chat"

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from booking.money import Money
 from booking.policy import holds, slots, states, verification
+from booking.policy import sessions as sessions_policy
 from booking.policy.pricing import session_price
 from booking.policy.slots import Interval
 from booking.services.calendars import CalendarFeed, calendar_near
@@ -76,6 +77,8 @@ class BookingView:
     unread_messages: int = 0
     # Whether the session has its client's review (listings only).
     reviewed: bool = False
+    # Whether its participants may also join by telephone (docs/phone.md).
+    dial_in: bool = False
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,7 @@ def view(booking: Booking, coach: Coach, client_name: str, now: datetime) -> Boo
         price=Money(booking.price_minor, booking.currency),
         commission_bps=booking.commission_bps,
         created_at=booking.created_at,
+        dial_in=booking.dial_in,
         actions=sorted(
             e.value
             for e in states.offered(states.Status(booking.status), started=now >= booking.starts_at)
@@ -185,6 +189,7 @@ class Bookings:
                 guard = slots.blocked(start, end, schedule)
                 released = await store.expire(conn, busy.stale_over(guard), now)
                 price = session_price(Money(coach.rate_minor or 0, coach.currency), duration)
+                dial_in = sessions_policy.dial_in(session_type, offered=bool(coach.dial_in))
                 held = BookingView(
                     id=new_id(),
                     coach_id=coach.id,
@@ -200,6 +205,7 @@ class Bookings:
                     commission_bps=coach.commission_bps,
                     created_at=now,
                     actions=_HELD_ACTIONS,
+                    dial_in=dial_in,
                 )
                 await store.insert_booking(
                     conn,
@@ -218,6 +224,7 @@ class Bookings:
                         "price_minor": price.minor,
                         "currency": price.currency,
                         "commission_bps": coach.commission_bps,
+                        "dial_in": dial_in,
                         "created_at": now,
                         "updated_at": now,
                     },

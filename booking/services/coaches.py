@@ -12,6 +12,7 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.policy import verification
+from booking.policy.sessions import dial_in
 from booking.services import profile_changes, profiles
 from booking.services.applications import ApplicationView, CredentialView, EventView, views_of
 from booking.services.reviews import Rating, RatingSummary, ReviewView, rating_summary
@@ -36,6 +37,7 @@ class OfferingView:
     session_type: str
     rate_minor: int
     durations: list[int]
+    dial_in: bool = False
 
 
 @dataclass(frozen=True)
@@ -162,7 +164,12 @@ async def cards(
             specialties=[Named(s.slug, s.name) for s in lists[c.id].specialties],
             languages=lists[c.id].languages,
             session_types=[
-                OfferingView(o.session_type, o.rate_minor, o.durations)
+                OfferingView(
+                    o.session_type,
+                    o.rate_minor,
+                    o.durations,
+                    dial_in(o.session_type, offered=o.dial_in),
+                )
                 for o in lists[c.id].offerings
             ],
             currency=c.currency,

@@ -60,9 +60,11 @@ class PhonePins:
         that is not theirs; 409 for one that is not a phone session."""
         async with self.db.session() as session:
             booking, _ = await participant_booking(session, Party(party.user_id), booking_id)
-            if booking.session_type != "phone":
+            if not booking.dial_in:
                 raise Conflict(
-                    Code.PHONE_NOT_OFFERED, "Only a phone session is joined by telephone."
+                    Code.PHONE_NOT_OFFERED,
+                    "This session is joined from the browser only: phone sessions, and video "
+                    "sessions whose coach allows dial-in, can be joined by telephone.",
                 )
             found = await store.of_participant(session, booking_id, party.user_id)
         box = await self.sealer.box(booking_scope(booking_id))

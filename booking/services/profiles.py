@@ -42,6 +42,7 @@ class OfferingDraft:
     session_type: str
     rate_minor: int
     durations: tuple[int, ...]
+    dial_in: bool = False  # video: clients may also join by telephone
 
 
 @dataclass(frozen=True)
@@ -186,7 +187,10 @@ async def write(
         await coach_store.replace_offerings(
             session,
             coach.id,
-            [(o.session_type, o.rate_minor, sorted(set(o.durations))) for o in draft.offerings],
+            [
+                (o.session_type, o.rate_minor, sorted(set(o.durations)), o.dial_in)
+                for o in draft.offerings
+            ],
         )
         coach.min_rate_minor = min((o.rate_minor for o in draft.offerings), default=None)
     if "weekly_hours" in given:

@@ -13,7 +13,8 @@ through the outbox and an in-app notification, each exactly once.
   outbox's; the notification is pushed to the user's sockets after the commit.
 - A day reminder found due within the last hour before the start is skipped (the hour one
   goes); one found after the start is withdrawn.
-- A phone session's reminder, with dial-in on, carries the number and the reader's own PIN
+- A reminder of a session that may be joined by telephone (`Booking.dial_in`), with dial-in
+  on, carries the number and the reader's own PIN
   (`PhonePins.of`, made if not yet asked for): the issue's "shown in the app and in the
   reminder". The PIN is in the outbox row's params only until the email is sent (emptied then,
   as reset links' tokens are), never in the subject or the in-app notification.
@@ -156,7 +157,7 @@ class Reminders:
         async with self.db.session() as session:
             row = await session.get(ReminderRow, reminder_id)
             booking = None if row is None else await session.get(Booking, row.booking_id)
-        if row is None or booking is None or booking.session_type != "phone":
+        if row is None or booking is None or not booking.dial_in:
             return None
         try:
             pin = await self.pins.of(Party(row.user_id), booking.id)

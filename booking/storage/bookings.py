@@ -12,8 +12,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -22,6 +24,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Uuid,
+    false,
     insert,
     select,
     text,
@@ -37,6 +40,11 @@ from realtime.db import Base, UtcDateTime, new_id
 LIVE_STATUSES = ("held", "confirmed", "in_progress")
 OVERLAP_CONSTRAINT = "bookings_no_overlap"
 OVERLAP_MESSAGE = "booking_overlap"
+
+
+def _dial_in_default(context: Any) -> bool:
+    """A row written without `dial_in` (the demo's, the tests'): a phone session's may."""
+    return bool(context.get_current_parameters().get("session_type") == "phone")
 
 
 class Booking(Base):
@@ -68,6 +76,9 @@ class Booking(Base):
     price_minor: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
     commission_bps: Mapped[int] = mapped_column(Integer)
+    # Whether its participants may join by telephone (docs/phone.md): fixed when the hold is
+    # made, from the offering (a phone session always; a video one if its coach allows it).
+    dial_in: Mapped[bool] = mapped_column(Boolean, default=_dial_in_default, server_default=false())
     # Session details (focus, notes to the coach, preferred name, assessment answers): private,
     # sealed in the booking's vault scope (realtime/vault.py, item "details"), JSON inside.
     details: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)

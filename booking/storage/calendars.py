@@ -59,6 +59,7 @@ class CoachFacts:
     reverify_by: datetime | None
     rate_minor: int | None
     durations: list[int] | None
+    dial_in: bool | None = None  # the offering lets clients join by telephone
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,7 @@ _FACTS = (
         Coach.reverify_by,
         CoachOffering.rate_minor,
         CoachOffering.durations,
+        CoachOffering.dial_in,
     )
     .select_from(Coach)
     .outerjoin(
@@ -152,7 +154,7 @@ async def coach_facts(
         if client_id is not None:
             query, params["client_lock_key"] = _FACTS_LOCKING_CLIENT, f"holds:{client_id}"
     row: Any = (await conn.execute(query, params)).first()
-    return None if row is None else CoachFacts(*row[:10])
+    return None if row is None else CoachFacts(*row[:11])
 
 
 def _defaults() -> tuple[int, int, int, int, int, date | None]:

@@ -23,6 +23,7 @@ from sqlalchemy import (
     ARRAY,
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     ColumnElement,
     CompoundSelect,
@@ -36,8 +37,10 @@ from sqlalchemy import (
     Uuid,
     any_,
     bindparam,
+    case,
     cast,
     delete,
+    false,
     literal,
     select,
     union_all,
@@ -174,7 +177,8 @@ class CoachLanguage(Base):
 
 class CoachOffering(Base):
     """A session type the coach offers, its hourly rate (integer minor units of the coach's
-    currency) and the durations in minutes it can be booked for."""
+    currency), the durations in minutes it can be booked for, and (`dial_in`, video only)
+    whether its clients may join by telephone (docs/phone.md; a phone session always may)."""
 
     __tablename__ = "coach_offerings"
     __table_args__ = (
@@ -188,6 +192,7 @@ class CoachOffering(Base):
     session_type: Mapped[str] = mapped_column(String(8), primary_key=True)
     rate_minor: Mapped[int] = mapped_column(Integer)
     durations: Mapped[list[int]] = mapped_column(JSON)
+    dial_in: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Credential(Base):
@@ -246,6 +251,7 @@ class Offered:
     session_type: str
     rate_minor: int
     durations: list[int]
+    dial_in: bool = False
 
 
 @dataclass
@@ -297,16 +303,25 @@ async def replace_languages(
 
 
 async def replace_offerings(
-    session: AsyncSession, coach_id: uuid.UUID, offerings: Collection[tuple[str, int, list[int]]]
+    session: AsyncSession,
+    coach_id: uuid.UUID,
+    offerings: Collection[tuple[str, int, list[int], bool]],
 ) -> None:
-    """Replace the coach's offerings with these (session type, hourly rate, durations)."""
+    """Replace the coach's offerings with these (session type, hourly rate, durations,
+    dial-in)."""
     await session.execute(delete(CoachOffering).where(CoachOffering.coach_id == coach_id))
     session.add_all(
-        CoachOffering(coach_id=coach_id, session_type=kind, rate_minor=rate, durations=durations)
-        for kind, rate, durations in offerings
+        CoachOffering(
+            coach_id=coach_id,
+            session_type=kind,
+            rate_minor=rate,
+            durations=durations,
+            dial_in=dial_in,
+        )
+        for kind, rate, durations, dial_in in offerings
     )
     coach = await _coach(session, coach_id)
-    rates = {kind: rate for kind, rate, _ in offerings}
+    rates = {kind: rate for kind, rate, _, _ in offerings}
     for kind, column in RATES.items():
         setattr(coach, column.key, rates.get(kind))
     offered = [
@@ -357,7 +372,8 @@ async def lists_for(
     session: AsyncSession, coach_ids: Collection[uuid.UUID]
 ) -> dict[uuid.UUID, CoachLists]:
     """Specialties and badges (by name), languages and offerings of each coach, in one round
-    trip: the four link tables as one UNION ALL of (coach, kind, text, text, number) rows."""
+    trip: the four link tables as one UNION ALL of (coach, kind, text, text, number) rows (an
+    offering's kind says whether it has dial-in: `O`, else `o`)."""
     found = {coach_id: CoachLists() for coach_id in coach_ids}
     if not coach_ids:
         return found
@@ -370,8 +386,10 @@ async def lists_for(
             lists.specialties.append(Named(first, second))
         elif kind == "l":
             lists.languages.append(first)
-        elif kind == "o":
-            lists.offerings.append(Offered(first, int(number), json.loads(second)))
+        elif kind in ("o", "O"):  # "O": an offering with dial-in
+            lists.offerings.append(
+                Offered(first, int(number), json.loads(second), dial_in=kind == "O")
+            )
         else:
             lists.badges.append(Named(first, second))
     order = {"video": 0, "phone": 1, "chat": 2}
@@ -402,7 +420,7 @@ def _lists_query(postgres: bool) -> CompoundSelect[*tuple[Any, ...]]:
         ),
         select(
             CoachOffering.coach_id,
-            literal("o"),
+            case((CoachOffering.dial_in, literal("O")), else_=literal("o")),
             CoachOffering.session_type,
             cast(CoachOffering.durations, String),
             CoachOffering.rate_minor,

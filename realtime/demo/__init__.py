@@ -307,6 +307,10 @@ def demo_rows(now: datetime, password_hash: str) -> Rows:
             )
         _application_trail(rows, rng, added, admin_id)
         _reviews(rows, rng, added.coach_id, draft.ratings, reviewers, now)
+        if n == 0:  # the demo coach lets clients join video sessions by telephone too
+            for offering in rows[CoachOffering]:
+                if offering["coach_id"] == added.coach_id and offering["session_type"] == "video":
+                    offering["dial_in"] = True
     return rows
 
 

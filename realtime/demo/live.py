@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from booking.money import Money
 from booking.policy import slots
 from booking.policy.pricing import session_price
+from booking.policy.sessions import dial_in
 from booking.policy.slots import Interval
 from booking.services.calendars import calendar_near
 from booking.storage.bookings import Booking
@@ -82,6 +83,7 @@ async def add_open_sessions(
                 price_minor=price.minor,
                 currency=price.currency,
                 commission_bps=coach.commission_bps,
+                dial_in=dial_in(kind, offered=offering.dial_in),
                 confirmed_at=now - timedelta(days=2),
                 created_at=now - timedelta(days=2),
                 updated_at=now - timedelta(days=2),

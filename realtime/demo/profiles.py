@@ -432,7 +432,13 @@ def add_coach(
         for tag in draft.languages
     ]
     rows[CoachOffering] += [
-        {"coach_id": coach_id, "session_type": kind, "rate_minor": rate, "durations": list(d)}
+        {
+            "coach_id": coach_id,
+            "session_type": kind,
+            "rate_minor": rate,
+            "durations": list(d),
+            "dial_in": False,
+        }
         for kind, rate, d in draft.offerings
     ]
     rows[Credential] += [

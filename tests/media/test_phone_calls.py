@@ -24,7 +24,7 @@ from realtime.settings import Settings
 from realtime.wiring import Services
 from tests.booking.api.test_holds import WEEKDAYS, hold, hold_body
 from tests.booking.api.test_payment import client_secret, confirm
-from tests.booking.support import Caller, Client, listed_coach, make_user, problem
+from tests.booking.support import Caller, Client, get_json, listed_coach, make_user, problem
 from tests.signalling.sessions import START
 from tests.support.clock import FakeClock
 from tests.support.stacks import Stack
@@ -164,3 +164,44 @@ async def test_a_bad_signature_is_refused_and_nothing_else_answers(
     assert (await problem(await dial_in(client, other, video_id), 409))["code"] == (
         "phone_not_offered"
     )
+
+
+async def test_a_coach_may_let_clients_join_video_sessions_by_telephone(
+    client: Client, services: Services
+) -> None:
+    admin = await make_user(services, Role.ADMIN, "Ada Admin")
+    video = {"session_type": "video", "rate_minor": 12000, "durations": [50], "dial_in": True}
+    coach, coach_id = await listed_coach(
+        client, services, admin, weekly_hours=WEEKDAYS, offerings=[video]
+    )
+    profile = await get_json(client, f"/api/coaches/{coach_id}")
+    assert [(o["session_type"], o["dial_in"]) for o in profile["session_types"]] == [
+        ("video", True)
+    ]
+    member = await make_user(services, Role.CLIENT, "Cleo Client")
+    held = await hold(client, member, hold_body(coach_id, START))
+    assert (await held.json())["dial_in"] is True  # fixed for this booking at the hold
+    booking_id = (await held.json())["id"]
+    assert (
+        await confirm(client, member, await client_secret(client, member, booking_id))
+    ).status == 200
+    answer = await dial_in(client, member, booking_id)
+    assert answer.status == 200, await answer.text()
+    assert (await answer.json())["number"] == NUMBER
+
+    # The coach stops offering it: the booking made meanwhile keeps its dial-in, new ones not.
+    changed = await client.patch(
+        "/api/coaches/me",
+        json={"offerings": [{**video, "dial_in": False}]},
+        headers=coach.headers,
+    )
+    assert changed.status == 200, await changed.text()
+    assert (await dial_in(client, member, booking_id)).status == 200
+    later = await hold(client, member, hold_body(coach_id, START + timedelta(days=1)))
+    assert (await later.json())["dial_in"] is False
+    # A chat session has no call to join.
+    chat = {"session_type": "chat", "rate_minor": 6000, "durations": [30], "dial_in": True}
+    refused = await client.patch(
+        "/api/coaches/me", json={"offerings": [video, chat]}, headers=coach.headers
+    )
+    assert (await problem(refused, 422))["code"] == "validation_failed"

@@ -12,6 +12,8 @@ export interface Offering {
   session_type: SessionType;
   rate_minor: number;
   durations: number[];
+  /** Clients may join by telephone: always for phone, the coach's choice for video. */
+  dial_in?: boolean;
 }
 export type SessionType = "video" | "phone" | "chat";
 
@@ -97,6 +99,8 @@ export interface Booking {
   unread_messages?: number;
   /** The session has its client's review (in listings). */
   reviewed?: boolean;
+  /** Its participants may also join by telephone (GET /api/bookings/{id}/phone). */
+  dial_in?: boolean;
 }
 
 export interface AppNotification {

@@ -62,7 +62,7 @@ async def test_edit_replaces_lists_and_keeps_the_lowest_rate(
     assert me["bio"] == "Now also in Lisbon."
     assert me["display_name"] == "Dr Ann Lee"  # untouched
     assert me["session_types"] == [
-        {"session_type": "phone", "rate_minor": 4500, "durations": [30, 60]}
+        {"session_type": "phone", "rate_minor": 4500, "durations": [30, 60], "dial_in": True}
     ]
     assert [s["slug"] for s in me["specialties"]] == ["anxiety"]
     assert [h["end"] for h in me["weekly_hours"]] == ["10:00", "24:00"]

@@ -59,7 +59,10 @@ async def test_name_and_photo_wait_for_review_while_bio_and_rates_do_not(
         "Dr Ann Lee",
         "https://images.example.org/ann.jpg",
     )
-    assert (public["bio"], public["session_types"]) == ("Now in Lisbon.", rates)
+    assert (public["bio"], public["session_types"]) == (
+        "Now in Lisbon.",
+        [{**rates[0], "dial_in": False}],
+    )
 
     # A second change while one is pending is refused, saying why.
     response = await client.patch(

@@ -34,6 +34,7 @@ export function rates(offerings: Offering[], currency: string): HTMLElement {
         {},
         h("strong", {}, SESSION_TYPES[o.session_type] ?? o.session_type),
         ` ${money({ minor: o.rate_minor, currency })}/hour · ${o.durations.join(", ")} min`,
+        o.session_type === "video" && o.dial_in ? " · or join by telephone" : "",
       ),
     ),
   );

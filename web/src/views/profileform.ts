@@ -54,14 +54,17 @@ export async function profileForm(current?: CoachSelf, name_?: string): Promise<
     const on = h("input", { type: "checkbox", name: `offer-${type}`, checked: Boolean(offer) });
     const rate = h("input", { type: "number", name: `rate-${type}`, min: 1, step: "0.01", value: offer ? offer.rate_minor / units() : "" });
     const durations = checks(`durations-${type}`, "Lengths (minutes)", DURATIONS.map((d) => ({ value: String(d), label: String(d) })), (offer?.durations ?? [50]).map(String));
+    // Video sessions may let the client call in from a telephone instead (docs/phone.md).
+    const dialIn = h("input", { type: "checkbox", name: `dial-in-${type}`, checked: Boolean(offer?.dial_in) });
     const row = h(
       "fieldset",
       { class: "offering" },
       h("legend", {}, h("label", {}, on, ` ${SESSION_TYPES[type]} sessions`)),
       field(`${SESSION_TYPES[type]} rate per hour`, rate),
       durations,
+      type === "video" ? h("label", { class: "check" }, dialIn, " Clients may also join by telephone (audio only)") : null,
     );
-    return { type, on, rate, row };
+    return { type, on, rate, row, dialIn };
   });
   const element = h(
     "div",
@@ -93,6 +96,7 @@ export async function profileForm(current?: CoachSelf, name_?: string): Promise<
             session_type: r.type,
             rate_minor: Math.round(Number(r.rate.value) * units()),
             durations: checked(r.row, `durations-${r.type}`).map(Number),
+            dial_in: r.type === "video" && r.dialIn.checked,
           })),
       };
     },

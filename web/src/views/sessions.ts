@@ -235,7 +235,7 @@ export function bookingItem(booking: Booking, refresh: () => void): HTMLElement 
     actions,
   );
   if (DECIDED[booking.status]) item.append(attendanceDetails(booking, role ?? ""));
-  if (booking.session_type === "phone" && booking.status === "confirmed") item.append(dialInDetails(booking));
+  if ((booking.dial_in ?? booking.session_type === "phone") && booking.status === "confirmed") item.append(dialInDetails(booking));
   if (role !== "coach" && booking.status === "completed" && !booking.reviewed) item.append(reviewForm(booking));
   if (booking.actions.includes("reschedule")) {
     const button = h("button", { type: "button", "aria-expanded": "false" }, "Reschedule");
@@ -263,7 +263,7 @@ export function bookingItem(booking: Booking, refresh: () => void): HTMLElement 
   return item;
 }
 
-/** A phone session's number and the reader's own PIN, asked for when opened (the server says
+/** A dial-in session's number and the reader's own PIN, asked for when opened (the server says
  * 404 when dial-in is off: then the details say how to join from the browser instead). */
 function dialInDetails(booking: Booking): HTMLElement {
   const details = h("details", { class: "dial-in" }, h("summary", {}, "Join by telephone"));
