@@ -79,13 +79,14 @@ class Bridge:
         app_url: str,
         send: Callable[[str], Awaitable[None]],
         end_stream: Callable[[], Awaitable[None]],
+        stats: Stats | None = None,
     ) -> None:
         self.booking_id = booking_id
         self.user_id = user_id
         self.logins = logins
         self.app_url = app_url
         self.end_stream = end_stream
-        self.stats = Stats()
+        self.stats = stats if stats is not None else Stats()
         self.track = CallerTrack(self.stats)
         self.outbound = Outbound(send, self.stats)
         self.sio = socketio.AsyncClient(reconnection=False, ssl_verify=False)

@@ -47,6 +47,16 @@ class Stats:
     dropped_out: int = 0  # coach frames dropped: more than OUTBOUND_FRAMES waiting
     late: int = 0
     lateness: deque[float] = field(default_factory=lambda: deque(maxlen=15_000))  # s, 5 min
+    # Told each outbound frame's lateness too (the `/metrics` histogram), if given.
+    observe: Callable[[float], None] | None = field(default=None, repr=False, compare=False)
+
+    def add(self, other: Stats) -> None:
+        """Add another call's counters to these (not its lateness)."""
+        self.received += other.received
+        self.dropped_in += other.dropped_in
+        self.sent += other.sent
+        self.dropped_out += other.dropped_out
+        self.late += other.late
 
 
 class CallerTrack(MediaStreamTrack):
@@ -171,5 +181,7 @@ class Outbound:
         await self._send(self._frame_message(frame))
         self.stats.sent += 1
         self.stats.lateness.append(lateness)
+        if self.stats.observe is not None:
+            self.stats.observe(lateness)
         if lateness > LATE:
             self.stats.late += 1
