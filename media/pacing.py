@@ -17,6 +17,7 @@ blocks. `Stats` is what the benchmark (bench/phone.py) reads.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
@@ -141,7 +142,12 @@ class Outbound:
         self._primed = False
 
     async def run(self) -> None:
-        """Until cancelled: one frame each 20 ms slot, if there is something to play."""
+        """Until cancelled or the provider's socket is gone: one frame each 20 ms slot, if there
+        is something to play."""
+        with contextlib.suppress(ConnectionError):  # closing: the call is ending anyway
+            await self._run()
+
+    async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         start, slot = loop.time(), 0
         while True:

@@ -1,13 +1,16 @@
 """The bridge's frame counters and pacing lateness at `/metrics`: each outbound frame's lateness
 in `flourish_phone_frame_lateness_seconds`, the calls' `Stats` as
-`flourish_phone_frames_total{kind}`, which never fall when a call ends."""
+`flourish_phone_frames_total{kind}`, which never fall when a call ends; and the pacer when the
+provider's socket goes."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import cast
 
 from media.bridge import Bridge
+from media.pacing import Outbound, Stats
 from media.phone_stream import PhoneCalls
 from realtime.auth.phone_logins import PhoneLogins
 from realtime.metrics import Metrics
@@ -58,3 +61,14 @@ async def test_each_call_s_frames_and_lateness_are_counted_and_stay_counted() ->
     text = metrics.render().decode()
     assert _frames(text, "sent") == "3.0"
     assert _frames(text, "received") == "2.0"
+
+
+async def test_the_pacer_ends_quietly_when_the_provider_s_socket_is_closing() -> None:
+    async def closing(message: str) -> None:
+        raise ConnectionResetError("Cannot write to closing transport")  # as aiohttp raises
+
+    outbound = Outbound(closing, Stats())
+    outbound.bind(lambda frame: "media", lambda name: "mark")
+    outbound.coach(b"\xff" * 480)
+    await asyncio.wait_for(outbound.run(), 1)  # returns, no exception for the bridge to log
+    assert outbound.stats.sent == 0
