@@ -10,7 +10,7 @@ import uuid
 from typing import cast
 
 from media.bridge import Bridge
-from media.pacing import Outbound, Stats
+from media.pacing import PRIME_FRAMES, Outbound, Stats
 from media.phone_stream import PhoneCalls
 from realtime.auth.phone_logins import PhoneLogins
 from realtime.metrics import Metrics
@@ -72,3 +72,22 @@ async def test_the_pacer_ends_quietly_when_the_provider_s_socket_is_closing() ->
     outbound.coach(b"\xff" * 480)
     await asyncio.wait_for(outbound.run(), 1)  # returns, no exception for the bridge to log
     assert outbound.stats.sent == 0
+
+
+async def test_a_burst_from_the_coach_does_not_delay_the_caller_for_the_rest_of_the_call() -> None:
+    sent: list[str] = []
+
+    async def send(message: str) -> None:
+        sent.append(message)
+
+    outbound = Outbound(send, Stats())
+    outbound.bind(lambda frame: "media", lambda name: "mark")
+    outbound.coach(b"\xff" * 160 * 6)  # held up, then let through at once
+    waiting = []
+    for _ in range(150):  # then steady, one frame a slot, for 3 s
+        await outbound._tick(0.0)
+        outbound.coach(b"\xff" * 160)
+        waiting.append(len(outbound._coach))
+    assert max(waiting[-50:]) <= PRIME_FRAMES  # back to the primed delay, not 120 ms
+    assert outbound.stats.dropped_out <= 5
+    assert len(sent) == 150  # no slot left empty
