@@ -1,7 +1,9 @@
 """Phone bridge benchmark: N concurrent bridged calls on one `flourish serve` process.
 
     .venv/bin/python -m bench.phone [--calls 10,50,100] [--seconds 20] [--loaders 2]
-                                    [--quick] [--json PATH]
+                                    [--quick] [--json PATH] [--profile PATH]
+
+    BENCH_SERVER_CPUS=0 taskset -c 1 .venv/bin/python -m bench.phone ...   # server on core 0
 
 One server (PHONE_ENABLED, a Twilio auth token, PUBLIC_URL, PHONE_MAX_CALLS = the largest N;
 PostgreSQL schema and Redis prefix of its own: bench/signalling_servers.py `World`, seeded with
@@ -22,6 +24,9 @@ the PIN webhook would hand it out) and sends a 440 Hz tone with a 100 ms ping ev
   the same round trip over a direct aiortc ↔ aiortc call in the first load process (the
   baseline, in the same run and under the same load): the bridge's own one-way share is half
   the difference of the medians.
+
+`--profile PATH`: the server runs under bench/profiled.py, cProfile over the measured window
+(PATH-1.prof; its event loop only, not aiortc's threads).
 
 The harness checks audio flowed both ways (the coaches heard the callers' tones, the callers
 heard the coaches' 880 Hz and their own pings back) and exits 1 otherwise. `--quick`: 3 calls,
