@@ -132,7 +132,7 @@ async def measure_one(mode: str, server: Running, options: Options) -> Result:
     delivered = max(marks.received, 1)
     result.offered_per_second = result.joined / 2 / options.interval
     result.delivered_per_second = marks.received / marks.seconds
-    result.p50_ms, result.p99_ms = _p50_p99(marks.latencies_ms)
+    result.p50_ms, result.p99_ms = p50_p99(marks.latencies_ms)
     result.max_ms = max(marks.latencies_ms, default=0.0)
     result.server_cpu_us_per_message = server_cpu / delivered * 1e6
     above_idle = server_cpu - result.server_idle_cpu_cores * marks.seconds
@@ -149,7 +149,8 @@ async def measure_one(mode: str, server: Running, options: Options) -> Result:
     return result
 
 
-def _p50_p99(values: list[float]) -> tuple[float, float]:
+def p50_p99(values: list[float]) -> tuple[float, float]:
+    """The median and 99th percentile of `values` (0 for none)."""
     if len(values) < 2:
         return (values[0], values[0]) if values else (0.0, 0.0)
     cuts = statistics.quantiles(values, n=100, method="inclusive")

@@ -40,7 +40,6 @@ import argparse
 import asyncio
 import json
 import signal
-import statistics
 import sys
 import time
 from collections import Counter
@@ -49,6 +48,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from bench import profiles, signalling_load
+from bench.chat import p50_p99
 from bench.signalling_load import Load, generators
 from bench.signalling_results import Options, Result, line, median_of, report
 from bench.signalling_servers import EXTRA_SERVERS, SERVERS, Running, World, started
@@ -121,7 +121,7 @@ async def measure_one(server: Running, size: int, options: Options) -> Result:
         marks = closed.marks
         result.relayed_per_second = marks.received / marks.seconds
         result.round_trips_per_second = len(marks.latencies_ms) / marks.seconds
-        result.round_trip_p50_ms, result.round_trip_p99_ms = _p50_p99(marks.latencies_ms)
+        result.round_trip_p50_ms, result.round_trip_p99_ms = p50_p99(marks.latencies_ms)
         result.server_cpu_us_per_signal = closed.server_cpu / max(marks.received, 1) * 1e6
         result.server_cpu_cores = closed.server_cpu / marks.seconds
         result.redis_cpu_us_per_signal = closed.redis_cpu / max(marks.received, 1) * 1e6
@@ -136,7 +136,7 @@ async def measure_one(server: Running, size: int, options: Options) -> Result:
         opened = await _loop(server, load, options, errors)
         marks = opened.marks
         result.open_relayed_per_second = marks.received / marks.seconds
-        result.open_p50_ms, result.open_p99_ms = _p50_p99(marks.latencies_ms)
+        result.open_p50_ms, result.open_p99_ms = p50_p99(marks.latencies_ms)
         result.open_max_ms = max(marks.latencies_ms, default=0.0)
         result.open_server_cpu_cores = opened.server_cpu / marks.seconds
         await load.disconnect()
@@ -199,13 +199,6 @@ def _print_profiles(mode: str, prefix: Path, nodes: int, connections: int) -> No
         else:
             before, after = Path(f"{base}.1.snapshot"), Path(f"{base}.2.snapshot")
             print(profiles.memory(before, after, connections), file=sys.stderr)
-
-
-def _p50_p99(values: list[float]) -> tuple[float, float]:
-    if len(values) < 2:
-        return (values[0], values[0]) if values else (0.0, 0.0)
-    cuts = statistics.quantiles(values, n=100, method="inclusive")
-    return cuts[49], cuts[98]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -71,6 +71,7 @@ class Participants:
     booking_id: str
     coach_token: str
     client_token: str
+    client_id: str = ""
 
 
 @dataclass
@@ -119,8 +120,9 @@ class World:
         self.bookings: list[Participants] = []
         self.runs = 0
 
-    async def seed(self, rooms: int) -> None:
-        """`rooms` confirmed video bookings, each with its own coach and client."""
+    async def seed(self, rooms: int, session_type: str = "video") -> None:
+        """`rooms` confirmed bookings (`video` unless told), each with its own coach and
+        client."""
         await migrate.upgrade(self.db)
         now = SystemClock().now()
         rng = random.Random(2026)
@@ -141,7 +143,7 @@ class World:
             )
             sessions += [(coach.user_id, Role.COACH, uuid.uuid4())]
             sessions += [(client_id, Role.CLIENT, uuid.uuid4())]
-            bookings.append(_booking(coach.coach_id, client_id, now))
+            bookings.append(_booking(coach.coach_id, client_id, now, session_type))
         async with self.db.session() as session:
             for model in TABLES:
                 if rows[model]:
@@ -169,7 +171,7 @@ class World:
             for user_id, role, session_id in sessions
         ]
         self.bookings = [
-            Participants(str(b["id"]), tokens[2 * n], tokens[2 * n + 1])
+            Participants(str(b["id"]), tokens[2 * n], tokens[2 * n + 1], str(b["client_id"]))
             for n, b in enumerate(bookings)
         ]
 
@@ -208,14 +210,16 @@ class World:
             await self.db.close()
 
 
-def _booking(coach_id: uuid.UUID, client_id: uuid.UUID, now: datetime) -> dict[str, Any]:
+def _booking(
+    coach_id: uuid.UUID, client_id: uuid.UUID, now: datetime, session_type: str
+) -> dict[str, Any]:
     starts = now - timedelta(minutes=2)
     ends = starts + timedelta(minutes=60)
     return {
         "id": uuid.uuid4(),
         "coach_id": coach_id,
         "client_id": client_id,
-        "session_type": "video",
+        "session_type": session_type,
         "duration": 60,
         "starts_at": starts,
         "ends_at": ends,

@@ -11,10 +11,12 @@ Media: a server-side aiortc `RTCPeerConnection` with the caller's track (`Caller
 coach's browser negotiates with it by the normal protocol. PCMU (G.711 μ-law, 8 kHz) is
 preferred both when we offer and when we answer, so the caller's audio passes without
 resampling; Opus remains the fallback (aiortc resamples for it; `ToTelephone` on the way
-back). The newcomer offers (as the web client does): the bridge offers when it joins a room the
-coach is in, and answers the coach's offer otherwise. aiortc cannot restart ICE (aiortc issue
-#1367), so every offer from the coach is answered on a new peer connection, and when the
-coach's socket comes back without a new offer the bridge offers on a new one.
+back). Each peer connection gets a `CallerTrack` of its own (aiortc stops a sender's track when
+its connection closes). The newcomer offers (as the web client does): the bridge offers when
+it joins a room the coach is in, and answers the coach's offer otherwise. aiortc cannot
+restart ICE (aiortc issue #1367), so every offer from the coach is answered on a new peer
+connection, and when the coach's socket comes back without a new offer the bridge offers on a
+new one.
 
 What the caller hears besides the coach: "waiting" while alone in the room, "one_minute" at
 the one-minute warning, "goodbye" at the hard stop and "closed" when the room is closed to the
@@ -79,13 +81,14 @@ class Bridge:
         app_url: str,
         send: Callable[[str], Awaitable[None]],
         end_stream: Callable[[], Awaitable[None]],
+        stats: Stats | None = None,
     ) -> None:
         self.booking_id = booking_id
         self.user_id = user_id
         self.logins = logins
         self.app_url = app_url
         self.end_stream = end_stream
-        self.stats = Stats()
+        self.stats = stats if stats is not None else Stats()
         self.track = CallerTrack(self.stats)
         self.outbound = Outbound(send, self.stats)
         self.sio = socketio.AsyncClient(reconnection=False, ssl_verify=False)
@@ -290,6 +293,10 @@ class Bridge:
         pc = RTCPeerConnection(
             RTCConfiguration(iceServers=self.ice_servers, bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
         )
+        # A track of its own: aiortc stops a sender's track when its connection closes, so the
+        # last connection's track would give the next one nothing but MediaStreamError.
+        self.track.stop()
+        self.track = CallerTrack(self.stats)
         pc.addTrack(self.track)
         for transceiver in pc.getTransceivers():
             transceiver.setCodecPreferences(_preferred_codecs())

@@ -6,8 +6,9 @@
   lost frame is a gap, not a shift. At most INBOUND_FRAMES wait: if aiortc falls behind, the
   oldest are dropped rather than delaying the caller's voice.
 - `Outbound` (room → caller): frames from the coach's track wait in a jitter buffer (played
-  once PRIME_FRAMES are in, at most OUTBOUND_FRAMES kept, the oldest dropped beyond) and go
-  out one every 20 ms on an absolute schedule (no drift), mixed with a prompt while one plays.
+  once PRIME_FRAMES are in, at most OUTBOUND_FRAMES kept, the oldest dropped beyond, and a
+  queue a burst left standing for a second dropped down to STANDING_KEPT) and go out one
+  every 20 ms on an absolute schedule (no drift), mixed with a prompt while one plays.
   A `mark` follows a prompt, so the provider tells us when the caller has heard it.
 
 Everything here runs on the event loop and costs microseconds a frame (audioop); nothing
@@ -17,6 +18,7 @@ blocks. `Stats` is what the benchmark (bench/phone.py) reads.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
@@ -33,6 +35,11 @@ log = logging.getLogger(__name__)
 INBOUND_FRAMES = 5  # 100 ms
 PRIME_FRAMES = 2  # 40 ms: what the coach's audio waits for before it plays
 OUTBOUND_FRAMES = 6  # 120 ms
+# A burst (the coach's frames held up, then let through at once) leaves a standing queue that a
+# steady stream never drains: what stayed waiting for a whole STANDING_TICKS beyond
+# STANDING_KEPT frames is dropped, so the delay comes back down within a second of a burst.
+STANDING_TICKS = 50  # 1 s
+STANDING_KEPT = PRIME_FRAMES - 1
 LATE = FRAME_SECONDS  # a frame sent more than one frame after its slot is late
 RESYNC = 0.2  # this far behind (the loop was blocked), the schedule starts again from now
 
@@ -44,9 +51,19 @@ class Stats:
     received: int = 0  # frames from the provider
     dropped_in: int = 0  # caller frames dropped: aiortc did not take them in time
     sent: int = 0  # frames to the provider
-    dropped_out: int = 0  # coach frames dropped: more than OUTBOUND_FRAMES waiting
+    dropped_out: int = 0  # coach frames dropped: more than OUTBOUND_FRAMES, or a standing queue
     late: int = 0
     lateness: deque[float] = field(default_factory=lambda: deque(maxlen=15_000))  # s, 5 min
+    # Told each outbound frame's lateness too (the `/metrics` histogram), if given.
+    observe: Callable[[float], None] | None = field(default=None, repr=False, compare=False)
+
+    def add(self, other: Stats) -> None:
+        """Add another call's counters to these (not its lateness)."""
+        self.received += other.received
+        self.dropped_in += other.dropped_in
+        self.sent += other.sent
+        self.dropped_out += other.dropped_out
+        self.late += other.late
 
 
 class CallerTrack(MediaStreamTrack):
@@ -97,6 +114,8 @@ class Outbound:
         self.stats = stats
         self._coach: deque[bytes] = deque()
         self._primed = False
+        self._least = OUTBOUND_FRAMES  # the fewest frames left waiting after a tick, lately
+        self._ticks = 0
         self._prompt: deque[bytes | str] = deque()  # μ-law frames, and mark names after them
         self._frame_message: Callable[[bytes], str] | None = None
         self._mark_message: Callable[[str], str] | None = None
@@ -131,7 +150,12 @@ class Outbound:
         self._primed = False
 
     async def run(self) -> None:
-        """Until cancelled: one frame each 20 ms slot, if there is something to play."""
+        """Until cancelled or the provider's socket is gone: one frame each 20 ms slot, if there
+        is something to play."""
+        with contextlib.suppress(ConnectionError):  # closing: the call is ending anyway
+            await self._run()
+
+    async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         start, slot = loop.time(), 0
         while True:
@@ -145,6 +169,18 @@ class Outbound:
                 start, slot = loop.time(), 0  # blocked for a while: do not burst to catch up
             await self._tick(lateness)
 
+    def _drain_standing(self) -> None:
+        """Drop what has waited in the coach's buffer all along for STANDING_TICKS (the queue a
+        burst left), keeping STANDING_KEPT frames of slack for the network's jitter."""
+        self._least = min(self._least, len(self._coach))
+        self._ticks += 1
+        if self._ticks < STANDING_TICKS:
+            return
+        for _ in range(max(0, self._least - STANDING_KEPT)):
+            self._coach.popleft()
+            self.stats.dropped_out += 1
+        self._least, self._ticks = OUTBOUND_FRAMES, 0
+
     async def _tick(self, lateness: float) -> None:
         assert self._frame_message is not None, "bind() first"
         assert self._mark_message is not None, "bind() first"
@@ -156,6 +192,7 @@ class Outbound:
                 coach = self._coach.popleft()
             else:
                 self._primed = False  # ran dry: wait for PRIME_FRAMES again
+        self._drain_standing()
         spoken: bytes | None = None
         while self._prompt and isinstance(self._prompt[0], str):
             name = self._prompt.popleft()
@@ -171,5 +208,7 @@ class Outbound:
         await self._send(self._frame_message(frame))
         self.stats.sent += 1
         self.stats.lateness.append(lateness)
+        if self.stats.observe is not None:
+            self.stats.observe(lateness)
         if lateness > LATE:
             self.stats.late += 1

@@ -19,17 +19,21 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Iterator
 from typing import Any
 
 from aiohttp import WSMsgType, web
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
 
 from media import media_streams as streams
 from media.bridge import Bridge
+from media.pacing import Stats
 from media.phone import read_ticket
 from media.phone_api import TELEPHONY, Telephony
 from realtime.auth.phone_logins import PhoneLogins
 from realtime.errors import Code, Forbidden, NotFound, Unavailable
+from realtime.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -40,14 +44,43 @@ POLICY, TOO_BIG = 1008, 1009
 CLOSE_SECONDS = 5.0
 
 
-class PhoneCalls:
-    """The calls this process carries (a cap, and all ended at shutdown)."""
+FRAME_KINDS = ("received", "dropped_in", "sent", "dropped_out", "late")
 
-    def __init__(self, logins: PhoneLogins, most: int) -> None:
+
+class PhoneCalls:
+    """The calls this process carries (a cap, and all ended at shutdown). With `metrics`, each
+    outbound frame's lateness goes to `flourish_phone_frame_lateness_seconds` and the calls'
+    frame counters (`Stats`) are `flourish_phone_frames_total{kind}`."""
+
+    def __init__(self, logins: PhoneLogins, most: int, metrics: Metrics | None = None) -> None:
         self.logins = logins
         self.most = most
         self.bridges: set[Bridge] = set()
         self.running: set[asyncio.Future[None]] = set()
+        self.ended = Stats()  # the counters of every call that ended
+        self._lateness = None if metrics is None else metrics.phone_frame_lateness.observe
+        if metrics is not None:
+            metrics.registry.register(_FrameCounts(self))
+
+    def new_stats(self) -> Stats:
+        return Stats(observe=self._lateness)
+
+    def start(self, bridge: Bridge) -> None:
+        self.bridges.add(bridge)
+
+    def end(self, bridge: Bridge) -> None:
+        """The call is over: its counters move to `ended` (in one step: the totals never fall)."""
+        if bridge in self.bridges:
+            self.bridges.discard(bridge)
+            self.ended.add(bridge.stats)
+
+    def totals(self) -> Stats:
+        """The frame counters of every call so far, ended or live."""
+        total = Stats()
+        total.add(self.ended)
+        for bridge in self.bridges:
+            total.add(bridge.stats)
+        return total
 
     def full(self) -> bool:
         return len(self.running) >= self.most
@@ -65,6 +98,26 @@ class PhoneCalls:
             await bridge.hang_up()
         if self.running:
             await asyncio.wait(set(self.running), timeout=CLOSE_SECONDS)
+
+
+class _FrameCounts(Collector):
+    """`flourish_phone_frames_total{kind}`, read from the calls' `Stats` at each scrape (nothing
+    counted twice on the frame path)."""
+
+    def __init__(self, calls: PhoneCalls) -> None:
+        self.calls = calls
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        family = CounterMetricFamily(
+            "flourish_phone_frames",
+            "Audio frames of phone calls: received from and sent to the provider, dropped on "
+            "the way in or out (buffers full), and sent late (over 20 ms after their slot).",
+            labels=["kind"],
+        )
+        totals = self.calls.totals()
+        for kind in FRAME_KINDS:
+            family.add_metric([kind], getattr(totals, kind))
+        yield family
 
 
 PHONE_CALLS = web.AppKey("phone_calls", PhoneCalls)
@@ -107,6 +160,7 @@ async def stream(request: web.Request) -> web.StreamResponse:
         app_url=_own_url(request),
         send=send,
         end_stream=end_stream,
+        stats=calls.new_stats(),
     )
     sid = started.stream_sid
     bridge.outbound.bind(
@@ -119,7 +173,7 @@ async def stream(request: web.Request) -> web.StreamResponse:
 
 
 async def _call(ws: web.WebSocketResponse, calls: PhoneCalls, bridge: Bridge, sid: str) -> None:
-    calls.bridges.add(bridge)
+    calls.start(bridge)
     running = asyncio.ensure_future(bridge.run())
     try:
         await _carry(ws, bridge, sid, running)
@@ -129,7 +183,7 @@ async def _call(ws: web.WebSocketResponse, calls: PhoneCalls, bridge: Bridge, si
         await bridge.hang_up()
         with contextlib.suppress(Exception):
             await running
-        calls.bridges.discard(bridge)
+        calls.end(bridge)
         with contextlib.suppress(Exception):
             await ws.close()
         log.info(

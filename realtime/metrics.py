@@ -18,6 +18,24 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from realtime.clock import Clock
 from realtime.errors import Code, NotFound, Unauthorized
 
+PHONE_LATENESS_BUCKETS = (
+    0.0005,
+    0.001,
+    0.002,
+    0.003,
+    0.005,
+    0.0075,
+    0.01,
+    0.015,
+    0.02,
+    0.03,
+    0.05,
+    0.1,
+    0.2,
+    0.5,
+    1.0,
+)
+
 
 class Metrics:
     def __init__(self) -> None:
@@ -48,6 +66,13 @@ class Metrics:
             ["kind"],
             registry=self.registry,
             buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 30),
+        )
+        # Fine buckets below one frame (20 ms): the pacer's target is a p99 under 20 ms.
+        self.phone_frame_lateness = Histogram(
+            "flourish_phone_frame_lateness_seconds",
+            "How long after its 20 ms slot each audio frame to a phone caller went out.",
+            registry=self.registry,
+            buckets=PHONE_LATENESS_BUCKETS,
         )
 
     def render(self) -> bytes:

@@ -286,7 +286,7 @@ async def services(
                         clock,
                     ),
                     phone_calls=PhoneCalls(
-                        PhoneLogins(db, clock, tokens), settings.phone_max_calls
+                        PhoneLogins(db, clock, tokens), settings.phone_max_calls, metrics
                     ),
                     signalling=signalling,
                     chat=chat,

@@ -300,8 +300,10 @@ async def test_the_coach_leaving_and_a_logout_everywhere_reach_the_call(
     member, coach, booking_id = await open_room(client, services, clock)
     coach_peer, coach_end = await coach_in_room(peers, endpoints, coach, booking_id)
     call = await dialled(calls(), client, member, booking_id)
+    call.speak(tone(440, 40))
     await coach_end.connected(channel=False)
     assert dominant(await call.hears(1.0)) == pytest.approx(880, abs=10)
+    assert dominant(await heard_by(coach_end, 1.0)) == pytest.approx(440, abs=10)
 
     # The coach leaves: the call stays, told to wait; the coach comes back and offers anew.
     assert (await coach_peer.call("leave", {}))["ok"] is True
@@ -322,6 +324,9 @@ async def test_the_coach_leaving_and_a_logout_everywhere_reach_the_call(
     assert "a=inactive" in video
     sending = next(t for t in coach_end.pc.getTransceivers() if t.kind == "video")
     assert sending.currentDirection == "inactive"
+    # ... and hears the caller again on the new connection (aiortc stops a sender's track
+    # when its connection closes: the bridge gives each connection a track of its own).
+    assert dominant(await heard_by(coach_end, 1.0)) == pytest.approx(440, abs=10)
 
     # The caller's phone-scope token opens nothing else.
     calls_of = client.app[PHONE_CALLS]
