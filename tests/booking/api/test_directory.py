@@ -157,8 +157,8 @@ async def test_sort_orders(client: Client, services: Services, admin: Caller) ->
     assert ana["languages"] == ["en", "pt-BR"]
     assert [s["slug"] for s in ana["specialties"]] == ["communication", "couples-therapy"]
     assert ana["session_types"] == [
-        {"session_type": "video", "rate_minor": 12000, "durations": [50]},
-        {"session_type": "chat", "rate_minor": 6000, "durations": [50]},
+        {"session_type": "video", "rate_minor": 12000, "durations": [50], "dial_in": False},
+        {"session_type": "chat", "rate_minor": 6000, "durations": [50], "dial_in": False},
     ]
     assert (ana["currency"], ana["time_zone"], ana["badges"]) == ("USD", "America/New_York", [])
 
