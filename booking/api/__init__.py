@@ -11,6 +11,7 @@ from booking.api import (
     dashboard,
     directory,
     favourites,
+    registers,
     reviews,
     specialties,
 )
@@ -26,4 +27,5 @@ TABLES: tuple[ApiRoutes, ...] = (
     reviews.routes,
     badges.routes,
     favourites.routes,
+    registers.routes,
 )

@@ -57,6 +57,11 @@ class RejectIn(Input):
     reason: str = Field(min_length=1, max_length=2000)
 
 
+class RegisterLinkOut(Output):
+    name: str
+    url: str
+
+
 class CredentialOut(Output):
     id: uuid.UUID
     license_type: str
@@ -66,6 +71,11 @@ class CredentialOut(Output):
     expires_on: date
     verified: bool
     verified_at: datetime | None
+    public_register: RegisterLinkOut | None = Field(
+        default=None,
+        description="The public register to check it in (admins keep the list: "
+        "`PUT /api/admin/registers`); null when none covers it.",
+    )
 
 
 class EventOut(Output):

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from booking.policy import cursors, verification
 from booking.policy.ranking import summarise
 from booking.services import profile_changes, profiles
+from booking.services.registers import RegisterLink, links_for
 from booking.storage import agreements as agreement_store
 from booking.storage import applications as application_store
 from booking.storage import coaches as coach_store
@@ -51,9 +52,11 @@ class CredentialView:
     expires_on: date
     verified: bool
     verified_at: datetime | None
+    # Where an admin checks it (the admins' list of public registers), if one covers it.
+    public_register: RegisterLink | None = None
 
     @classmethod
-    def of(cls, c: Credential) -> CredentialView:
+    def of(cls, c: Credential, register: RegisterLink | None = None) -> CredentialView:
         return cls(
             c.id,
             c.license_type,
@@ -63,6 +66,7 @@ class CredentialView:
             c.expires_on,
             c.verified_at is not None,
             c.verified_at,
+            register,
         )
 
 
@@ -134,6 +138,11 @@ async def views_of(
     ids = [a.id for a in applications]
     credentials = await coach_store.credentials_of(session, ids)
     events = await application_store.events_of(session, ids)
+    every = [c for a in applications for c in credentials[a.id]]
+    links = await links_for(
+        session, [(c.issuing_country, c.issuing_region, c.license_type) for c in every]
+    )
+    register = {c.id: link for c, link in zip(every, links, strict=True)}
     return [
         ApplicationView(
             id=a.id,
@@ -146,7 +155,7 @@ async def views_of(
             decision_reason=a.decision_reason,
             proposed_display_name=a.proposed_display_name,
             proposed_photo_url=a.proposed_photo_url,
-            credentials=[CredentialView.of(c) for c in credentials[a.id]],
+            credentials=[CredentialView.of(c, register[c.id]) for c in credentials[a.id]],
             events=[EventView.of(e) for e in events[a.id]],
         )
         for a in applications

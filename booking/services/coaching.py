@@ -10,6 +10,7 @@ from booking.services.badges import Badges
 from booking.services.coaches import Coaches, NobodyOnline, OnlineStatus
 from booking.services.directory import Directory
 from booking.services.favourites import Favourites
+from booking.services.registers import Registers
 from booking.services.reviews import Reviews
 from booking.services.specialties import Specialties
 from realtime.audit import Audit
@@ -28,6 +29,7 @@ class Coaching:
     badges: Badges
     favourites: Favourites
     reviews: Reviews
+    registers: Registers
 
     @classmethod
     def build(
@@ -49,4 +51,5 @@ class Coaching:
             badges=Badges(db, clock),
             favourites=Favourites(db, clock, presence),
             reviews=Reviews(db, clock, cursor_key, audit),
+            registers=Registers(db, clock),
         )

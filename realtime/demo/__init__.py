@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from booking.money import Money
 from booking.policy import slots
 from booking.policy.pricing import session_price
+from booking.policy.registers import type_key
 from booking.policy.reviews import public_name
 from booking.policy.slots import Interval
 from booking.services import notifications, reminders
@@ -37,6 +38,7 @@ from booking.services.calendars import calendar_near
 from booking.storage.applications import ApplicationEvent, ProfessionalReference
 from booking.storage.bookings import Booking
 from booking.storage.coaches import Coach, CoachOffering
+from booking.storage.registers import LicenseRegister
 from booking.storage.reviews import Review
 from realtime.app import SERVICES
 from realtime.auth.models import Role, User
@@ -45,7 +47,15 @@ from realtime.demo import resources as demo_resources
 from realtime.demo.calendars import import_personal_calendar
 from realtime.demo.conversations import add_conversations
 from realtime.demo.money import seed_money
-from realtime.demo.profiles import TABLES, Added, Rows, add_coach, draft_coach, user_row
+from realtime.demo.profiles import (
+    ICF,
+    TABLES,
+    Added,
+    Rows,
+    add_coach,
+    draft_coach,
+    user_row,
+)
 from realtime.settings import Settings
 from realtime.wiring import Services
 
@@ -145,6 +155,44 @@ async def _user_id(services: Services, email: str) -> uuid.UUID | None:
     return found
 
 
+# Public registers the demo's admin has named (docs/coaches.md): the demo credentials of these
+# kinds show where to check them; the others show the form to add one.
+REGISTERS = (
+    ("GB", "BACP Accredited Counsellor", "BACP Register", "https://www.bacp.co.uk/search/Register"),
+    (
+        "GB",
+        "UKCP Registered Psychotherapist",
+        "UKCP register",
+        "https://www.psychotherapy.org.uk/find-a-therapist/",
+    ),
+    (
+        "AU",
+        "Registered Psychologist (AHPRA)",
+        "Ahpra register of practitioners",
+        "https://www.ahpra.gov.au/Registration/Registers-of-Practitioners.aspx",
+    ),
+    *(
+        ("US", kind, "ICF credentialed coach finder", "https://coachingfederation.org/")
+        for kind in ICF
+    ),
+)
+
+
+def _registers(now: datetime) -> list[dict[str, object]]:
+    return [
+        {
+            "id": uuid.uuid4(),
+            "issuing_country": country,
+            "issuing_region": "",
+            "license_type": type_key(kind),
+            "name": name,
+            "url": url,
+            "updated_at": now,
+        }
+        for country, kind, name, url in REGISTERS
+    ]
+
+
 def _check_ins_and_long_sessions(
     offerings: tuple[tuple[str, int, tuple[int, ...]], ...],
 ) -> tuple[tuple[str, int, tuple[int, ...]], ...]:
@@ -181,6 +229,7 @@ async def seed(services: Services) -> bool:
             if rows[model]:
                 await session.execute(insert(model), rows[model])
         now = services.clock.now()
+        await session.execute(insert(LicenseRegister), _registers(now))
         taken = await live.add_open_sessions(session, CLIENT_EMAIL, COACH_EMAIL, now)
         await _demo_sessions(session, now, taken)
     await demo_resources.seed_library(services, COACH_EMAIL)

@@ -1,6 +1,7 @@
 """A new coach applies with credentials and a licence document in the UI; an admin downloads
-the document and approves the application (with a confirming click) in the UI; the coach then
-appears in the directory."""
+the document, names the public register for the licence (then linked beside it) and approves
+the application (with a confirming click) in the UI; the coach then appears in the
+directory."""
 
 from __future__ import annotations
 
@@ -80,6 +81,14 @@ def test_coach_applies_admin_approves_and_the_coach_is_listed(
         card.get_by_role("button", name="Download lmft-licence.pdf").click()
     saved = downloading.value.path()
     assert saved.read_bytes() == files.PDF  # the file as uploaded, opened for the admin only
+    # No register is known for a California LMFT yet: the admin names it once, and the
+    # credential links to it (as every later one of the kind will).
+    card.get_by_text("No register known for LMFT in US-CA, US: add one").click()
+    card.get_by_label("Register's name").fill("Board of Behavioral Sciences")
+    card.get_by_label("Its public search page (https)").fill("https://search.dca.ca.gov/")
+    card.get_by_role("button", name="Save register").click()
+    register = card.get_by_role("link", name="Check in Board of Behavioral Sciences")
+    expect(register).to_have_attribute("href", "https://search.dca.ca.gov/")
     shot(admin, "admin-applications")
     card.get_by_role("button", name="Approve").click()  # then a confirming click
     expect(card.get_by_role("status")).to_contain_text("Click again to confirm")

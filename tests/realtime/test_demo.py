@@ -139,6 +139,26 @@ async def test_serve_demo_prints_logins_that_work(
     assert [o["durations"] for o in offerings if o["session_type"] == "video"] == [[20, 90]]
 
 
+async def test_demo_admin_has_registers_that_credentials_show(
+    services: Services, client: Client
+) -> None:
+    await seed(services)
+    admin = await bearer(client, ADMIN_EMAIL)
+    registers = await (await client.get("/api/admin/registers", headers=admin)).json()
+    assert len(registers["items"]) == 6
+    pending = await (
+        await client.get("/api/admin/applications", params={"status": "approved"}, headers=admin)
+    ).json()
+    shown = []
+    for item in pending["items"]:
+        detail = await (
+            await client.get(f"/api/admin/applications/{item['id']}", headers=admin)
+        ).json()
+        shown += [c["public_register"] for c in detail["credentials"]]
+    assert any(register is not None for register in shown)  # the demo's kinds are covered
+    assert any(register is None for register in shown)  # and the others offer the form
+
+
 async def test_other_demo_accounts_cannot_log_in(services: Services, client: Client) -> None:
     await seed(services)
     for email in ("coach01@demo.flourish.example", "reviewer1@demo.flourish.example"):

@@ -129,6 +129,8 @@ export interface Credential {
   issuing_region: string | null;
   expires_on: string;
   verified?: boolean;
+  /** Where an admin checks it (the admins' list of registers); null when none covers it. */
+  public_register?: { name: string; url: string } | null;
 }
 
 export interface Hours {

@@ -5,7 +5,7 @@ import { explain, get, post, put } from "../api";
 import { busy, errorBox, field, fill, h, select, spinner, status } from "../dom";
 import { dateTime } from "../format";
 import { focusHeading } from "../router";
-import type { Application, CoachCard, CredentialDocument } from "../types";
+import type { Application, CoachCard, Credential, CredentialDocument } from "../types";
 import { saveDownload } from "./resourcespanel";
 
 const TIERS = [
@@ -13,6 +13,42 @@ const TIERS = [
   { value: "2000", label: "Standard: 20%" },
   { value: "1500", label: "Established: 15%" },
 ]; // the published range, 15-25% (booking/policy/commission.py refuses anything else)
+
+/** A credential, with the public register to check it in, or a form to name that register
+ * (for this licence type where it was issued: every later credential of the kind shows it). */
+function credentialItem(c: Credential): HTMLElement {
+  const where = c.issuing_region ? `${c.issuing_region}, ${c.issuing_country}` : c.issuing_country;
+  const item = h("li", { class: "credential" }, `${c.license_type} no. ${c.license_number}, ${where}, valid until ${c.expires_on}`);
+  const register = c.public_register;
+  if (register) {
+    item.append(" · ", h("a", { href: register.url, rel: "noopener noreferrer", target: "_blank", class: "register" }, `Check in ${register.name}`));
+    return item;
+  }
+  const details = h("details", { class: "register-form" }, h("summary", {}, `No register known for ${c.license_type} in ${where}: add one`));
+  const name = h("input", { name: "register_name", required: true, minlength: 2, maxlength: 200 });
+  const url = h("input", { name: "register_url", type: "url", required: true, placeholder: "https://" });
+  const save = h("button", { type: "button" }, "Save register");
+  const note = status();
+  details.append(field("Register's name", name), field("Its public search page (https)", url), save, note);
+  save.addEventListener("click", () => {
+    void busy(save, "Saving…", async () => {
+      try {
+        await put("/api/admin/registers", {
+          issuing_country: c.issuing_country,
+          issuing_region: c.issuing_region,
+          license_type: c.license_type,
+          name: name.value.trim(),
+          url: url.value.trim(),
+        });
+        details.replaceWith(h("a", { href: url.value.trim(), rel: "noopener noreferrer", target: "_blank", class: "register" }, `Check in ${name.value.trim()}`));
+      } catch (error) {
+        fill(note, errorBox(explain(error)));
+      }
+    });
+  });
+  item.append(details);
+  return item;
+}
 
 function applicationCard(app: Application, decided: () => void): HTMLElement {
   const note = status();
@@ -30,7 +66,7 @@ function applicationCard(app: Application, decided: () => void): HTMLElement {
       ? h("p", {}, "New photo asked for: ", h("a", { href: app.proposed_photo_url, rel: "noopener noreferrer", target: "_blank" }, app.proposed_photo_url))
       : null,
     h("h3", {}, "Credentials"),
-    h("ul", {}, app.credentials.map((c) => h("li", {}, `${c.license_type} no. ${c.license_number}, ${c.issuing_region ? `${c.issuing_region}, ` : ""}${c.issuing_country}, valid until ${c.expires_on}`))),
+    h("ul", {}, app.credentials.map((c) => credentialItem(c))),
     h("h3", {}, "Documents"),
     documentsList(app.id),
     h("h3", {}, "References"),
