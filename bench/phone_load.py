@@ -45,9 +45,9 @@ from aiortc.mediastreams import MediaStreamError
 from av import AudioFrame
 
 from media.audio import ToTelephone, linear_to_ulaw
+from media.dialer import TwilioCall
 from media.pacing import CallerTrack, Stats
 from tests.media.endpoints import Endpoint
-from tests.media.twilio_streams import TwilioCall
 from tests.signalling.peers import Peer
 
 RATE, FRAME = 8000, 160

@@ -95,7 +95,6 @@ class Bridge:
         self.pc: RTCPeerConnection | None = None
         self.ice_servers: list[RTCIceServer] = []
         self.coach: str | None = None  # the coach's peer id while in the room
-        self.peer_id = ""
         self.signals: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=256)
         self.tasks: set[asyncio.Task[None]] = set()
         self.done = asyncio.Event()
@@ -168,7 +167,6 @@ class Bridge:
             log.info("phone: a call to %s refused by the room (%s)", self.booking_id, code)
             await self._end("closed")
             return False
-        self.peer_id = ack["peer_id"]
         self.ice_servers = [RTCIceServer(**server) for server in ack.get("ice_servers", [])]
         coach = next((p for p in ack["peers"] if p["role"] == "coach"), None)
         log.info(

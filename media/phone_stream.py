@@ -20,7 +20,6 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Iterator
-from typing import Any
 
 from aiohttp import WSMsgType, web
 from prometheus_client.core import CounterMetricFamily
@@ -34,6 +33,7 @@ from media.phone_api import TELEPHONY, Telephony
 from realtime.auth.phone_logins import PhoneLogins
 from realtime.errors import Code, Forbidden, NotFound, Unavailable
 from realtime.metrics import Metrics
+from signalling.limits import Bucket
 
 log = logging.getLogger(__name__)
 
@@ -175,8 +175,11 @@ async def stream(request: web.Request) -> web.StreamResponse:
 async def _call(ws: web.WebSocketResponse, calls: PhoneCalls, bridge: Bridge, sid: str) -> None:
     calls.start(bridge)
     running = asyncio.ensure_future(bridge.run())
+    # However the bridge ends (a goodbye, a failure), the stream closes and the reading stops.
+    closing: list[asyncio.Future[bool]] = []
+    running.add_done_callback(lambda _: closing.append(asyncio.ensure_future(ws.close())))
     try:
-        await _carry(ws, bridge, sid, running)
+        await _carry(ws, bridge, sid)
     except Exception:
         log.exception("phone: a call's stream failed")
     finally:
@@ -227,53 +230,38 @@ def _admitted(telephony: Telephony, started: streams.Start | None) -> tuple[str,
         return None
 
 
-async def _carry(
-    ws: web.WebSocketResponse, bridge: Bridge, sid: str, running: asyncio.Future[Any]
-) -> None:
-    """The provider's frames to the bridge, until the caller hangs up or the bridge ends."""
+async def _carry(ws: web.WebSocketResponse, bridge: Bridge, sid: str) -> None:
+    """The provider's frames to the bridge, until the caller hangs up or the stream closes
+    (the bridge closes it when it ends)."""
     loop = asyncio.get_running_loop()
-    tokens, at = 2.0 * MEDIA_RATE, loop.time()
+    bucket = Bucket(MEDIA_RATE, 2 * MEDIA_RATE, loop.time())
     malformed = 0
-    reading = asyncio.ensure_future(ws.receive())
-    try:
-        while True:
-            await asyncio.wait({reading, running}, return_when=asyncio.FIRST_COMPLETED)
-            if running.done() or not reading.done():
+    async for message in ws:
+        if message.type is WSMsgType.ERROR:
+            if ws.close_code == TOO_BIG:
+                log.info("phone: a stream closed for a frame over %d bytes", streams.MAX_FRAME)
+            return
+        try:
+            if message.type is not WSMsgType.TEXT:
+                raise streams.Malformed("frames must be text")
+            frame = streams.read(message.data)
+        except streams.Malformed:
+            malformed += 1
+            if malformed > MAX_MALFORMED:
+                log.info("phone: a stream closed after %d malformed frames", malformed)
+                await ws.close(code=POLICY, message=b"malformed frames")
                 return
-            message = reading.result()
-            if message.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED):
-                return
-            if message.type is WSMsgType.ERROR:
-                if ws.close_code == TOO_BIG:
-                    log.info("phone: a stream closed for a frame over %d bytes", streams.MAX_FRAME)
-                return
-            reading = asyncio.ensure_future(ws.receive())
-            try:
-                if message.type is not WSMsgType.TEXT:
-                    raise streams.Malformed("frames must be text")
-                frame = streams.read(message.data)
-            except streams.Malformed:
-                malformed += 1
-                if malformed > MAX_MALFORMED:
-                    log.info("phone: a stream closed after %d malformed frames", malformed)
-                    await ws.close(code=POLICY, message=b"malformed frames")
-                    return
+            continue
+        if isinstance(frame, streams.Media):
+            if frame.stream_sid != sid or not bucket.take(loop.time()):
+                bridge.stats.dropped_in += 1
                 continue
-            if isinstance(frame, streams.Media):
-                now = loop.time()
-                tokens, at = min(2.0 * MEDIA_RATE, tokens + (now - at) * MEDIA_RATE), now
-                if frame.stream_sid != sid or tokens < 1:
-                    bridge.stats.dropped_in += 1
-                    continue
-                tokens -= 1
-                bridge.heard(frame.payload, frame.timestamp_ms)
-            elif isinstance(frame, streams.Mark):
-                bridge.marked(frame.name)
-            elif isinstance(frame, streams.Stop):
-                return
-            # `dtmf`: keys pressed during the call mean nothing to the room (never logged).
-    finally:
-        reading.cancel()
+            bridge.heard(frame.payload, frame.timestamp_ms)
+        elif isinstance(frame, streams.Mark):
+            bridge.marked(frame.name)
+        elif isinstance(frame, streams.Stop):
+            return
+        # `dtmf`: keys pressed during the call mean nothing to the room (never logged).
 
 
 def _own_url(request: web.Request) -> str:

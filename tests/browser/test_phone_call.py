@@ -18,11 +18,12 @@ import pytest
 from playwright.sync_api import Page, expect
 from twilio.request_validator import RequestValidator
 
+from media.dialer import TwilioCall
 from realtime.demo import CLIENT_EMAIL, DEMO_PASSWORD
 from tests.browser.conftest import PHONE_NUMBER, OpenPage, log_in, shot
 from tests.browser.sessions import open_session
 from tests.browser.test_room import connected, enter, post, rising
-from tests.media.twilio_streams import TwilioCall, loudness, tone
+from tests.media.twilio_streams import loudness, tone
 from tests.realtime.test_cli import Server
 
 TWILIO_TOKEN = "browser-tests-twilio-auth-token"  # the server fixture's TWILIO_AUTH_TOKEN

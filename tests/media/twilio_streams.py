@@ -1,5 +1,5 @@
 """Tones and their analysis for the phone tests; the stand-in for Twilio's side of a call is
-`media.dialer.TwilioCall` (Twilio itself cannot run here), re-exported here.
+`media.dialer.TwilioCall` (Twilio itself cannot run here).
 """
 
 from __future__ import annotations
@@ -8,9 +8,7 @@ import math
 
 import numpy as np
 
-from media.dialer import RATE, TwilioCall, next_loud
-
-__all__ = ["TwilioCall", "dominant", "loudness", "next_loud", "purity", "tone"]
+from media.dialer import RATE
 
 
 def tone(frequency: float, seconds: float, level: float = 0.4) -> bytes:
